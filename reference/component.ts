@@ -1,0 +1,11 @@
+// What every reference component's start function returns, and the names the CLI knows them by.
+export const COMPONENTS = ['sink', 'llm', 'gateway', 'relay', 'worker'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+export interface RunningComponent {
+  name: ComponentName;
+  /** The address it serves on, when it serves HTTP (the port is the real one when 0 was asked). */
+  url?: string;
+  /** Stops taking work, finishes or abandons what is in flight, closes connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+// Process entry of one reference component: `node --import tsx reference/main.ts <component>`.
+// Logs one `ready` line (JSON, with its url) once it serves; stops cleanly on SIGTERM/SIGINT.
+import { COMPONENTS, type ComponentName, type RunningComponent } from './component.ts';
+import { startGateway } from './gateway.ts';
+import { startLlmStub } from './llmStub.ts';
+import { createLogger } from './logger.ts';
+import { startRelay } from './relay.ts';
+import { loadSettings, type ReferenceSettings } from './settings.ts';
+import { startSink } from './sink.ts';
+import { startWorker } from './worker.ts';
+import type { Logger } from './logger.ts';
+
+const starters: Record<ComponentName, (s: ReferenceSettings, log: Logger) => Promise<RunningComponent>> = {
+  gateway: startGateway,
+  relay: startRelay,
+  worker: startWorker,
+  sink: startSink,
+  llm: startLlmStub,
+};
+
+const name = process.argv[2] as ComponentName;
+if (!COMPONENTS.includes(name)) {
+  process.stderr.write(`usage: main.ts <${COMPONENTS.join('|')}>\n`);
+  process.exit(2);
+}
+const settings = loadSettings();
+const log = createLogger(name, settings.logLevel);
+const running = await starters[name](settings, log);
+log.info({ ready: true, url: running.url }, 'ready');
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    running.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error({ err }, 'close failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,132 @@
+// Every setting of the reference pipeline, read from the environment with the defaults of
+// DESIGN section 1. This is the one place those defaults live: components, the CLI, tests and
+// docker-compose.yml (checked by a test) all agree through it.
+
+export interface ReferenceSettings {
+  host: string;
+  databaseUrl: string;
+  natsUrl: string;
+  gatewayPort: number;
+  sinkPort: number;
+  llmPort: number;
+  metricsPort: number;
+  /** Where the worker posts events; a proxy address when faults sit in between. */
+  sinkUrl: string;
+  llmUrl: string;
+  stream: string;
+  /** Events go to `<subjectPrefix>.<event type>`; the stream holds `<subjectPrefix>.>`. */
+  subjectPrefix: string;
+  dlqStream: string;
+  /** Dead letters go to `<dlqSubjectPrefix>.<original subject>`. */
+  dlqSubjectPrefix: string;
+  consumer: string;
+  dlqConsumer: string;
+  /** Seconds JetStream de-duplicates Nats-Msg-Id within. */
+  dedupeWindowS: number;
+  batchSize: number;
+  ackWaitMs: number;
+  inboxMaxRetries: number;
+  dlqMaxAttempts: number;
+  /** Delays before redelivery after a failed dispatch, in ms, one per retry (last one repeats). */
+  nakBackoffMs: number[];
+  dbPoolMax: number;
+  workerAppName: string;
+  relayAppName: string;
+  gatewayAppName: string;
+  sinkAppName: string;
+  /** Maximum events/s the worker dispatches; 0 means unlimited. */
+  workerThrottleEps: number;
+  /** Off only for the negative control: the worker then dispatches every delivery. */
+  inboxDedup: boolean;
+  relayBatch: number;
+  relayPollMs: number;
+  /** Share (0..1) of sink requests answered 500. */
+  sinkFailRate: number;
+  sinkLatencyMs: number;
+  /** LLM stub latency distribution, e.g. `fixed:50`, `uniform:20-80`, `normal:100,20`, `lognormal:100,0.5`. */
+  llmLatency: string;
+  llmErrorRate: number;
+  maxBodyBytes: number;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, key: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${key}=${raw} is not a number between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function str(env: Env, key: string, fallback: string): string {
+  const raw = env[key];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${key}=${raw} is not a boolean (true/false)`);
+}
+
+function list(env: Env, key: string, fallback: number[]): number[] {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v) || v < 0)) {
+    throw new Error(`${key}=${raw} is not a comma-separated list of non-negative numbers`);
+  }
+  return values;
+}
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/pipesoak_reference';
+
+export function loadSettings(env: Env = process.env): ReferenceSettings {
+  const host = str(env, 'REFERENCE_HOST', '127.0.0.1');
+  const sinkPort = num(env, 'SINK_PORT', 8091, 0, 65535);
+  const llmPort = num(env, 'LLM_PORT', 8092, 0, 65535);
+  return {
+    host,
+    databaseUrl: str(env, 'REFERENCE_DATABASE_URL', DEFAULT_DATABASE_URL),
+    natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
+    gatewayPort: num(env, 'GATEWAY_PORT', 8080, 0, 65535),
+    sinkPort,
+    llmPort,
+    metricsPort: num(env, 'METRICS_PORT', 9090, 0, 65535),
+    sinkUrl: str(env, 'SINK_URL', `http://${host}:${sinkPort}`),
+    llmUrl: str(env, 'LLM_URL', `http://${host}:${llmPort}`),
+    stream: str(env, 'STREAM', 'EVENTS'),
+    subjectPrefix: str(env, 'SUBJECT_PREFIX', 'events'),
+    dlqStream: str(env, 'DLQ_STREAM', 'DLQ'),
+    dlqSubjectPrefix: str(env, 'DLQ_SUBJECT_PREFIX', 'dlq'),
+    consumer: str(env, 'CONSUMER', 'sea-mq-worker'),
+    dlqConsumer: str(env, 'DLQ_CONSUMER', 'sea-mq-dlq'),
+    dedupeWindowS: num(env, 'DEDUPE_WINDOW_S', 120, 1),
+    batchSize: num(env, 'BATCH_SIZE', 100, 1, 10_000),
+    ackWaitMs: num(env, 'ACK_WAIT_MS', 30_000, 100),
+    inboxMaxRetries: num(env, 'INBOX_MAX_RETRIES', 3, 0, 100),
+    dlqMaxAttempts: num(env, 'DLQ_MAX_ATTEMPTS', 6, 1, 100),
+    nakBackoffMs: list(env, 'NAK_BACKOFF_MS', [500, 1000, 2000]),
+    dbPoolMax: num(env, 'DB_POOL_MAX', 10, 1, 1000),
+    workerAppName: str(env, 'WORKER_APP_NAME', 'sea-mq-worker'),
+    relayAppName: str(env, 'RELAY_APP_NAME', 'sea-mq-relay'),
+    gatewayAppName: str(env, 'GATEWAY_APP_NAME', 'sea-gateway'),
+    sinkAppName: str(env, 'SINK_APP_NAME', 'sea-sink'),
+    workerThrottleEps: num(env, 'WORKER_THROTTLE_EPS', 0, 0),
+    inboxDedup: bool(env, 'INBOX_DEDUP', true),
+    relayBatch: num(env, 'RELAY_BATCH', 100, 1, 10_000),
+    relayPollMs: num(env, 'RELAY_POLL_MS', 500, 10),
+    sinkFailRate: num(env, 'SINK_FAIL_RATE', 0, 0, 1),
+    sinkLatencyMs: num(env, 'SINK_LATENCY_MS', 0, 0),
+    llmLatency: str(env, 'LLM_LATENCY', 'lognormal:200,0.4'),
+    llmErrorRate: num(env, 'LLM_ERROR_RATE', 0, 0, 1),
+    maxBodyBytes: num(env, 'MAX_BODY_BYTES', 256 * 1024, 1),
+    logLevel: str(env, 'LOG_LEVEL', 'info'),
+  };
+}

@@ -1,0 +1,35 @@
+// The pipesoak command line. Strict: unknown commands and flags are usage errors (exit 2).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { doctorCommand } from './commands/doctor.ts';
+import { referenceCommand } from './commands/reference.ts';
+import { EXIT_USAGE, UsageError } from './usageError.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`pipesoak: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+try {
+  await yargs(hideBin(process.argv))
+    .scriptName('pipesoak')
+    .usage('$0 <command> [options]\n\nLoad and soak testing for outbox -> JetStream -> worker -> webhook pipelines.')
+    .command(referenceCommand)
+    .command(doctorCommand)
+    .demandCommand(1, 'name a command; `pipesoak --help` lists them')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((msg, err) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      fail((err?.message ?? msg ?? 'invalid usage').split('\n')[0] ?? 'invalid usage');
+    })
+    .parseAsync();
+} catch (err) {
+  if (err instanceof UsageError) fail(err.message);
+  process.stderr.write(`pipesoak: ${(err as Error).message}\n`);
+  process.exit(1);
+}
