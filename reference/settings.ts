@@ -42,6 +42,8 @@ export interface ReferenceSettings {
   relayPollMs: number;
   /** Share (0..1) of sink requests answered 500. */
   sinkFailRate: number;
+  /** Fail every event whose payload has `poison: true` (the poison-mix scenario relies on it). */
+  sinkFailPoison: boolean;
   sinkLatencyMs: number;
   /** LLM stub latency distribution, e.g. `fixed:50`, `uniform:20-80`, `normal:100,20`, `lognormal:100,0.5`. */
   llmLatency: string;
@@ -123,6 +125,7 @@ export function loadSettings(env: Env = process.env): ReferenceSettings {
     relayBatch: num(env, 'RELAY_BATCH', 100, 1, 10_000),
     relayPollMs: num(env, 'RELAY_POLL_MS', 500, 10),
     sinkFailRate: num(env, 'SINK_FAIL_RATE', 0, 0, 1),
+    sinkFailPoison: bool(env, 'SINK_FAIL_POISON', true),
     sinkLatencyMs: num(env, 'SINK_LATENCY_MS', 0, 0),
     llmLatency: str(env, 'LLM_LATENCY', 'lognormal:200,0.4'),
     llmErrorRate: num(env, 'LLM_ERROR_RATE', 0, 0, 1),
