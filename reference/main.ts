@@ -29,16 +29,22 @@ const running = await starters[name](settings, log);
 log.info({ ready: true, url: running.url }, 'ready');
 
 let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    running.close().then(
-      () => process.exit(0),
-      (err: Error) => {
-        log.error({ err }, 'close failed');
-        process.exit(1);
-      },
-    );
-  });
+function stop(why: string): void {
+  if (stopping) return;
+  stopping = true;
+  log.info({ why }, 'stopping');
+  running.close().then(
+    () => process.exit(0),
+    (err: Error) => {
+      log.error({ err }, 'close failed');
+      process.exit(1);
+    },
+  );
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(signal));
+// Started by the supervisor: its pipe closing means it died (even by kill -9), so no orphan stays.
+if (process.env.PIPESOAK_PARENT_PIPE === '1') {
+  process.stdin.on('end', () => stop('supervisor gone'));
+  process.stdin.on('error', () => stop('supervisor gone'));
+  process.stdin.resume();
 }
