@@ -21,8 +21,6 @@ import type { ReferenceSettings } from './settings.ts';
 
 const MAX_ID_CHARS = 200;
 const MAX_TEXT_CHARS = 32 * 1024;
-// No setting for it yet: long enough for a slow lognormal tail, short enough to surface a hang.
-const LLM_TIMEOUT_MS = 10_000;
 
 interface MessageInput {
   conversationId: string;
@@ -84,7 +82,7 @@ export async function startGateway(settings: ReferenceSettings, log: Logger): Pr
     const input = parseMessage(await readJson(req, settings.maxBodyBytes), false);
     const traceparent = validTraceparent(req.headers.traceparent);
     const started = performance.now();
-    const reply = await complete(settings.llmUrl, input.text, traceparent, log);
+    const reply = await complete(settings.llmUrl, settings.llmTimeoutMs, input.text, traceparent, log);
     sendJson(res, 200, { reply, latencyMs: Math.round(performance.now() - started) });
   };
 
@@ -127,6 +125,7 @@ async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
 /** POSTs the prompt to the LLM stub; any failure (status, timeout, refused) is a 502. */
 async function complete(
   llmUrl: string,
+  timeoutMs: number,
   prompt: string,
   traceparent: string | null,
   log: Logger,
@@ -139,12 +138,12 @@ async function complete(
       method: 'POST',
       headers,
       body: JSON.stringify({ prompt }),
-      signal: AbortSignal.timeout(LLM_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const timedOut = (err as Error).name === 'TimeoutError';
     log.error({ err }, 'llm call failed');
-    throw new HttpError(502, timedOut ? `llm timed out after ${LLM_TIMEOUT_MS} ms` : 'llm unreachable');
+    throw new HttpError(502, timedOut ? `llm timed out after ${timeoutMs} ms` : 'llm unreachable');
   }
   const text = await response.text().catch(() => '');
   if (!response.ok) {

@@ -48,6 +48,8 @@ export interface ReferenceSettings {
   /** LLM stub latency distribution, e.g. `fixed:50`, `uniform:20-80`, `normal:100,20`, `lognormal:100,0.5`. */
   llmLatency: string;
   llmErrorRate: number;
+  /** How long the gateway waits for the LLM stub before answering 502. */
+  llmTimeoutMs: number;
   maxBodyBytes: number;
   logLevel: string;
 }
@@ -129,6 +131,7 @@ export function loadSettings(env: Env = process.env): ReferenceSettings {
     sinkLatencyMs: num(env, 'SINK_LATENCY_MS', 0, 0),
     llmLatency: str(env, 'LLM_LATENCY', 'lognormal:200,0.4'),
     llmErrorRate: num(env, 'LLM_ERROR_RATE', 0, 0, 1),
+    llmTimeoutMs: num(env, 'LLM_TIMEOUT_MS', 10_000, 1),
     maxBodyBytes: num(env, 'MAX_BODY_BYTES', 256 * 1024, 1),
     logLevel: str(env, 'LOG_LEVEL', 'info'),
   };

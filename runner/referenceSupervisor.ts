@@ -67,7 +67,7 @@ export class ReferenceSupervisor {
 
   async startOne(name: ComponentName): Promise<ComponentProcess> {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
-    const env = { ...this.env, PIPESOAK_PARENT_PIPE: '1' };
+    const env: Record<string, string | undefined> = { ...this.env, PIPESOAK_PARENT_PIPE: '1' };
     // A component started earlier serves on a real port: point the later ones at it.
     const sink = this.children.get('sink')?.info.url;
     const llm = this.children.get('llm')?.info.url;

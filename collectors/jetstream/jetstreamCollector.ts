@@ -206,7 +206,10 @@ export class JetStreamCollector implements Collector {
   private async api<T extends ApiResponseWire>(subject: string): Promise<T> {
     const nc = this.nc;
     if (!nc) throw new Error('not connected to NATS');
-    const msg = await nc.request(subject, '', { timeout: this.config.requestTimeoutMs });
+    const msg = await nc.request(subject, '', { timeout: this.config.requestTimeoutMs }).catch((err: unknown) => {
+      // nats.js errors say only `timeout` or `503`; name the request for the gap event.
+      throw new Error(`${subject}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    });
     const body = msg.json<T>();
     if (body.error) {
       throw new JetStreamApiError(

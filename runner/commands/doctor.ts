@@ -1,8 +1,34 @@
-// `pipesoak doctor`: what this machine has for a run (placeholder until the doctor lands).
+// `pipesoak doctor`: what this machine has for a run. Exit 0 when every check passes, 1 otherwise.
 import type { CommandModule } from 'yargs';
+import { loadSettings, type ReferenceSettings } from '../../reference/settings.ts';
+import { doctor, formatCheck, k6Path } from '../doctor.ts';
+import { UsageError } from '../usageError.ts';
 
-export const doctorCommand: CommandModule = {
+interface DoctorArgs {
+  json: boolean;
+}
+
+export const doctorCommand: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
   describe: 'Check the k6 binary, Postgres, NATS and their versions',
-  handler: async () => {},
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' })
+      .epilog('Reads REFERENCE_DATABASE_URL, NATS_URL, STREAM, DLQ_STREAM and PIPESOAK_K6 from the environment.'),
+  handler: async (args) => {
+    let settings: ReferenceSettings;
+    try {
+      settings = loadSettings();
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const report = await doctor({ settings, k6Path: k6Path() });
+    const text = args.json
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : `${report.checks.map(formatCheck).join('\n')}\n${report.ok ? 'ready to run' : 'not ready: fix the ✗ lines above'}\n`;
+    await new Promise<void>((done) => process.stdout.write(text, () => done()));
+    process.exitCode = report.ok ? 0 : 1;
+    // Every check closed its sockets; this only guards against a client library that did not.
+    setTimeout(() => process.exit(), 1_000).unref();
+  },
 };

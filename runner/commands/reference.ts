@@ -102,7 +102,7 @@ async function upDetached(args: ArgumentsCamelCase<ReferenceArgs>, dir: string):
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const state = readState(dir);
-    if (state?.supervisorPid === child.pid) {
+    if (state && state.supervisorPid === child.pid) {
       process.stdout.write(`reference pipeline ready (supervisor pid ${child.pid}):\n`);
       printUrls(state.components);
       process.stdout.write(`logs: ${logPath(dir)}; \`pipesoak reference down\` stops it.\n`);

@@ -128,10 +128,18 @@ describe('jetstream collector', () => {
     await publish('naked', 1);
     const consumer = await js.consumers.get(STREAM, 'naked');
     // The server notices max_deliver was reached on the next pull after the last nak.
+    let deliveries = 0;
     for (let i = 0; i < 4; i++) {
-      const batch = await consumer.fetch({ max_messages: 1, expires: 500 });
-      for await (const m of batch) m.nak();
+      const batch = await consumer.fetch({ max_messages: 1, expires: 1000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        m.nak();
+      }
+      deliveries += got;
+      if (got === 0) break;
     }
+    expect(deliveries).toBe(2);
     const tags = { stream: STREAM, consumer: 'naked' };
     await waitFor(async () => {
       await collector?.sample();

@@ -56,8 +56,25 @@ function parsePort(spec: string): { published: number; target: number } {
   return { published: Number(parts.at(-2)), target: Number(parts.at(-1)) };
 }
 
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs']);
+
+/** Drops the draft-04 `id` labels the schema still carries (ajv refuses them); map keys named `id` stay. */
+function withoutDraft4Ids(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutDraft4Ids);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'id' && typeof value === 'string') continue;
+    out[key] =
+      SCHEMA_MAPS.has(key) && typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutDraft4Ids(sub)]))
+        : withoutDraft4Ids(value);
+  }
+  return out;
+}
+
 function composeValidator() {
-  // The schema still carries draft-04 `id` keywords, which strict mode would refuse.
+  // validateSchema off: its `$schema` names draft 2019-09 by an address ajv does not register.
   const ajv = new Ajv2019({ strict: false, allErrors: true, validateSchema: false });
   // The spec's own formats (compose implementations define them; ajv-formats' `duration` is ISO 8601).
   ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
@@ -67,7 +84,7 @@ function composeValidator() {
   );
   ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
   ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F:.]+\/\d{1,3}$/);
-  return ajv.compile(composeSchema);
+  return ajv.compile(withoutDraft4Ids(composeSchema) as object);
 }
 
 describe('docker-compose.yml', () => {
