@@ -37,7 +37,9 @@ const PORT_OF: Partial<Record<(typeof REFERENCE_SERVICES)[number], keyof Referen
 
 /** The env keys loadSettings reads: every `'UPPER_CASE'` passed to num/str/bool/list in its source. */
 function settingKeys(source: string): string[] {
-  return [...source.matchAll(/\b(?:num|str|bool|list)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1] ?? '');
+  return [...source.matchAll(/\b(?:num|str|bool|list)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)].map(
+    (m) => m[1] ?? '',
+  );
 }
 
 function service(name: string, from: Compose = compose): Service {
@@ -105,7 +107,10 @@ describe('docker-compose.yml', () => {
         (c) => Object.assign(service('worker', c), { depends_on: { nats: { condition: 'whenever' } } }),
       ],
       ['malformed port', (c) => Object.assign(service('sink', c), { ports: ['eighty:80'] })],
-      ['malformed duration', (c) => Object.assign(service('nats', c).healthcheck ?? {}, { interval: 'soon' })],
+      [
+        'malformed duration',
+        (c) => Object.assign(service('nats', c).healthcheck ?? {}, { interval: 'soon' }),
+      ],
     ];
     for (const [label, breakIt] of broken) {
       const copy = structuredClone(compose) as Compose & Record<string, unknown>;
@@ -116,7 +121,19 @@ describe('docker-compose.yml', () => {
 
   it('docker compose - has the backing and reference services', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['deps', 'gateway', 'llm', 'migrate', 'nats', 'otel-collector', 'postgres', 'redis', 'relay', 'sink', 'worker'].sort(),
+      [
+        'deps',
+        'gateway',
+        'llm',
+        'migrate',
+        'nats',
+        'otel-collector',
+        'postgres',
+        'redis',
+        'relay',
+        'sink',
+        'worker',
+      ].sort(),
     );
     expect(service('nats').image).toMatch(/^nats:2\.10\b/);
     expect(service('postgres').image).toBe('postgres:15');
@@ -155,12 +172,26 @@ describe('docker-compose.yml', () => {
     const defaults = loadSettings({});
     for (const name of REFERENCE_SERVICES) {
       const env = envOf(name);
-      for (const key of ['BATCH_SIZE', 'ACK_WAIT_MS', 'INBOX_MAX_RETRIES', 'DLQ_MAX_ATTEMPTS', 'DB_POOL_MAX']) {
+      for (const key of [
+        'BATCH_SIZE',
+        'ACK_WAIT_MS',
+        'INBOX_MAX_RETRIES',
+        'DLQ_MAX_ATTEMPTS',
+        'DB_POOL_MAX',
+      ]) {
         expect(env[key], `${name} ${key}`).toBeDefined();
       }
       const fromCompose = loadSettings(env);
-      expect(fromCompose).toMatchObject({ batchSize: 100, ackWaitMs: 30_000, inboxMaxRetries: 3, dlqMaxAttempts: 6 });
-      expect({ ...fromCompose, host: '', databaseUrl: '', natsUrl: '', sinkUrl: '', llmUrl: '' }, name).toEqual({
+      expect(fromCompose).toMatchObject({
+        batchSize: 100,
+        ackWaitMs: 30_000,
+        inboxMaxRetries: 3,
+        dlqMaxAttempts: 6,
+      });
+      expect(
+        { ...fromCompose, host: '', databaseUrl: '', natsUrl: '', sinkUrl: '', llmUrl: '' },
+        name,
+      ).toEqual({
         ...defaults,
         host: '',
         databaseUrl: '',
@@ -180,19 +211,24 @@ describe('docker-compose.yml', () => {
 
   it('docker compose - start-up order waits on migrate and on healthchecks that exist', () => {
     for (const name of REFERENCE_SERVICES) {
-      expect(service(name).depends_on?.migrate, name).toEqual({ condition: 'service_completed_successfully' });
+      expect(service(name).depends_on?.migrate, name).toEqual({
+        condition: 'service_completed_successfully',
+      });
     }
     expect(service('migrate').depends_on?.postgres).toEqual({ condition: 'service_healthy' });
     for (const [name, svc] of Object.entries(compose.services)) {
       for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {})) {
         expect(compose.services[dep], `${name} -> ${dep}`).toBeDefined();
         // service_healthy on a service without a healthcheck never starts the dependent.
-        if (condition === 'service_healthy') expect(service(dep).healthcheck, `${name} -> ${dep}`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(service(dep).healthcheck, `${name} -> ${dep}`).toBeDefined();
       }
     }
     const defaults = loadSettings({});
     for (const [name, field] of Object.entries(PORT_OF)) {
-      expect(service(name).healthcheck?.test.join(' '), name).toContain(`http://127.0.0.1:${defaults[field]}/`);
+      expect(service(name).healthcheck?.test.join(' '), name).toContain(
+        `http://127.0.0.1:${defaults[field]}/healthz`,
+      );
     }
   });
 });
