@@ -12,7 +12,8 @@ import type { ReferenceSettings } from '../reference/settings.ts';
 export const CHECK_TIMEOUT_MS = 3_000;
 /** The k6 extensions a run needs, as `k6 version` lists them. */
 export const REQUIRED_K6_EXTENSIONS = ['k6/x/nats', 'hdrlog'] as const;
-const K6_BUILD_HINT = 'build it with `npm run build:k6`';
+const K6_BUILD_HINT =
+  'build it with `npm run build:k6` once the engine lands (blocked here: README, Status), or point PIPESOAK_K6 at one';
 const MIGRATE_HINT = 'run `pipesoak reference migrate`';
 // Client-side timeouts sit a little past the check's deadline: the deadline's message wins, and they
 // still close what the abort could not reach.

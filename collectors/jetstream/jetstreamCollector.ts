@@ -84,7 +84,7 @@ export class JetStreamCollector implements Collector {
     if (!recorder) throw new Error('jetstream collector sampled before start');
     // Reconnect forever is configured, but a connection closed for any other reason is rebuilt.
     if (!this.nc || this.nc.isClosed()) await this.connect();
-    const { stream, consumer, dlqStream, dlqConsumer } = this.config;
+    const { stream, consumer, dlqStream } = this.config;
     const at = Date.now();
     const [consumerInfo, streamInfo, dlqInfo] = await Promise.allSettled([
       this.api<ConsumerInfoWire>(apiSubjects.consumerInfo(stream, consumer)),
@@ -107,7 +107,12 @@ export class JetStreamCollector implements Collector {
       recorder.gauge('consumer.terminated', c.terminated, tags, at);
     }
     if (this.ackCount > 0) {
-      recorder.gauge('consumer.ack.deliveries', this.ackDeliveriesSum / this.ackCount, { stream, consumer }, at);
+      recorder.gauge(
+        'consumer.ack.deliveries',
+        this.ackDeliveriesSum / this.ackCount,
+        { stream, consumer },
+        at,
+      );
       this.ackCount = 0;
       this.ackDeliveriesSum = 0;
     }
@@ -206,10 +211,12 @@ export class JetStreamCollector implements Collector {
   private async api<T extends ApiResponseWire>(subject: string): Promise<T> {
     const nc = this.nc;
     if (!nc) throw new Error('not connected to NATS');
-    const msg = await nc.request(subject, '', { timeout: this.config.requestTimeoutMs }).catch((err: unknown) => {
-      // nats.js errors say only `timeout` or `503`; name the request for the gap event.
-      throw new Error(`${subject}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    });
+    const msg = await nc
+      .request(subject, '', { timeout: this.config.requestTimeoutMs })
+      .catch((err: unknown) => {
+        // nats.js errors say only `timeout` or `503`; name the request for the gap event.
+        throw new Error(`${subject}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      });
     const body = msg.json<T>();
     if (body.error) {
       throw new JetStreamApiError(
