@@ -1,0 +1,128 @@
+// series.ndjson: the run's gauges and timeline events, one JSON object a line, appended as they
+// happen so memory stays flat and a crash keeps everything already sampled:
+//   {"t":1700000000000,"gauge":"outbox.pending","value":12,"tags":{"application":"sea-sink"}}
+//   {"t":1700000000000,"event":"collector.gap.start","collector":"jetstream","error":"..."}
+// `tags` is left out when empty; the reader always returns it.
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Tags } from './collector.ts';
+
+export interface GaugePoint {
+  t: number;
+  gauge: string;
+  value: number;
+  tags: Tags;
+}
+
+export interface EventPoint {
+  t: number;
+  event: string;
+  [field: string]: unknown;
+}
+
+export type SeriesRecord = GaugePoint | EventPoint;
+
+export function isGaugePoint(record: SeriesRecord): record is GaugePoint {
+  return 'gauge' in record;
+}
+
+/** A truncated or garbled series file; `line` is 1-based. Callers turn it into exit code 2. */
+export class SeriesFormatError extends Error {
+  constructor(
+    readonly source: string,
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`${source}: line ${line}: ${reason}`);
+    this.name = 'SeriesFormatError';
+  }
+}
+
+export class SeriesWriter {
+  private fd: number | undefined;
+
+  private constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Appends to the file, creating it when missing. */
+  static open(path: string): SeriesWriter {
+    return new SeriesWriter(openSync(path, 'a'));
+  }
+
+  gauge(name: string, value: number, tags?: Tags, atMs: number = Date.now()): void {
+    // JSON has no NaN or Infinity: a non-finite gauge is a collector bug, not a value.
+    if (!Number.isFinite(value)) throw new RangeError(`gauge ${name} value ${value} is not a finite number`);
+    const line: Record<string, unknown> = { t: atMs, gauge: name, value };
+    if (tags !== undefined && Object.keys(tags).length > 0) line.tags = tags;
+    this.write(line);
+  }
+
+  event(kind: string, data: Record<string, unknown> = {}, atMs: number = Date.now()): void {
+    const { t: _t, event: _event, ...fields } = data;
+    const line: Record<string, unknown> = { t: atMs, event: kind };
+    for (const [key, value] of Object.entries(fields)) {
+      // An Error serialises as {}: keep the message, which is what a reader of the timeline wants.
+      line[key] = value instanceof Error ? value.message : value;
+    }
+    this.write(line);
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private write(line: Record<string, unknown>): void {
+    if (this.fd === undefined) throw new Error('series writer is closed');
+    writeSync(this.fd, `${JSON.stringify(line)}\n`);
+  }
+}
+
+/** Streams the records of a series file in order, without reading the whole file into memory. */
+export async function* readSeriesRecords(path: string): AsyncGenerator<SeriesRecord> {
+  const lines = createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    yield parseRecord(line, path, lineNo);
+  }
+}
+
+export async function readSeries(path: string): Promise<SeriesRecord[]> {
+  const records: SeriesRecord[] = [];
+  for await (const record of readSeriesRecords(path)) records.push(record);
+  return records;
+}
+
+function parseRecord(line: string, source: string, lineNo: number): SeriesRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    throw new SeriesFormatError(source, lineNo, 'not a complete JSON object (truncated?)');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new SeriesFormatError(source, lineNo, 'not a JSON object');
+  }
+  const record = raw as Record<string, unknown>;
+  if (typeof record.t !== 'number' || !Number.isFinite(record.t)) {
+    throw new SeriesFormatError(source, lineNo, 'field "t" is not an epoch ms number');
+  }
+  if (typeof record.gauge === 'string') {
+    if (typeof record.value !== 'number')
+      throw new SeriesFormatError(source, lineNo, 'gauge without a number value');
+    const tags = record.tags ?? {};
+    if (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string')) {
+      throw new SeriesFormatError(source, lineNo, 'gauge tags are not an object of strings');
+    }
+    return { t: record.t, gauge: record.gauge, value: record.value, tags: tags as Tags };
+  }
+  if (typeof record.event === 'string') return record as EventPoint;
+  throw new SeriesFormatError(source, lineNo, 'neither a gauge nor an event');
+}

@@ -1,0 +1,199 @@
+// HdrHistogram interval log (format 1.3, as Java's HistogramLogWriter writes it): a header of
+// comments and a legend, then one line per interval histogram:
+//   Tag=<tag>,<start s since BaseTime>,<length s>,<Interval_Max ms>,<compressed base64 histogram>
+// Histogram values are integer microseconds, Interval_Max is in ms. The writer appends each line
+// to the file as it comes, so a 24 h soak never holds its log in memory and a crash loses nothing.
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { HistogramSnapshot } from './histogramSnapshot.ts';
+
+export const HLOG_LEGEND =
+  '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"';
+const FORMAT_VERSION = '1.3';
+const YEAR_S = 365 * 24 * 3600;
+
+export interface HlogInterval {
+  /** '' when the line has no Tag= field. */
+  tag: string;
+  /** Interval start, seconds since the epoch. */
+  startS: number;
+  lengthS: number;
+  maxMs: number;
+  snapshot: HistogramSnapshot;
+}
+
+export interface Hlog {
+  startTimeMs?: number;
+  intervals: HlogInterval[];
+}
+
+/** A truncated or garbled log; `line` is 1-based. Callers turn it into exit code 2. */
+export class HlogFormatError extends Error {
+  constructor(
+    readonly source: string,
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`${source}: line ${line}: ${reason}`);
+    this.name = 'HlogFormatError';
+  }
+}
+
+export class HlogWriter {
+  private fd: number | undefined;
+
+  private constructor(
+    fd: number,
+    private readonly baseTimeMs: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Creates (or truncates) the log and writes its header; timestamps are relative to startTimeMs. */
+  static open(path: string, startTimeMs: number = Date.now()): HlogWriter {
+    const writer = new HlogWriter(openSync(path, 'w'), startTimeMs);
+    const startS = (startTimeMs / 1000).toFixed(3);
+    writer.write(
+      `#[Histogram log format version ${FORMAT_VERSION}]\n` +
+        `#[StartTime: ${startS} (seconds since epoch), ${new Date(startTimeMs).toISOString()}]\n` +
+        `#[BaseTime: ${startS} (seconds since epoch)]\n` +
+        `${HLOG_LEGEND}\n`,
+    );
+    return writer;
+  }
+
+  writeInterval(tag: string, startMs: number, endMs: number, snapshot: HistogramSnapshot): void {
+    if (/[\s,]/.test(tag)) throw new Error(`hlog tag "${tag}" holds a comma or whitespace`);
+    const start = ((startMs - this.baseTimeMs) / 1000).toFixed(3);
+    const length = ((endMs - startMs) / 1000).toFixed(3);
+    const prefix = tag === '' ? '' : `Tag=${tag},`;
+    this.write(`${prefix}${start},${length},${snapshot.maxMs.toFixed(3)},${snapshot.encode()}\n`);
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private write(text: string): void {
+    if (this.fd === undefined) throw new Error('hlog writer is closed');
+    writeSync(this.fd, text);
+  }
+}
+
+/** Parses one log line by line, holding the StartTime/BaseTime state the format carries. */
+class HlogLineParser {
+  startTimeS: number | undefined;
+  private baseTimeS: number | undefined;
+
+  constructor(private readonly source: string) {}
+
+  parse(line: string, lineNo: number): HlogInterval | undefined {
+    if (line.trim() === '') return undefined;
+    if (line.startsWith('#[StartTime:')) {
+      this.startTimeS = this.headerNumber(line, lineNo);
+      return undefined;
+    }
+    if (line.startsWith('#[BaseTime:')) {
+      this.baseTimeS = this.headerNumber(line, lineNo);
+      return undefined;
+    }
+    if (line.startsWith('#') || line.startsWith('"StartTimestamp"') || line.startsWith('"Timestamp"')) {
+      return undefined;
+    }
+    const fields = line.split(',');
+    let tag = '';
+    if (fields[0]?.startsWith('Tag=')) tag = (fields.shift() ?? '').slice(4);
+    if (fields.length !== 4) {
+      throw new HlogFormatError(
+        this.source,
+        lineNo,
+        `expected 4 fields after the tag, found ${fields.length}`,
+      );
+    }
+    const [rawStart, rawLength, rawMax, encoded] = fields as [string, string, string, string];
+    const start = this.number(rawStart, 'StartTimestamp', lineNo);
+    const lengthS = this.number(rawLength, 'Interval_Length', lineNo);
+    const maxMs = this.number(rawMax, 'Interval_Max', lineNo);
+    const snapshot = this.decode(encoded.trim(), lineNo);
+    // As Java's reader: without BaseTime, timestamps over a year before StartTime are relative to it.
+    if (this.baseTimeS === undefined) {
+      const startTime = this.startTimeS ?? 0;
+      this.baseTimeS = start < startTime - YEAR_S ? startTime : 0;
+    }
+    return { tag, startS: this.baseTimeS + start, lengthS, maxMs, snapshot };
+  }
+
+  private headerNumber(line: string, lineNo: number): number {
+    return this.number(line.split(/\s+/)[1] ?? '', 'header time', lineNo);
+  }
+
+  private number(raw: string, field: string, lineNo: number): number {
+    const value = raw.trim() === '' ? Number.NaN : Number(raw);
+    if (!Number.isFinite(value))
+      throw new HlogFormatError(this.source, lineNo, `${field} "${raw}" is not a number`);
+    return value;
+  }
+
+  private decode(encoded: string, lineNo: number): HistogramSnapshot {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) {
+      throw new HlogFormatError(this.source, lineNo, 'histogram is not complete base64 (truncated?)');
+    }
+    // The V2 header names the compressed length; a shorter payload is a truncated line.
+    const bytes = Buffer.from(encoded, 'base64');
+    if (bytes.length < 8 || bytes.length < 8 + bytes.readInt32BE(4)) {
+      throw new HlogFormatError(
+        this.source,
+        lineNo,
+        'histogram is shorter than its header says (truncated?)',
+      );
+    }
+    try {
+      return HistogramSnapshot.decode(encoded);
+    } catch (err) {
+      throw new HlogFormatError(this.source, lineNo, `histogram does not decode: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Streams the intervals of a log file in order, without reading the whole file into memory. */
+export function readHlogIntervals(path: string): AsyncGenerator<HlogInterval> {
+  return parseFile(path, new HlogLineParser(path));
+}
+
+export async function readHlog(path: string): Promise<Hlog> {
+  const parser = new HlogLineParser(path);
+  const intervals: HlogInterval[] = [];
+  for await (const interval of parseFile(path, parser)) intervals.push(interval);
+  return withStartTime(parser, intervals);
+}
+
+async function* parseFile(path: string, parser: HlogLineParser): AsyncGenerator<HlogInterval> {
+  const lines = createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    const interval = parser.parse(line, lineNo);
+    if (interval !== undefined) yield interval;
+  }
+}
+
+export function parseHlog(text: string, source = 'hlog'): Hlog {
+  const parser = new HlogLineParser(source);
+  const intervals: HlogInterval[] = [];
+  text.split(/\r\n|\r|\n/).forEach((line, i) => {
+    const interval = parser.parse(line, i + 1);
+    if (interval !== undefined) intervals.push(interval);
+  });
+  return withStartTime(parser, intervals);
+}
+
+function withStartTime(parser: HlogLineParser, intervals: HlogInterval[]): Hlog {
+  return parser.startTimeS === undefined
+    ? { intervals }
+    : { startTimeMs: Math.round(parser.startTimeS * 1000), intervals };
+}
