@@ -1,0 +1,126 @@
+// The harness's own footprint (and that of processes it runs, e.g. k6): resident memory and CPU,
+// so a soak can show the load generator stayed flat and was not the bottleneck.
+// Other processes are read from /proc (Linux); the harness itself through process.* (portable).
+import { readFile } from 'node:fs/promises';
+import type { Collector, Recorder } from '../collector.ts';
+
+export interface TrackedProcess {
+  pid: number;
+  /** The `process` tag, e.g. `k6`. */
+  label: string;
+}
+
+export interface HarnessCollectorConfig {
+  processes?: TrackedProcess[];
+  /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux builds in practice). */
+  clockTicksPerSecond?: number;
+}
+
+interface CpuBaseline {
+  cpuSeconds: number;
+  wallMs: number;
+}
+
+interface ProcStat {
+  state: string;
+  cpuSeconds: number;
+}
+
+export class HarnessCollector implements Collector {
+  readonly name = 'harness';
+  private recorder: Recorder | undefined;
+  private readonly tracked = new Map<number, { label: string; baseline?: CpuBaseline }>();
+  private self: CpuBaseline | undefined;
+  private readonly ticks: number;
+
+  constructor(config: HarnessCollectorConfig = {}) {
+    this.ticks = config.clockTicksPerSecond ?? 100;
+    for (const p of config.processes ?? []) this.track(p.pid, p.label);
+  }
+
+  /** Adds a process (e.g. k6 once spawned); its CPU share shows from the second sample on. */
+  track(pid: number, label: string): void {
+    this.tracked.set(pid, { label });
+  }
+
+  untrack(pid: number): void {
+    this.tracked.delete(pid);
+  }
+
+  async start(recorder: Recorder): Promise<void> {
+    this.recorder = recorder;
+    this.self = selfCpu();
+  }
+
+  async sample(): Promise<void> {
+    const recorder = this.recorder;
+    if (!recorder) throw new Error('harness collector sampled before start');
+    const at = Date.now();
+    const self = selfCpu();
+    recorder.gauge('harness.rss', process.memoryUsage().rss, { process: 'harness' }, at);
+    if (this.self) recorder.gauge('harness.cpu', cpuShare(this.self, self), { process: 'harness' }, at);
+    this.self = self;
+
+    for (const [pid, entry] of this.tracked) {
+      const tags = { process: entry.label };
+      const read = await readProcess(pid, this.ticks);
+      if (!read) {
+        this.tracked.delete(pid);
+        recorder.event('harness.process.exited', { pid, process: entry.label }, at);
+        continue;
+      }
+      const now = { cpuSeconds: read.cpuSeconds, wallMs: performance.now() };
+      recorder.gauge('harness.rss', read.rssBytes, tags, at);
+      if (entry.baseline) recorder.gauge('harness.cpu', cpuShare(entry.baseline, now), tags, at);
+      entry.baseline = now;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.recorder = undefined;
+  }
+}
+
+function selfCpu(): CpuBaseline {
+  const usage = process.cpuUsage();
+  return { cpuSeconds: (usage.user + usage.system) / 1e6, wallMs: performance.now() };
+}
+
+/** Share of one core over the interval (2 busy cores read 2.0). */
+function cpuShare(before: CpuBaseline, after: CpuBaseline): number {
+  const wallSeconds = (after.wallMs - before.wallMs) / 1000;
+  return wallSeconds > 0 ? Math.max(0, after.cpuSeconds - before.cpuSeconds) / wallSeconds : 0;
+}
+
+/** undefined when the process is gone (or a zombie waiting to be reaped). */
+async function readProcess(
+  pid: number,
+  ticks: number,
+): Promise<{ cpuSeconds: number; rssBytes: number } | undefined> {
+  let statText: string;
+  let statusText: string;
+  try {
+    [statText, statusText] = await Promise.all([
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+      readFile(`/proc/${pid}/status`, 'utf8'),
+    ]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') {
+      return undefined;
+    }
+    throw err;
+  }
+  const stat = parseStat(statText, ticks);
+  if (stat.state === 'Z' || stat.state === 'X') return undefined;
+  const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(statusText);
+  return { cpuSeconds: stat.cpuSeconds, rssBytes: rss?.[1] ? Number(rss[1]) * 1024 : 0 };
+}
+
+/** /proc/<pid>/stat: `pid (comm) state … utime stime …`; comm may hold spaces and parentheses. */
+function parseStat(text: string, ticks: number): ProcStat {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // After comm: [0] is field 3 (state), so utime (field 14) is [11] and stime (field 15) is [12].
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return { state: fields[0] ?? '?', cpuSeconds: (utime + stime) / ticks };
+}

@@ -1,0 +1,234 @@
+// Scrapes a Prometheus text endpoint (the worker's :9090) and turns chosen metrics into samples:
+// counters into per-second rates, histograms into latency observations, gauges as they are.
+// Everything is computed between consecutive scrapes; start() takes the baseline scrape.
+import type { Collector, Recorder, Tags } from '../collector.ts';
+import { labelKey, type PromSample, parseSamples } from './prometheusSamples.ts';
+
+interface MappingBase {
+  /** The Prometheus metric (family) name, e.g. `worker_events_processed_total`. */
+  metric: string;
+  /** The pipesoak name to record under, e.g. `worker.processed.rate`. */
+  as: string;
+  /** Labels kept as tags; series are summed within each group. Omitted: one sum over all series. */
+  groupBy?: string[];
+}
+
+export type PrometheusMapping =
+  | (MappingBase & { kind: 'rate' })
+  | (MappingBase & { kind: 'gauge' })
+  | (MappingBase & { kind: 'histogram' /** Unit of the bucket bounds; default `s`. */; unit?: 's' | 'ms' });
+
+export interface PrometheusCollectorConfig {
+  url: string;
+  mappings: PrometheusMapping[];
+  /** Collector name in gap events; distinguishes several scrape targets. */
+  name?: string;
+  timeoutMs?: number;
+}
+
+interface Scrape {
+  atMs: number;
+  samples: Map<string, PromSample[]>;
+}
+
+/** Cumulative bucket counts of one histogram series, by upper bound (`+Inf` as Infinity). */
+type Buckets = Map<number, number>;
+
+export class PrometheusCollector implements Collector {
+  readonly name: string;
+  private recorder: Recorder | undefined;
+  private previous: Scrape | undefined;
+  private readonly reportedMissing = new Set<string>();
+
+  constructor(private readonly config: PrometheusCollectorConfig) {
+    this.name = config.name ?? 'prometheus';
+  }
+
+  async start(recorder: Recorder): Promise<void> {
+    this.recorder = recorder;
+    this.previous = await this.scrape();
+  }
+
+  async sample(): Promise<void> {
+    const recorder = this.recorder;
+    if (!recorder) throw new Error('prometheus collector sampled before start');
+    const current = await this.scrape();
+    const previous = this.previous;
+    this.previous = current;
+    for (const mapping of this.config.mappings) {
+      switch (mapping.kind) {
+        case 'rate':
+          this.recordRate(recorder, mapping, previous, current);
+          break;
+        case 'gauge':
+          this.recordGauge(recorder, mapping, current);
+          break;
+        case 'histogram':
+          this.recordHistogram(recorder, mapping, previous, current);
+          break;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.previous = undefined;
+  }
+
+  private async scrape(): Promise<Scrape> {
+    const res = await fetch(this.config.url, {
+      headers: { accept: 'text/plain;version=0.0.4' },
+      signal: AbortSignal.timeout(this.config.timeoutMs ?? 2000),
+    });
+    if (!res.ok) throw new Error(`scrape ${this.config.url}: HTTP ${res.status}`);
+    const text = await res.text();
+    return { atMs: Date.now(), samples: parseSamples(text) };
+  }
+
+  private recordRate(
+    recorder: Recorder,
+    mapping: PrometheusMapping,
+    previous: Scrape | undefined,
+    current: Scrape,
+  ): void {
+    const series = this.find(recorder, mapping, current, [mapping.metric, `${mapping.metric}_total`]);
+    if (!series || !previous) return;
+    const before = new Map<string, number>();
+    for (const s of findSeries(previous, [mapping.metric, `${mapping.metric}_total`]) ?? []) {
+      before.set(labelKey(s.labels), s.value);
+    }
+    const seconds = (current.atMs - previous.atMs) / 1000;
+    if (seconds <= 0) return;
+    const groups = new Map<string, { tags: Tags | undefined; delta: number }>();
+    for (const s of series) {
+      const prev = before.get(labelKey(s.labels));
+      // A counter below its last value restarted from 0; a series new since the last scrape started at 0.
+      const delta = prev === undefined || s.value < prev ? s.value : s.value - prev;
+      const group = groupOf(groups, mapping.groupBy, s.labels, () => ({ delta: 0 }));
+      group.delta += delta;
+    }
+    for (const { tags, delta } of groups.values()) {
+      recorder.gauge(mapping.as, delta / seconds, tags, current.atMs);
+    }
+  }
+
+  private recordGauge(recorder: Recorder, mapping: PrometheusMapping, current: Scrape): void {
+    const series = this.find(recorder, mapping, current, [mapping.metric]);
+    if (!series) return;
+    const groups = new Map<string, { tags: Tags | undefined; sum: number }>();
+    for (const s of series) {
+      groupOf(groups, mapping.groupBy, s.labels, () => ({ sum: 0 })).sum += s.value;
+    }
+    for (const { tags, sum } of groups.values()) recorder.gauge(mapping.as, sum, tags, current.atMs);
+  }
+
+  /**
+   * Bucket count deltas become observations at the bucket's upper bound: an upper estimate, so
+   * a p99 from these never flatters the system (resolution is the bucket layout's). Observations
+   * in the `+Inf` bucket are recorded at the largest finite bound (a lower estimate: nothing better
+   * is known about them).
+   */
+  private recordHistogram(
+    recorder: Recorder,
+    mapping: PrometheusMapping & { kind: 'histogram' },
+    previous: Scrape | undefined,
+    current: Scrape,
+  ): void {
+    const bucketName = `${mapping.metric}_bucket`;
+    const series = this.find(recorder, mapping, current, [bucketName]);
+    if (!series || !previous) return;
+    const now = histogramSeries(series);
+    const before = histogramSeries(findSeries(previous, [bucketName]) ?? []);
+    const toMs = (mapping.unit ?? 's') === 's' ? 1000 : 1;
+    for (const [key, { labels, buckets }] of now) {
+      const prev = before.get(key)?.buckets;
+      const reset = prev !== undefined && [...buckets].some(([le, count]) => count < (prev.get(le) ?? 0));
+      const bounds = [...buckets.keys()].sort((a, b) => a - b);
+      const tags = tagsOf(mapping.groupBy, labels);
+      let lastFinite: number | undefined;
+      let cumulativeNow = 0;
+      let cumulativePrev = 0;
+      for (const le of bounds) {
+        const countNow = buckets.get(le) ?? 0;
+        const countPrev = prev && !reset ? (prev.get(le) ?? 0) : 0;
+        // Per-bucket (non-cumulative) increase since the last scrape.
+        const delta = countNow - cumulativeNow - (countPrev - cumulativePrev);
+        cumulativeNow = countNow;
+        cumulativePrev = countPrev;
+        const at = Number.isFinite(le) ? le : lastFinite;
+        if (Number.isFinite(le)) lastFinite = le;
+        if (at === undefined) continue;
+        for (let i = 0; i < delta; i++) recorder.recordLatency(mapping.as, at * toMs, tags);
+      }
+    }
+  }
+
+  /** The mapping's series in this scrape; a missing metric is reported once as an event. */
+  private find(
+    recorder: Recorder,
+    mapping: PrometheusMapping,
+    scrape: Scrape,
+    names: string[],
+  ): PromSample[] | undefined {
+    const series = findSeries(scrape, names);
+    if (!series && !this.reportedMissing.has(mapping.as)) {
+      this.reportedMissing.add(mapping.as);
+      recorder.event(
+        'prometheus.metric_missing',
+        { collector: this.name, metric: mapping.metric, as: mapping.as, url: this.config.url },
+        scrape.atMs,
+      );
+    }
+    return series;
+  }
+}
+
+function findSeries(scrape: Scrape, names: string[]): PromSample[] | undefined {
+  for (const name of names) {
+    const series = scrape.samples.get(name);
+    if (series) return series;
+  }
+  return undefined;
+}
+
+function histogramSeries(
+  samples: PromSample[],
+): Map<string, { labels: Record<string, string>; buckets: Buckets }> {
+  const out = new Map<string, { labels: Record<string, string>; buckets: Buckets }>();
+  for (const s of samples) {
+    const le = s.labels.le;
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    const key = labelKey(s.labels, 'le');
+    let entry = out.get(key);
+    if (!entry) {
+      const { le: _le, ...labels } = s.labels;
+      entry = { labels, buckets: new Map() };
+      out.set(key, entry);
+    }
+    entry.buckets.set(bound, s.value);
+  }
+  return out;
+}
+
+function tagsOf(groupBy: string[] | undefined, labels: Record<string, string>): Tags | undefined {
+  if (!groupBy || groupBy.length === 0) return undefined;
+  const tags: Tags = {};
+  for (const label of groupBy) tags[label] = labels[label] ?? '';
+  return tags;
+}
+
+function groupOf<T extends object>(
+  groups: Map<string, T & { tags: Tags | undefined }>,
+  groupBy: string[] | undefined,
+  labels: Record<string, string>,
+  init: () => T,
+): T & { tags: Tags | undefined } {
+  const tags = tagsOf(groupBy, labels);
+  const key = tags ? labelKey(tags) : '';
+  let group = groups.get(key);
+  if (!group) {
+    group = { ...init(), tags };
+    groups.set(key, group);
+  }
+  return group;
+}

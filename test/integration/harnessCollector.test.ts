@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { HarnessCollector } from '../../collectors/harness/harnessCollector.ts';
+import { RecordingRecorder } from '../support/recordingRecorder.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('harness collector', () => {
+  it('reports the harness rss within 20% of process.memoryUsage and a plausible cpu share', async () => {
+    const recorder = new RecordingRecorder();
+    const collector = new HarnessCollector();
+    await collector.start(recorder);
+    await sleep(200);
+    await collector.sample();
+    const rss = recorder.lastGauge('harness.rss', { process: 'harness' }) ?? 0;
+    const expected = process.memoryUsage().rss;
+    expect(Math.abs(rss - expected) / expected).toBeLessThan(0.2);
+    const cpu = recorder.lastGauge('harness.cpu', { process: 'harness' }) ?? -1;
+    expect(cpu).toBeGreaterThanOrEqual(0);
+    expect(cpu).toBeLessThan(4);
+  });
+
+  it('shows a busy child process above half a core, and drops it with an event once it exits', async () => {
+    const child = spawn(
+      process.execPath,
+      ['-e', 'const end = Date.now() + 1500; while (Date.now() < end) {}'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('child did not start');
+    const recorder = new RecordingRecorder();
+    const collector = new HarnessCollector({ processes: [{ pid, label: 'k6' }] });
+    await collector.start(recorder);
+    await sleep(100);
+    await collector.sample();
+    await sleep(1000);
+    await collector.sample();
+
+    const cpu = recorder.lastGauge('harness.cpu', { process: 'k6' }) ?? 0;
+    expect(cpu).toBeGreaterThan(0.5);
+    expect(cpu).toBeLessThan(1.3);
+    const rss = recorder.lastGauge('harness.rss', { process: 'k6' }) ?? 0;
+    expect(rss).toBeGreaterThan(5 * 1024 * 1024);
+    expect(rss).toBeLessThan(1024 * 1024 * 1024);
+
+    await exited;
+    await collector.sample();
+    await collector.sample();
+    const events = recorder.eventsOf('harness.process.exited');
+    expect(events).toHaveLength(1);
+    expect(events[0]?.data).toEqual({ pid, process: 'k6' });
+    // The harness itself is still sampled after the child is dropped.
+    expect(recorder.gauges.filter((g) => g.tags?.process === 'harness').length).toBeGreaterThanOrEqual(4);
+  });
+});
