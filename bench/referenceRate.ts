@@ -61,7 +61,12 @@ async function step(gateway: string, rate: number, tag: string): Promise<Step> {
       fetch(`${gateway}/api/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ conversationId: `c${i % 50}`, userId: `u${i % 7}`, text: 'bench', correlationId: `${tag}-${i}` }),
+        body: JSON.stringify({
+          conversationId: `c${i % 50}`,
+          userId: `u${i % 7}`,
+          text: 'bench',
+          correlationId: `${tag}-${i}`,
+        }),
       }).then(
         (r) => {
           if (r.status !== 202) failed++;
@@ -77,7 +82,10 @@ async function step(gateway: string, rate: number, tag: string): Promise<Step> {
   const deadline = Date.now() + 10_000;
   let done = 0;
   while (Date.now() < deadline) {
-    done = Number((await db.query(`SELECT count(*) AS n FROM kg_facts WHERE correlation_id LIKE $1`, [`${tag}-%`])).rows[0].n);
+    done = Number(
+      (await db.query(`SELECT count(*) AS n FROM kg_facts WHERE correlation_id LIKE $1`, [`${tag}-%`]))
+        .rows[0].n,
+    );
     if (done >= total - failed) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -104,16 +112,22 @@ try {
   await supervisor.start();
   const gateway = supervisor.url('gateway') ?? '';
   let sustained = 0;
-  process.stdout.write(`rate(ev/s)  achieved  completed/sent  e2e p50(ms)  e2e p99(ms)   [median of ${runs}]\n`);
+  process.stdout.write(
+    `rate(ev/s)  achieved  completed/sent  e2e p50(ms)  e2e p99(ms)   [median of ${runs}]\n`,
+  );
   for (const rate of rates) {
     const results: Step[] = [];
     for (let r = 0; r < runs; r++) results.push(await step(gateway, rate, `r${rate}-${r}-${Date.now()}`));
     const p99 = median(results.map((s) => s.p99));
     const ok = results.filter((s) => s.completed >= s.sent && s.p99 < 1000).length > runs / 2;
     process.stdout.write(
-      `${String(rate).padStart(9)}  ${median(results.map((s) => s.achieved)).toFixed(0).padStart(8)}  ` +
+      `${String(rate).padStart(9)}  ${median(results.map((s) => s.achieved))
+        .toFixed(0)
+        .padStart(8)}  ` +
         `${`${median(results.map((s) => s.completed))}/${median(results.map((s) => s.sent))}`.padStart(14)}  ` +
-        `${median(results.map((s) => s.p50)).toFixed(0).padStart(11)}  ${p99.toFixed(0).padStart(11)}  ${ok ? 'keeps up' : 'falls behind'}\n`,
+        `${median(results.map((s) => s.p50))
+          .toFixed(0)
+          .padStart(11)}  ${p99.toFixed(0).padStart(11)}  ${ok ? 'keeps up' : 'falls behind'}\n`,
     );
     if (ok) sustained = rate;
     else break;

@@ -3,12 +3,12 @@
 import { COMPONENTS, type ComponentName, type RunningComponent } from './component.ts';
 import { startGateway } from './gateway.ts';
 import { startLlmStub } from './llmStub.ts';
+import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
 import { startRelay } from './relay.ts';
 import { loadSettings, type ReferenceSettings } from './settings.ts';
 import { startSink } from './sink.ts';
 import { startWorker } from './worker.ts';
-import type { Logger } from './logger.ts';
 
 const starters: Record<ComponentName, (s: ReferenceSettings, log: Logger) => Promise<RunningComponent>> = {
   gateway: startGateway,

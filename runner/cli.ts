@@ -13,7 +13,9 @@ function fail(message: string): never {
 try {
   await yargs(hideBin(process.argv))
     .scriptName('pipesoak')
-    .usage('$0 <command> [options]\n\nLoad and soak testing for outbox -> JetStream -> worker -> webhook pipelines.')
+    .usage(
+      '$0 <command> [options]\n\nLoad and soak testing for outbox -> JetStream -> worker -> webhook pipelines.',
+    )
     .command(referenceCommand)
     .command(doctorCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')

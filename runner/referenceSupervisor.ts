@@ -78,6 +78,8 @@ export class ReferenceSupervisor {
       // stdin stays a pipe: the child exits when it closes, i.e. when this process dies.
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const { stdout, stderr } = proc;
+    if (!stdout || !stderr) throw new Error(`${name}: no pipes to the child process`);
     const child: Child = { proc, info: { name, pid: proc.pid ?? -1 }, stopping: false };
     this.children.set(name, child);
     const timeoutMs = this.options.readyTimeoutMs ?? 20_000;
@@ -87,7 +89,7 @@ export class ReferenceSupervisor {
       const timer = setTimeout(() => {
         reject(new Error(`${name} did not become ready within ${timeoutMs} ms`));
       }, timeoutMs);
-      createInterface({ input: proc.stdout! }).on('line', (line) => {
+      createInterface({ input: stdout }).on('line', (line) => {
         this.options.onLog?.(name, line);
         if (ready || !line.includes('"ready":true')) return;
         try {
@@ -101,7 +103,7 @@ export class ReferenceSupervisor {
           // Not a JSON log line; ignore.
         }
       });
-      createInterface({ input: proc.stderr! }).on('line', (line) => {
+      createInterface({ input: stderr }).on('line', (line) => {
         stderrTail.push(line);
         if (stderrTail.length > 20) stderrTail.shift();
         this.options.onLog?.(name, line);
@@ -110,8 +112,13 @@ export class ReferenceSupervisor {
         if (this.children.get(name) === child) this.children.delete(name);
         if (!ready) {
           clearTimeout(timer);
-          const why = stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
-          reject(new Error(`${name} exited before it was ready (code ${code ?? signal})${why ? `: ${why}` : ''}`));
+          const why = stderrTail
+            .filter((l) => l.trim())
+            .slice(-3)
+            .join(' | ');
+          reject(
+            new Error(`${name} exited before it was ready (code ${code ?? signal})${why ? `: ${why}` : ''}`),
+          );
         } else if (!child.stopping) {
           this.options.onExit?.(name, code, signal);
         }

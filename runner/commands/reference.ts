@@ -54,7 +54,9 @@ async function up(args: ArgumentsCamelCase<ReferenceArgs>): Promise<void> {
 
   const { created, applied } = await migrate(settings.databaseUrl);
   if (created || applied.length) {
-    process.stdout.write(`database ${created ? 'created' : 'ready'}; migrations applied: ${applied.join(', ')}\n`);
+    process.stdout.write(
+      `database ${created ? 'created' : 'ready'}; migrations applied: ${applied.join(', ')}\n`,
+    );
   }
   await mkdir(dir, { recursive: true });
   const log = createWriteStream(logPath(dir), { flags: 'a' });
@@ -65,12 +67,17 @@ async function up(args: ArgumentsCamelCase<ReferenceArgs>): Promise<void> {
       const level = /"level":(\d+)/.exec(line)?.[1];
       if (!level || Number(level) >= 40) process.stderr.write(`[${name}] ${line}\n`);
     },
-    onExit: (name, code, signal) => process.stderr.write(`[${name}] exited unexpectedly (${code ?? signal})\n`),
+    onExit: (name, code, signal) =>
+      process.stderr.write(`[${name}] exited unexpectedly (${code ?? signal})\n`),
   });
   const names = args.only?.length ? args.only : COMPONENTS;
   process.stdout.write(`starting ${names.join(', ')} ...\n`);
   const running = await supervisor.start(names);
-  await writeState(dir, { supervisorPid: process.pid, startedAt: new Date().toISOString(), components: running });
+  await writeState(dir, {
+    supervisorPid: process.pid,
+    startedAt: new Date().toISOString(),
+    components: running,
+  });
   process.stdout.write('reference pipeline ready:\n');
   printUrls(running);
   process.stdout.write(`logs: ${logPath(dir)}\nCtrl-C or \`pipesoak reference down\` stops it.\n`);
@@ -125,7 +132,8 @@ async function down(): Promise<void> {
   if (isAlive(state.supervisorPid)) {
     process.kill(state.supervisorPid, 'SIGTERM');
     const deadline = Date.now() + 20_000;
-    while (isAlive(state.supervisorPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (isAlive(state.supervisorPid) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
   }
   // A supervisor that died hard leaves its children to exit on their own; make sure they did.
   for (const c of state.components) {
@@ -143,7 +151,8 @@ export const referenceCommand: CommandModule<object, ReferenceArgs> = {
       .positional('action', {
         choices: ['up', 'down', 'migrate'] as const,
         demandOption: true,
-        describe: 'up: start and wait for health; down: stop a running one; migrate: create/upgrade its database',
+        describe:
+          'up: start and wait for health; down: stop a running one; migrate: create/upgrade its database',
       })
       .option('only', {
         type: 'string',

@@ -34,10 +34,16 @@ describe('reference pipeline', () => {
       10_000 - (Date.now() - started),
     );
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await count(`SELECT count(DISTINCT correlation_id) AS n FROM kg_facts WHERE correlation_id LIKE 'burst-%'`)).toBe(1000);
+    expect(
+      await count(
+        `SELECT count(DISTINCT correlation_id) AS n FROM kg_facts WHERE correlation_id LIKE 'burst-%'`,
+      ),
+    ).toBe(1000);
     expect(new Set(ids).size).toBe(1000);
     expect(await count('SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL')).toBe(0);
-    expect(await count(`SELECT count(*) AS n FROM outbox_events WHERE correlation_id LIKE 'burst-%'`)).toBe(1000);
+    expect(await count(`SELECT count(*) AS n FROM outbox_events WHERE correlation_id LIKE 'burst-%'`)).toBe(
+      1000,
+    );
   });
 
   it('keeps the worker at or under 10 Postgres connections while 500 concurrent requests flow through', async () => {
@@ -90,7 +96,11 @@ describe('reference pipeline', () => {
       30_000,
     );
     // Lost: none. Every accepted correlation id has exactly one fact.
-    expect(await count(`SELECT count(DISTINCT correlation_id) AS n FROM kg_facts WHERE correlation_id LIKE 'crash-%'`)).toBe(total);
+    expect(
+      await count(
+        `SELECT count(DISTINCT correlation_id) AS n FROM kg_facts WHERE correlation_id LIKE 'crash-%'`,
+      ),
+    ).toBe(total);
     expect(await count(`SELECT count(*) AS n FROM kg_facts WHERE correlation_id LIKE 'crash-%'`)).toBe(total);
     // Applied twice: the inbox lets through again only events whose dispatch was in flight when the
     // worker died (at most its dispatch concurrency); everything it had finished is skipped.
@@ -98,6 +108,8 @@ describe('reference pipeline', () => {
       `SELECT count(*) AS n FROM kg_facts WHERE correlation_id LIKE 'crash-%' AND deliveries > 1`,
     );
     expect(redispatched).toBeLessThanOrEqual(t.settings.dbPoolMax);
-    expect(await count(`SELECT count(*) AS n FROM inbox WHERE status = 'done'`)).toBeGreaterThanOrEqual(total);
+    expect(await count(`SELECT count(*) AS n FROM inbox WHERE status = 'done'`)).toBeGreaterThanOrEqual(
+      total,
+    );
   });
 });

@@ -34,7 +34,13 @@ describe('pipesoak reference', () => {
   it('up --detach starts all five healthy components and down stops every one of them', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'reference', 'up', '--detach'], { env });
     const state = readState(dir);
-    expect(state?.components.map((c) => c.name).sort()).toEqual(['gateway', 'llm', 'relay', 'sink', 'worker']);
+    expect(state?.components.map((c) => c.name).sort()).toEqual([
+      'gateway',
+      'llm',
+      'relay',
+      'sink',
+      'worker',
+    ]);
     expect(stdout).toContain(state?.components.find((c) => c.name === 'gateway')?.url);
     const gateway = state?.components.find((c) => c.name === 'gateway')?.url;
     expect((await fetch(`${gateway}/healthz`)).status).toBe(200);
@@ -47,16 +53,25 @@ describe('pipesoak reference', () => {
   });
 
   it('leaves no orphan when the supervisor itself is killed with -9', async () => {
-    await run(process.execPath, [CLI, 'reference', 'up', '--detach', '--only', 'sink', '--only', 'llm'], { env });
+    await run(process.execPath, [CLI, 'reference', 'up', '--detach', '--only', 'sink', '--only', 'llm'], {
+      env,
+    });
     const state = readState(dir);
     expect(state?.components.map((c) => c.name)).toEqual(['sink', 'llm']);
     const children = state?.components.map((c) => c.pid) ?? [];
     process.kill(state?.supervisorPid ?? -1, 'SIGKILL');
-    await waitFor('the orphaned components to exit by themselves', async () => allGone(children), Boolean, 10_000);
+    await waitFor(
+      'the orphaned components to exit by themselves',
+      async () => allGone(children),
+      Boolean,
+      10_000,
+    );
   });
 
   it('rejects an unknown component with exit code 2 and a one-line error', async () => {
-    const err = await run(process.execPath, [CLI, 'reference', 'up', '--only', 'bogus'], { env }).catch((e) => e);
+    const err = await run(process.execPath, [CLI, 'reference', 'up', '--only', 'bogus'], { env }).catch(
+      (e) => e,
+    );
     expect(err.code).toBe(2);
     expect(err.stderr.trim().split('\n')).toHaveLength(1);
     expect(err.stderr).toContain('bogus');

@@ -48,7 +48,11 @@ export async function createTestEnv(label: string, overrides: Record<string, str
   await dropDatabase(settings.databaseUrl);
   await deleteStreams(settings);
   await migrate(settings.databaseUrl);
-  const db = new pg.Pool({ connectionString: settings.databaseUrl, max: 4, application_name: 'pipesoak-test' });
+  const db = new pg.Pool({
+    connectionString: settings.databaseUrl,
+    max: 4,
+    application_name: 'pipesoak-test',
+  });
   return {
     env,
     settings,
