@@ -3,7 +3,7 @@ import {
   CompletionCollector,
   type CompletionCollectorConfig,
 } from '../../collectors/completion/completionCollector.ts';
-import { MemoryRecorder } from '../support/memoryRecorder.ts';
+import { RecordingRecorder } from '../support/recordingRecorder.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
 let env: TestEnv;
@@ -28,7 +28,7 @@ async function started(config: Partial<CompletionCollectorConfig> = {}) {
     ...config,
   });
   collectors.push(collector);
-  const recorder = new MemoryRecorder();
+  const recorder = new RecordingRecorder();
   await collector.start(recorder);
   return { collector, recorder };
 }
@@ -68,7 +68,7 @@ describe('completion collector', () => {
     await insertFacts(latencies, 'clock_timestamp()', 3);
     await collector.sample();
     expect(collector.completedCount).toBe(50);
-    expect(sorted(recorder.values('e2e.latency'))).toEqual(latencies);
+    expect(sorted(recorder.latencyValues('e2e.latency'))).toEqual(latencies);
     await collector.sample();
     expect(collector.completedCount).toBe(50);
   });
@@ -85,7 +85,7 @@ describe('completion collector', () => {
     ];
     await collector.sample();
     expect(collector.completedCount).toBe(123);
-    expect(sorted(recorder.values('e2e.latency'))).toEqual(sorted([...spread, ...tied, 7, 8, 9]));
+    expect(sorted(recorder.latencyValues('e2e.latency'))).toEqual(sorted([...spread, ...tied, 7, 8, 9]));
     expect([...collector.correlationIds].sort()).toEqual([...ids].sort());
   });
 
@@ -108,7 +108,7 @@ describe('completion collector', () => {
     await collector.sample();
     expect(collector.completedCount).toBe(3);
     expect(collector.missingAcceptedCount).toBe(1);
-    expect(sorted(recorder.values('e2e.latency'))).toEqual([10, 30]);
+    expect(sorted(recorder.latencyValues('e2e.latency'))).toEqual([10, 30]);
   });
 
   it('completion collector - reads completions inside the settle window on a later sample', async () => {
@@ -118,7 +118,7 @@ describe('completion collector', () => {
     expect(collector.completedCount).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 700));
     await collector.sample();
-    expect(recorder.values('e2e.latency')).toEqual([12]);
+    expect(recorder.latencyValues('e2e.latency')).toEqual([12]);
   });
 
   it('completion collector - rejects a query without the cursor and limit parameters', () => {

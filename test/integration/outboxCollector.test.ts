@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxCollector } from '../../collectors/outbox/outboxCollector.ts';
 import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
-import { MemoryRecorder } from '../support/memoryRecorder.ts';
+import { RecordingRecorder } from '../support/recordingRecorder.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
 let env: TestEnv;
@@ -21,7 +21,7 @@ beforeEach(async () => {
 async function started(config: Partial<ConstructorParameters<typeof OutboxCollector>[0]> = {}) {
   const collector = new OutboxCollector({ databaseUrl: env.settings.databaseUrl, ...config });
   collectors.push(collector);
-  const recorder = new MemoryRecorder();
+  const recorder = new RecordingRecorder();
   await collector.start(recorder);
   return { collector, recorder };
 }
@@ -60,7 +60,7 @@ describe('outbox collector', () => {
     expect(recorder.lastGauge('outbox.pending')).toBe(500);
     const age = recorder.lastGauge('outbox.oldest.age') ?? 0;
     expect(Math.abs(age - 500_000)).toBeLessThan(1_000);
-    expect(recorder.values('outbox.lag')).toEqual([]);
+    expect(recorder.latencyValues('outbox.lag')).toEqual([]);
   });
 
   it('outbox collector - reports zero pending and zero oldest age when all rows are published', async () => {
@@ -79,26 +79,26 @@ describe('outbox collector', () => {
     await insertPublished(lags.slice(0, 60), 'now()');
     await insertPublished(lags.slice(60), 'clock_timestamp()');
     await collector.sample();
-    const recorded = recorder.values('outbox.lag');
+    const recorded = recorder.latencyValues('outbox.lag');
     expect(recorded).toHaveLength(100);
     expect([...recorded].sort((a, b) => a - b)).toEqual(lags);
     expect(summaryOf(recorded)).toEqual(summaryOf(lags));
     // Nothing new: the next sample records nothing more.
     await collector.sample();
-    expect(recorder.values('outbox.lag')).toHaveLength(100);
+    expect(recorder.latencyValues('outbox.lag')).toHaveLength(100);
     await insertPublished([42], 'clock_timestamp()');
     await collector.sample();
-    expect(recorder.values('outbox.lag').at(-1)).toBe(42);
+    expect(recorder.latencyValues('outbox.lag').at(-1)).toBe(42);
   });
 
   it('outbox collector - reads rows published inside the settle window on a later sample', async () => {
     const { collector, recorder } = await started({ settleMs: 500 });
     await insertPublished([25], 'clock_timestamp()');
     await collector.sample();
-    expect(recorder.values('outbox.lag')).toEqual([]);
+    expect(recorder.latencyValues('outbox.lag')).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 700));
     await collector.sample();
-    expect(recorder.values('outbox.lag')).toEqual([25]);
+    expect(recorder.latencyValues('outbox.lag')).toEqual([25]);
   });
 
   it('outbox collector - caps the rows read per sample and keeps the rest for the next', async () => {
@@ -108,9 +108,9 @@ describe('outbox collector', () => {
       'clock_timestamp()',
     );
     await collector.sample();
-    expect(recorder.values('outbox.lag')).toHaveLength(30);
+    expect(recorder.latencyValues('outbox.lag')).toHaveLength(30);
     await collector.sample();
-    expect(recorder.values('outbox.lag')).toHaveLength(45);
+    expect(recorder.latencyValues('outbox.lag')).toHaveLength(45);
   });
 
   it('outbox collector - rejects identifiers that are not plain', () => {
@@ -150,7 +150,7 @@ describe('outbox collector', () => {
       const t0 = performance.now();
       await collector.sample();
       timings.push(performance.now() - t0);
-      expect(recorder.values('outbox.lag')).toHaveLength(1000 * round);
+      expect(recorder.latencyValues('outbox.lag')).toHaveLength(1000 * round);
     }
     expect(recorder.lastGauge('outbox.pending')).toBe(1000);
     const median = [...timings].sort((a, b) => a - b)[2] ?? Number.POSITIVE_INFINITY;

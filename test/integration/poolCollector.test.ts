@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPoolApplications, PoolCollector } from '../../collectors/pool/poolCollector.ts';
-import { MemoryRecorder } from '../support/memoryRecorder.ts';
+import { RecordingRecorder } from '../support/recordingRecorder.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
 let env: TestEnv;
@@ -29,7 +29,7 @@ describe('pool collector', () => {
     });
     try {
       await Promise.all(clients.map((c) => c.connect()));
-      const recorder = new MemoryRecorder();
+      const recorder = new RecordingRecorder();
       await collector.start(recorder);
       const sleeping = clients[0]?.query('SELECT pg_sleep(2)');
       // Wait until the sleeping backend shows as active (its query reaches the server).
@@ -50,7 +50,7 @@ describe('pool collector', () => {
       expect(recorder.lastGauge('db.connections', { application, state: 'all' })).toBe(3);
       expect(recorder.lastGauge('db.connections', { application: 'pooltest-absent', state: 'all' })).toBe(0);
       // The collector's own connection is not one of the watched applications.
-      expect(recorder.gauges.every((g) => g.tags.application !== 'pipesoak-collector')).toBe(true);
+      expect(recorder.gauges.every((g) => g.tags?.application !== 'pipesoak-collector')).toBe(true);
     } finally {
       await collector.stop();
       await Promise.all(clients.map((c) => c.end()));
