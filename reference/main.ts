@@ -26,7 +26,10 @@ if (!COMPONENTS.includes(name)) {
 const settings = loadSettings();
 const log = createLogger(name, settings.logLevel);
 const running = await starters[name](settings, log);
-log.info({ ready: true, url: running.url }, 'ready');
+// Written past the logger so the supervisor sees it whatever LOG_LEVEL says.
+process.stdout.write(
+  `${JSON.stringify({ ready: true, component: name, url: running.url, pid: process.pid })}\n`,
+);
 
 let stopping = false;
 function stop(why: string): void {

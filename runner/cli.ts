@@ -27,7 +27,14 @@ try {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
-      fail((err?.message ?? msg ?? 'invalid usage').split('\n')[0] ?? 'invalid usage');
+      // yargs spreads some messages over lines; users and CI get one.
+      fail(
+        (err?.message ?? msg ?? 'invalid usage')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .join(' '),
+      );
     })
     .parseAsync();
 } catch (err) {

@@ -1,0 +1,133 @@
+// The worker's Prometheus metrics (own registry, so several workers can share a test process) and
+// the small HTTP server that exposes them on /metrics beside /healthz.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export type Outcome = 'ok' | 'duplicate' | 'dead_lettered' | 'parked';
+/** Which durable consumer a delivery came from. */
+export type ConsumerRole = 'main' | 'dlq';
+
+export interface WorkerMetricsServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface WorkerMetrics {
+  registry: Registry;
+  /** Terminal outcomes per consumer: ok, duplicate (skipped by the inbox), dead_lettered, parked. */
+  processed: Counter<'outcome' | 'consumer'>;
+  /** Sink round trip of one dispatch, whatever its answer. */
+  dispatchDuration: Histogram<'consumer'>;
+  /** Failed main-consumer dispatches handed back to JetStream with a delayed nak. */
+  retries: Counter;
+  deadLettered: Counter;
+  /** Dispatch attempts made from the DLQ consumer. */
+  dlqAttempts: Counter;
+  parked: Counter;
+  inFlight: Gauge;
+  /** Every delivery the main consumer handed us, redeliveries included. */
+  deliveries: Counter;
+  serve(host: string, port: number, healthy: () => boolean): Promise<WorkerMetricsServer>;
+}
+
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const metrics: Omit<WorkerMetrics, 'serve'> = {
+    registry,
+    processed: new Counter({
+      name: 'worker_events_processed_total',
+      help: 'Events the worker finished with, by outcome (ok|duplicate|dead_lettered|parked) and consumer',
+      labelNames: ['outcome', 'consumer'],
+      registers,
+    }),
+    dispatchDuration: new Histogram({
+      name: 'worker_dispatch_duration_seconds',
+      help: 'Duration of one webhook dispatch to the sink',
+      labelNames: ['consumer'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'worker_retries_total',
+      help: 'Failed main-consumer dispatches nak-ed for a delayed redelivery',
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'worker_dead_lettered_total',
+      help: 'Events published to the DLQ stream after their last allowed delivery',
+      registers,
+    }),
+    dlqAttempts: new Counter({
+      name: 'worker_dlq_attempts_total',
+      help: 'Dispatch attempts made from the DLQ consumer',
+      registers,
+    }),
+    parked: new Counter({
+      name: 'worker_parked_total',
+      help: 'Dead letters given up on after DLQ_MAX_ATTEMPTS and stored in parked_events',
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'worker_in_flight',
+      help: 'Deliveries being handled right now',
+      registers,
+    }),
+    deliveries: new Counter({
+      name: 'worker_main_deliveries_total',
+      help: 'Deliveries received from the main consumer, redeliveries included',
+      registers,
+    }),
+  };
+  return { ...metrics, serve: (host, port, healthy) => serve(registry, host, port, healthy) };
+}
+
+async function serve(
+  registry: Registry,
+  host: string,
+  port: number,
+  healthy: () => boolean,
+): Promise<WorkerMetricsServer> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(err.message);
+        },
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/healthz') {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
