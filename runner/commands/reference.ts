@@ -65,6 +65,7 @@ async function up(args: ArgumentsCamelCase<ReferenceArgs>): Promise<void> {
       log.write(`${line}\n`);
       // Warnings and errors (pino level >= 40) also reach the terminal.
       const level = /"level":(\d+)/.exec(line)?.[1];
+      if (line.includes('"ready":true')) return;
       if (!level || Number(level) >= 40) process.stderr.write(`[${name}] ${line}\n`);
     },
     onExit: (name, code, signal) =>
