@@ -22,6 +22,19 @@ export interface HlogInterval {
   snapshot: HistogramSnapshot;
 }
 
+/** An interval whose histogram is checked complete but left compressed, for fast merging. */
+export interface EncodedHlogInterval {
+  tag: string;
+  /** Interval start, seconds since the epoch. */
+  startS: number;
+  lengthS: number;
+  maxMs: number;
+  /** The compressed V2 histogram (the base64 decoded). */
+  bytes: Buffer;
+  /** 1-based line number, for errors found while decoding. */
+  line: number;
+}
+
 export interface Hlog {
   startTimeMs?: number;
   intervals: HlogInterval[];
@@ -90,6 +103,13 @@ class HlogLineParser {
   constructor(private readonly source: string) {}
 
   parse(line: string, lineNo: number): HlogInterval | undefined {
+    const encoded = this.parseEncoded(line, lineNo);
+    if (encoded === undefined) return undefined;
+    const { bytes, line: _line, ...interval } = encoded;
+    return { ...interval, snapshot: this.decode(bytes, lineNo) };
+  }
+
+  parseEncoded(line: string, lineNo: number): EncodedHlogInterval | undefined {
     if (line.trim() === '') return undefined;
     if (line.startsWith('#[StartTime:')) {
       this.startTimeS = this.headerNumber(line, lineNo);
@@ -112,17 +132,17 @@ class HlogLineParser {
         `expected 4 fields after the tag, found ${fields.length}`,
       );
     }
-    const [rawStart, rawLength, rawMax, encoded] = fields as [string, string, string, string];
+    const [rawStart, rawLength, rawMax, rawEncoded] = fields as [string, string, string, string];
     const start = this.number(rawStart, 'StartTimestamp', lineNo);
     const lengthS = this.number(rawLength, 'Interval_Length', lineNo);
     const maxMs = this.number(rawMax, 'Interval_Max', lineNo);
-    const snapshot = this.decode(encoded.trim(), lineNo);
+    const bytes = this.histogramBytes(rawEncoded.trim(), lineNo);
     // As Java's reader: without BaseTime, timestamps over a year before StartTime are relative to it.
     if (this.baseTimeS === undefined) {
       const startTime = this.startTimeS ?? 0;
       this.baseTimeS = start < startTime - YEAR_S ? startTime : 0;
     }
-    return { tag, startS: this.baseTimeS + start, lengthS, maxMs, snapshot };
+    return { tag, startS: this.baseTimeS + start, lengthS, maxMs, bytes, line: lineNo };
   }
 
   private headerNumber(line: string, lineNo: number): number {
@@ -136,12 +156,19 @@ class HlogLineParser {
     return value;
   }
 
-  private decode(encoded: string, lineNo: number): HistogramSnapshot {
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) {
+  private histogramBytes(encoded: string, lineNo: number): Buffer {
+    const bytes = Buffer.from(encoded, 'base64');
+    // Node skips characters that are not base64, so a clean string decodes to exactly 3/4 of its
+    // length (less the padding): cheaper than a regular expression over every line.
+    const padding = encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0;
+    if (
+      encoded.length === 0 ||
+      encoded.length % 4 !== 0 ||
+      bytes.length !== (encoded.length / 4) * 3 - padding
+    ) {
       throw new HlogFormatError(this.source, lineNo, 'histogram is not complete base64 (truncated?)');
     }
     // The V2 header names the compressed length; a shorter payload is a truncated line.
-    const bytes = Buffer.from(encoded, 'base64');
     if (bytes.length < 8 || bytes.length < 8 + bytes.readInt32BE(4)) {
       throw new HlogFormatError(
         this.source,
@@ -149,8 +176,12 @@ class HlogLineParser {
         'histogram is shorter than its header says (truncated?)',
       );
     }
+    return bytes;
+  }
+
+  private decode(bytes: Buffer, lineNo: number): HistogramSnapshot {
     try {
-      return HistogramSnapshot.decode(encoded);
+      return HistogramSnapshot.decode(bytes.toString('base64'));
     } catch (err) {
       throw new HlogFormatError(this.source, lineNo, `histogram does not decode: ${(err as Error).message}`);
     }
@@ -159,25 +190,38 @@ class HlogLineParser {
 
 /** Streams the intervals of a log file in order, without reading the whole file into memory. */
 export function readHlogIntervals(path: string): AsyncGenerator<HlogInterval> {
-  return parseFile(path, new HlogLineParser(path));
+  const parser = new HlogLineParser(path);
+  return parseFile(path, (line, n) => parser.parse(line, n));
+}
+
+/** As readHlogIntervals, but leaves each histogram compressed (decoding costs ~0.1 ms a line). */
+export function readEncodedHlogIntervals(path: string): AsyncGenerator<EncodedHlogInterval> {
+  const parser = new HlogLineParser(path);
+  return parseFile(path, (line, n) => parser.parseEncoded(line, n));
 }
 
 export async function readHlog(path: string): Promise<Hlog> {
   const parser = new HlogLineParser(path);
   const intervals: HlogInterval[] = [];
-  for await (const interval of parseFile(path, parser)) intervals.push(interval);
+  for await (const interval of parseFile(path, (line, n) => parser.parse(line, n))) intervals.push(interval);
   return withStartTime(parser, intervals);
 }
 
-async function* parseFile(path: string, parser: HlogLineParser): AsyncGenerator<HlogInterval> {
+// Read in large chunks: a 24 h log is hundreds of MB of long lines.
+const READ_CHUNK_BYTES = 1 << 20;
+
+async function* parseFile<T>(
+  path: string,
+  parse: (line: string, lineNo: number) => T | undefined,
+): AsyncGenerator<T> {
   const lines = createInterface({
-    input: createReadStream(path, 'utf8'),
+    input: createReadStream(path, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES }),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   let lineNo = 0;
   for await (const line of lines) {
     lineNo++;
-    const interval = parser.parse(line, lineNo);
+    const interval = parse(line, lineNo);
     if (interval !== undefined) yield interval;
   }
 }

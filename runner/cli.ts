@@ -1,8 +1,11 @@
 // The pipesoak command line. Strict: unknown commands and flags are usage errors (exit 2).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { generateCommand } from './commands/generate.ts';
 import { referenceCommand } from './commands/reference.ts';
+import { reportCommand } from './commands/report.ts';
 import { EXIT_USAGE, UsageError } from './usageError.ts';
 
 function fail(message: string): never {
@@ -18,6 +21,9 @@ try {
     )
     .command(referenceCommand)
     .command(doctorCommand)
+    .command(reportCommand)
+    .command(compareCommand)
+    .command(generateCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()

@@ -1,0 +1,94 @@
+// report.md: the run at a glance, fit for a GitHub step summary: verdict, SLOs, latencies,
+// gauges, integrity, notes. Plain GitHub-flavoured Markdown tables, nothing that needs a network.
+import type { ReportJson } from './reportJson.ts';
+
+export function renderMarkdownReport(report: ReportJson): string {
+  const lines: string[] = [];
+  const verdict = report.verdict === 'pass' ? '✅ pass' : '❌ fail';
+  lines.push(
+    `## pipesoak · ${cell(report.run.scenario)} · ${verdict}${report.partial ? ' (partial run)' : ''}`,
+    '',
+  );
+  lines.push(
+    `Run \`${cell(report.run.id)}\` started ${report.run.startedAt}, ${num(report.run.durationS)} s` +
+      `${report.run.seed === null ? '' : `, seed ${report.run.seed}`}.`,
+    '',
+  );
+
+  const failed = report.slos.filter((s) => !s.pass).length;
+  lines.push(`### SLOs (${report.slos.length - failed}/${report.slos.length} pass)`, '');
+  lines.push('| | SLO | objective | observed | note |', '| --- | --- | --- | --- | --- |');
+  for (const s of report.slos) {
+    const unit = s.objective.endsWith(' ms') ? ' ms' : '';
+    const observed = s.observed === null ? '—' : `${num(s.observed)}${unit}`;
+    lines.push(
+      `| ${s.pass ? '✅' : '❌'} | ${cell(s.name)} | ${cell(s.objective)} | ${observed} | ${cell(s.reason ?? '')} |`,
+    );
+  }
+  lines.push('');
+
+  const metrics = Object.entries(report.metrics);
+  lines.push('### Latency (ms)', '');
+  if (metrics.length === 0) lines.push('No latency samples.', '');
+  else {
+    lines.push('| metric | count | p50 | p90 | p99 | max |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const [name, m] of metrics) {
+      lines.push(
+        `| ${cell(name)} | ${m.count} | ${num(m.p50)} | ${num(m.p90)} | ${num(m.p99)} | ${num(m.max)} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  const gauges = Object.entries(report.gauges);
+  lines.push('### Gauges', '');
+  if (gauges.length === 0) lines.push('No gauge samples.', '');
+  else {
+    lines.push(
+      '| gauge | min | mean | max | last | slope/min |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const [name, g] of gauges) {
+      const slope = g.slopePerMin === null ? '—' : num(g.slopePerMin);
+      lines.push(
+        `| ${cell(name)} | ${num(g.min)} | ${num(g.mean)} | ${num(g.max)} | ${num(g.last)} | ${slope} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  const i = report.integrity;
+  lines.push('### Integrity', '');
+  lines.push(
+    '| accepted | completed | dead-lettered | lost | duplicated |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+  );
+  lines.push(
+    `| ${[i.accepted, i.completed, i.deadLettered, i.lost, i.duplicated].map(opt).join(' | ')} |`,
+    '',
+  );
+
+  if (report.notes?.length) {
+    lines.push('### Notes', '');
+    for (const note of report.notes) lines.push(`- ${note}`);
+    lines.push('');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function opt(n: number | null): string {
+  return n === null ? '—' : num(n);
+}
+
+/** Up to three decimals, no exponent for everyday magnitudes. */
+function num(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  // Below 1 (error rates), keep four significant digits so 0.0011 never reads as 0.001.
+  if (Math.abs(n) < 1) return String(Number(n.toPrecision(4)));
+  return String(Number(n.toFixed(3)));
+}
+
+/** A table cell: pipes escaped, newlines flattened. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}

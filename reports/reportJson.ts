@@ -1,0 +1,61 @@
+// report.json (schema pipesoak.report/v1, DESIGN section 4) as a wire type, with the zod schema
+// `pipesoak compare` checks a file against before trusting its numbers.
+import { z } from 'zod';
+
+export const REPORT_SCHEMA = 'pipesoak.report/v1';
+
+const metric = z.object({
+  unit: z.literal('ms'),
+  count: z.number(),
+  min: z.number(),
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  max: z.number(),
+});
+
+const gauge = z.object({
+  min: z.number(),
+  mean: z.number(),
+  max: z.number(),
+  last: z.number(),
+  slopePerMin: z.number().nullable(),
+});
+
+const slo = z.object({
+  name: z.string(),
+  objective: z.string(),
+  observed: z.number().nullable(),
+  pass: z.boolean(),
+  reason: z.string().optional(),
+});
+
+export const reportJsonSchema = z.object({
+  schema: z.literal(REPORT_SCHEMA),
+  run: z.object({
+    id: z.string(),
+    scenario: z.string(),
+    seed: z.number().nullable(),
+    startedAt: z.string(),
+    durationS: z.number(),
+    target: z.record(z.string(), z.unknown()),
+  }),
+  metrics: z.record(z.string(), metric),
+  gauges: z.record(z.string(), gauge),
+  slos: z.array(slo),
+  integrity: z.object({
+    accepted: z.number().nullable(),
+    completed: z.number().nullable(),
+    deadLettered: z.number().nullable(),
+    lost: z.number().nullable(),
+    duplicated: z.number().nullable(),
+  }),
+  verdict: z.enum(['pass', 'fail']),
+  partial: z.boolean().optional(),
+  notes: z.array(z.string()).optional(),
+});
+
+export type ReportJson = z.output<typeof reportJsonSchema>;
+export type ReportMetric = z.output<typeof metric>;

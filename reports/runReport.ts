@@ -1,0 +1,79 @@
+// Builds report.json from a run folder: the steady-window summary, the SLO results against the
+// run's own SLOs, and the verdict. Deterministic: keys sorted, numbers rounded, nothing about the
+// render itself (no "generated at"), so rendering twice gives the same bytes.
+import { redact } from '../runner/config/redact.ts';
+import type { ReportJson } from './reportJson.ts';
+import { REPORT_SCHEMA } from './reportJson.ts';
+import type { RunSummary } from './runSummary.ts';
+import { compileSlos, evaluateSlos } from './sloEngine.ts';
+import { type RunMeta, summarizeRunFolder } from './summarizeRunFolder.ts';
+
+export async function buildRunReport(dir: string): Promise<ReportJson> {
+  const { meta, summary } = await summarizeRunFolder(dir);
+  return reportFromSummary(meta, summary);
+}
+
+export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJson {
+  const slos = evaluateSlos(summary, compileSlos(meta.slos)).map((r) => ({
+    ...r,
+    observed: r.observed === null ? null : round(r.observed),
+  }));
+  const report: ReportJson = {
+    schema: REPORT_SCHEMA,
+    run: {
+      id: meta.id,
+      scenario: meta.scenario,
+      seed: meta.seed,
+      startedAt: new Date(meta.startedAtMs).toISOString(),
+      durationS: round(meta.durationS),
+      // The runner redacts before writing; redacting again costs nothing and guards old folders.
+      target: redact(meta.target),
+    },
+    metrics: {},
+    gauges: {},
+    slos,
+    integrity: summary.integrity ?? {
+      accepted: null,
+      completed: null,
+      deadLettered: null,
+      lost: null,
+      duplicated: null,
+    },
+    verdict: slos.every((s) => s.pass) ? 'pass' : 'fail',
+  };
+  for (const name of Object.keys(summary.metrics).sort()) {
+    const m = summary.metrics[name];
+    if (m === undefined) continue;
+    report.metrics[name] = {
+      unit: 'ms',
+      count: m.count,
+      min: round(m.min),
+      mean: round(m.mean),
+      p50: round(m.p50),
+      p90: round(m.p90),
+      p99: round(m.p99),
+      p999: round(m.p999),
+      max: round(m.max),
+    };
+  }
+  for (const name of Object.keys(summary.gauges).sort()) {
+    const g = summary.gauges[name];
+    if (g === undefined) continue;
+    report.gauges[name] = {
+      min: round(g.min),
+      mean: round(g.mean),
+      max: round(g.max),
+      last: round(g.last),
+      slopePerMin: g.slopePerMin === null ? null : round(g.slopePerMin),
+    };
+  }
+  if (meta.partial) report.partial = true;
+  if (meta.notes.length > 0) report.notes = [...meta.notes];
+  return report;
+}
+
+/** Three decimals (µs for ms values), six significant digits below 1 (error rates). */
+function round(n: number): number {
+  if (n === 0 || !Number.isFinite(n)) return n;
+  return Math.abs(n) >= 1 ? Number(n.toFixed(3)) : Number(n.toPrecision(6));
+}

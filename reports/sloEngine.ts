@@ -1,0 +1,155 @@
+// SLO checks as pure functions: compileSlos turns the config's objectives (and custom expressions)
+// into checks once, at start-up, so a bad expression fails before the run; evaluateSlos judges a
+// summary with them. A check without data fails with a reason, it never passes silently.
+import type { SloConfig } from '../runner/config/configSchema.ts';
+import { driftVerdict } from './drift.ts';
+import { isGauge } from './metricCatalog.ts';
+import type { RunSummary } from './runSummary.ts';
+import {
+  compare,
+  NO_SAMPLES,
+  parseSloExpression,
+  SloExpressionError,
+  type SloResult,
+} from './sloExpression.ts';
+
+export type { SloResult } from './sloExpression.ts';
+
+export interface CompiledSlo {
+  name: string;
+  objective: string;
+  /** Where it came from in the config, for errors: e.g. `slos.custom[0]`. */
+  path: string;
+  evaluate(summary: RunSummary): SloResult;
+}
+
+/** A check that cannot be compiled: `path` names the config field, the message is one line. */
+export class SloCompileError extends Error {
+  override readonly name = 'SloCompileError';
+
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+const LATENCY_KEYS = [
+  'gateway.latency',
+  'e2e.latency',
+  'dispatch.latency',
+  'outbox.lag',
+  'consumer.ack.latency',
+] as const;
+const PERCENTILES = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
+
+export function compileSlos(slos: SloConfig): CompiledSlo[] {
+  const checks: CompiledSlo[] = [];
+  const add = (path: string, expression: string, name?: string) => {
+    checks.push(expressionCheck(path, expression, name));
+  };
+  for (const metric of LATENCY_KEYS) {
+    const objectives = slos[metric];
+    if (objectives === false) continue;
+    for (const p of PERCENTILES) {
+      const value = objectives[p];
+      if (value !== undefined) add(`slos.${metric}.${p}`, `${p}(${metric}) < ${value}ms`);
+    }
+  }
+  if (slos.errorRate !== false) add('slos.errorRate', `errorRate <= ${slos.errorRate}`);
+  if (slos.droppedIterations !== false)
+    add(
+      'slos.droppedIterations',
+      `counts.dropped_iterations <= ${slos.droppedIterations}`,
+      'k6.dropped_iterations',
+    );
+  if (slos.deliveriesPerEvent !== false)
+    add(
+      'slos.deliveriesPerEvent',
+      `counts.deliveries_per_event_max <= ${slos.deliveriesPerEvent}`,
+      'deliveries per event',
+    );
+  if (slos.dlqAttempts !== false)
+    add('slos.dlqAttempts', `counts.dlq_attempts_max <= ${slos.dlqAttempts}`, 'dlq attempts per event');
+  if (slos.dbConnections !== false) add('slos.dbConnections', `max(db.connections) <= ${slos.dbConnections}`);
+  if (slos.consumerPending !== false)
+    add('slos.consumerPending', `max(consumer.pending) <= ${slos.consumerPending}`);
+  for (const key of ['lost', 'duplicated'] as const) {
+    const bound = slos.integrity[key];
+    if (bound !== false) add(`slos.integrity.${key}`, `integrity.${key} <= ${bound}`);
+  }
+  for (const gauge of Object.keys(slos.drift.gauges).sort()) {
+    const options = slos.drift.gauges[gauge];
+    if (options === undefined || options === false) continue;
+    const path = `slos.drift.gauges.${gauge}`;
+    if (!isGauge(gauge)) throw new SloCompileError(path, `unknown gauge "${gauge}"`);
+    checks.push(driftCheck(gauge, { confidence: slos.drift.confidence, ...options }));
+  }
+  slos.custom.forEach((expression, i) => {
+    add(`slos.custom[${i}]`, expression);
+  });
+  return checks;
+}
+
+export function evaluateSlos(summary: RunSummary, compiled: readonly CompiledSlo[]): SloResult[] {
+  return compiled.map((check) => check.evaluate(summary));
+}
+
+function expressionCheck(path: string, expression: string, name?: string): CompiledSlo {
+  let parsed: ReturnType<typeof parseSloExpression>;
+  try {
+    parsed = parseSloExpression(expression);
+  } catch (err) {
+    if (err instanceof SloExpressionError) throw new SloCompileError(path, err.message);
+    throw err;
+  }
+  const { select, op, value, unit } = parsed;
+  const checkName = name ?? parsed.subject;
+  const objective = `${op} ${value}${unit === 'ms' ? ' ms' : ''}`;
+  return {
+    name: checkName,
+    objective,
+    path,
+    evaluate: (summary) => {
+      const observed = select(summary);
+      if (typeof observed === 'string') {
+        return { name: checkName, objective, observed: null, pass: false, reason: observed };
+      }
+      return { name: checkName, objective, observed, pass: compare(observed, op, value) };
+    },
+  };
+}
+
+function driftCheck(
+  gauge: string,
+  options: { confidence: number; minSlopePerMin: number; minRelativeSlopePerMin: number },
+): CompiledSlo {
+  const name = `${gauge} drift`;
+  const pct = Number((options.minRelativeSlopePerMin * 100).toPrecision(6));
+  const objective =
+    `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
+    `or below max(${options.minSlopePerMin}, ${pct}% of mean)`;
+  return {
+    name,
+    objective,
+    path: `slos.drift.gauges.${gauge}`,
+    evaluate: (summary) => {
+      const g = summary.gauges[gauge];
+      if (g === undefined || g.samples === 0)
+        return { name, objective, observed: null, pass: false, reason: NO_SAMPLES };
+      if (g.trend === null) {
+        return { name, objective, observed: null, pass: false, reason: 'too few samples for a trend' };
+      }
+      const v = driftVerdict(g.trend, g.mean, options);
+      const reason =
+        `lower bound ${round(v.lowerBoundPerMin)}/min, ` +
+        `threshold ${round(v.thresholdPerMin)}/min over ${g.trend.windows} windows of ${round(g.trend.windowS)} s`;
+      return { name, objective, observed: v.slopePerMin, pass: v.pass, reason };
+    },
+  };
+}
+
+function round(n: number): number {
+  return Number(n.toPrecision(4));
+}

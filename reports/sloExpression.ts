@@ -1,0 +1,165 @@
+// The SLO expression language, one comparison per check:
+//   p99(e2e.latency) < 1000ms     a latency metric: p50 p90 p99 p999 min mean max (ms) or count
+//   max(db.connections) <= 10     a gauge: min mean max last slopePerMin
+//   counts.dropped_iterations == 0, integrity.lost <= 0, errorRate <= 0.001
+// Parsing resolves every name against the catalogue, so a typo fails before the run starts.
+import { GAUGES, isGauge, isLatencyMetric, LATENCY_METRICS } from './metricCatalog.ts';
+import { COUNT_KEYS, INTEGRITY_KEYS, type RunSummary } from './runSummary.ts';
+
+export type Comparison = '<' | '<=' | '>' | '>=' | '==';
+
+export interface SloResult {
+  name: string;
+  objective: string;
+  observed: number | null;
+  pass: boolean;
+  /** Why observed is null, or what decided a drift check. */
+  reason?: string;
+}
+
+/** Reads the observed value from a summary; a string is the reason there is none. */
+export type Selector = (summary: RunSummary) => number | string;
+
+export interface ParsedExpression {
+  /** e.g. `e2e.latency p99`. */
+  subject: string;
+  select: Selector;
+  op: Comparison;
+  value: number;
+  unit: '' | 'ms';
+}
+
+/** An expression that cannot be compiled; the message is one line. */
+export class SloExpressionError extends Error {
+  override readonly name = 'SloExpressionError';
+}
+
+const LATENCY_STATS = ['p50', 'p90', 'p99', 'p999', 'min', 'mean', 'max', 'count'] as const;
+const GAUGE_STATS = ['min', 'mean', 'max', 'last', 'slopePerMin'] as const;
+const EXPRESSION =
+  /^\s*([A-Za-z_][\w.]*(?:\([^()]*\))?)\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(ms|s)?\s*$/;
+
+export const NO_SAMPLES = 'no samples';
+
+export function parseSloExpression(text: string): ParsedExpression {
+  const match = EXPRESSION.exec(text);
+  if (!match) {
+    throw new SloExpressionError(
+      `"${text}" is not an SLO expression (e.g. "p99(e2e.latency) < 1000ms", "integrity.lost == 0")`,
+    );
+  }
+  const [, ref = '', op = '<', number = '0', unit] = match;
+  const raw = Number(number);
+  const value = unit === 's' ? raw * 1000 : raw;
+  const target = resolve(ref, text);
+  if (unit !== undefined && !target.timed) {
+    throw new SloExpressionError(`"${text}": ${target.subject} is not a time, drop the unit "${unit}"`);
+  }
+  return {
+    subject: target.subject,
+    select: target.select,
+    op: op as Comparison,
+    value,
+    unit: target.timed ? 'ms' : '',
+  };
+}
+
+export function compare(observed: number, op: Comparison, value: number): boolean {
+  switch (op) {
+    case '<':
+      return observed < value;
+    case '<=':
+      return observed <= value;
+    case '>':
+      return observed > value;
+    case '>=':
+      return observed >= value;
+    case '==':
+      return observed === value;
+  }
+}
+
+interface Target {
+  subject: string;
+  select: Selector;
+  timed: boolean;
+}
+
+function resolve(ref: string, text: string): Target {
+  const call = /^(\w+)\(\s*([\w.]+)\s*\)$/.exec(ref);
+  if (call) {
+    const [, stat = '', name = ''] = call;
+    if (isLatencyMetric(name)) {
+      if (!(LATENCY_STATS as readonly string[]).includes(stat)) {
+        throw new SloExpressionError(
+          `"${text}": ${stat}() does not apply to latency metric ${name} (use ${LATENCY_STATS.join(', ')})`,
+        );
+      }
+      const key = stat as (typeof LATENCY_STATS)[number];
+      return {
+        subject: `${name} ${stat}`,
+        timed: key !== 'count',
+        select: (s) => {
+          const m = s.metrics[name];
+          return m === undefined || m.count === 0 ? NO_SAMPLES : m[key];
+        },
+      };
+    }
+    if (isGauge(name)) {
+      if (!(GAUGE_STATS as readonly string[]).includes(stat)) {
+        throw new SloExpressionError(
+          `"${text}": ${stat}() does not apply to gauge ${name} (use ${GAUGE_STATS.join(', ')})`,
+        );
+      }
+      const key = stat as (typeof GAUGE_STATS)[number];
+      return {
+        subject: `${name} ${stat}`,
+        timed: false,
+        select: (s) => {
+          const g = s.gauges[name];
+          if (g === undefined || g.samples === 0) return NO_SAMPLES;
+          const v = g[key];
+          return v ?? 'too few samples for a trend';
+        },
+      };
+    }
+    throw new SloExpressionError(
+      `"${text}": unknown metric or gauge "${name}" (metrics: ${LATENCY_METRICS.join(', ')}; gauges: ${GAUGES.join(', ')})`,
+    );
+  }
+  if (ref === 'errorRate') {
+    return {
+      subject: 'error rate',
+      timed: false,
+      select: (s) => {
+        const { http_reqs: requests, errors } = s.counts;
+        if (requests === null || errors === null || requests === 0) return NO_SAMPLES;
+        return errors / requests;
+      },
+    };
+  }
+  const [group, key, ...rest] = ref.split('.');
+  if (group === 'counts' && rest.length === 0 && (COUNT_KEYS as readonly string[]).includes(key ?? '')) {
+    const k = key as (typeof COUNT_KEYS)[number];
+    return {
+      subject: k,
+      timed: false,
+      select: (s) => s.counts[k] ?? 'not recorded in this run',
+    };
+  }
+  if (
+    group === 'integrity' &&
+    rest.length === 0 &&
+    (INTEGRITY_KEYS as readonly string[]).includes(key ?? '')
+  ) {
+    const k = key as (typeof INTEGRITY_KEYS)[number];
+    return {
+      subject: `integrity.${k}`,
+      timed: false,
+      select: (s) => (s.integrity === null ? 'no integrity check (run interrupted?)' : s.integrity[k]),
+    };
+  }
+  throw new SloExpressionError(
+    `"${text}": unknown value "${ref}" (use stat(metric), errorRate, counts.{${COUNT_KEYS.join(',')}} or integrity.{${INTEGRITY_KEYS.join(',')}})`,
+  );
+}

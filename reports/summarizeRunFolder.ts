@@ -1,0 +1,244 @@
+// Reads a run folder in one streaming pass per file (series.ndjson, collectors.hlog, k6.hlog when
+// present) into the run's metadata and its steady-window summary. Memory stays flat in the length
+// of the run: histograms merge as they stream, gauges keep two floats a second.
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { z } from 'zod';
+import { isGaugePoint, readSeriesRecords, SeriesFormatError } from '../collectors/seriesWriter.ts';
+import { type SloConfig, slosSchema } from '../runner/config/configSchema.ts';
+import { GaugeAccumulator } from './gaugeAccumulator.ts';
+import { HistogramAccumulator } from './histogramAccumulator.ts';
+import { HlogFormatError, readEncodedHlogIntervals } from './hlog.ts';
+import { parseHlogTag } from './hlogTag.ts';
+import {
+  ACK_SAMPLING_OFF_EVENT,
+  COLLECTOR_GAP_START_EVENT,
+  INTEGRITY_EVENT,
+  type IntegrityWire,
+  integrityWire,
+  RUN_END_EVENT,
+  RUN_START_EVENT,
+  type RunEndWire,
+  type RunStartWire,
+  runEndWire,
+  runStartWire,
+} from './runEvents.ts';
+import type { RunSummary } from './runSummary.ts';
+
+export const RUN_FILES = {
+  series: 'series.ndjson',
+  collectorsHlog: 'collectors.hlog',
+  k6Hlog: 'k6.hlog',
+  json: 'report.json',
+  markdown: 'report.md',
+  junit: 'junit.xml',
+} as const;
+
+/** A run folder that cannot be read: missing, or a file truncated or garbled at a line. */
+export class RunFolderError extends Error {
+  override readonly name = 'RunFolderError';
+}
+
+export interface RunMeta {
+  id: string;
+  scenario: string;
+  seed: number | null;
+  startedAtMs: number;
+  warmUpMs: number;
+  durationS: number;
+  target: Record<string, unknown>;
+  slos: SloConfig;
+  partial: boolean;
+  notes: string[];
+}
+
+export interface RunFolder {
+  meta: RunMeta;
+  summary: RunSummary;
+}
+
+export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new RunFolderError(`${dir}: no such run folder`);
+  const seriesPath = join(dir, RUN_FILES.series);
+  const collectorsPath = join(dir, RUN_FILES.collectorsHlog);
+  for (const path of [seriesPath, collectorsPath]) {
+    if (!existsSync(path)) throw new RunFolderError(`${path}: missing from the run folder`);
+  }
+  try {
+    const series = await readSeriesFile(seriesPath, basename(dir));
+    const metrics = new Map<string, HistogramAccumulator>();
+    const steadyStartS = series.steadyStartMs / 1000;
+    const hlogs = [collectorsPath, join(dir, RUN_FILES.k6Hlog)].filter(existsSync);
+    for (const path of hlogs) await mergeHlog(path, steadyStartS, metrics);
+
+    const summary: RunSummary = {
+      metrics: {},
+      gauges: {},
+      counts: {
+        http_reqs: series.counter('k6.http_reqs'),
+        errors: series.counter('k6.errors'),
+        dropped_iterations: series.counter('k6.dropped_iterations'),
+        deliveries_per_event_max: series.integrity?.maxDeliveries ?? null,
+        dlq_attempts_max: series.integrity?.maxDlqAttempts ?? null,
+      },
+      integrity: series.integrity
+        ? {
+            accepted: series.integrity.accepted,
+            completed: series.integrity.completed,
+            deadLettered: series.integrity.deadLettered,
+            lost: series.integrity.lost,
+            duplicated: series.integrity.duplicated,
+          }
+        : null,
+    };
+    for (const name of [...metrics.keys()].sort()) {
+      const acc = metrics.get(name);
+      if (acc !== undefined && acc.count > 0) summary.metrics[name] = acc.toSnapshot().summary();
+    }
+    for (const name of [...series.gauges.keys()].sort()) {
+      const acc = series.gauges.get(name);
+      if (acc?.seen) summary.gauges[name] = acc.summary();
+    }
+    return { meta: series.meta, summary };
+  } catch (err) {
+    if (err instanceof HlogFormatError || err instanceof SeriesFormatError)
+      throw new RunFolderError(err.message);
+    throw err;
+  }
+}
+
+async function mergeHlog(path: string, steadyStartS: number, metrics: Map<string, HistogramAccumulator>) {
+  const tags = new Map<string, string>();
+  for await (const interval of readEncodedHlogIntervals(path)) {
+    // Warm-up: an interval that starts before the steady window belongs to it.
+    if (interval.startS < steadyStartS) continue;
+    let metric = tags.get(interval.tag);
+    if (metric === undefined) {
+      try {
+        metric = parseHlogTag(interval.tag).metric;
+      } catch (err) {
+        throw new HlogFormatError(path, interval.line, (err as Error).message);
+      }
+      tags.set(interval.tag, metric);
+    }
+    let acc = metrics.get(metric);
+    if (acc === undefined) {
+      acc = new HistogramAccumulator();
+      metrics.set(metric, acc);
+    }
+    try {
+      acc.add(interval.bytes);
+    } catch (err) {
+      throw new HlogFormatError(path, interval.line, (err as Error).message);
+    }
+  }
+}
+
+interface SeriesResult {
+  meta: RunMeta;
+  steadyStartMs: number;
+  gauges: Map<string, GaugeAccumulator>;
+  integrity: IntegrityWire | undefined;
+  counter(name: string): number | null;
+}
+
+async function readSeriesFile(path: string, folderName: string): Promise<SeriesResult> {
+  const gauges = new Map<string, GaugeAccumulator>();
+  let start: RunStartWire | undefined;
+  let end: RunEndWire | undefined;
+  let integrity: IntegrityWire | undefined;
+  let steadyStartMs = Number.NEGATIVE_INFINITY;
+  let firstT: number | undefined;
+  let lastT = 0;
+  let ackSamplingOff = false;
+  const gaps = new Map<string, number>();
+  let lineNo = 0;
+  const parse = <S extends z.ZodType>(schema: S, record: unknown): z.output<S> => {
+    const parsed = schema.safeParse(record);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `field "${issue.path.join('.')}"` : 'event';
+    throw new SeriesFormatError(path, lineNo, `${where}: ${issue?.message ?? 'invalid'}`);
+  };
+
+  for await (const record of readSeriesRecords(path)) {
+    // readSeriesRecords skips blank lines; count records to name a line (series has no blank lines).
+    lineNo++;
+    firstT ??= record.t;
+    if (record.t > lastT) lastT = record.t;
+    if (isGaugePoint(record)) {
+      let acc = gauges.get(record.gauge);
+      if (acc === undefined) {
+        acc = new GaugeAccumulator(record.gauge, steadyStartMs);
+        gauges.set(record.gauge, acc);
+      }
+      acc.add(record.t, record.value, record.tags);
+      continue;
+    }
+    switch (record.event) {
+      case RUN_START_EVENT:
+        start = parse(runStartWire, record);
+        steadyStartMs = start.t + start.warmUpMs;
+        // Points before run.start are set-up, not run: start every gauge afresh on the window.
+        for (const name of gauges.keys()) gauges.set(name, new GaugeAccumulator(name, steadyStartMs));
+        break;
+      case RUN_END_EVENT:
+        end = parse(runEndWire, record);
+        break;
+      case INTEGRITY_EVENT:
+        integrity = parse(integrityWire, record);
+        break;
+      case ACK_SAMPLING_OFF_EVENT:
+        ackSamplingOff = true;
+        break;
+      case COLLECTOR_GAP_START_EVENT: {
+        const collector = String(record.collector ?? 'unknown');
+        gaps.set(collector, (gaps.get(collector) ?? 0) + 1);
+        break;
+      }
+    }
+  }
+
+  const notes: string[] = [];
+  if (start === undefined)
+    notes.push('series.ndjson has no run.start event: warm-up not excluded, SLO defaults used');
+  if (end === undefined) notes.push('the run did not end (no run.end event): partial results');
+  else if (end.interrupted) notes.push(`the run was interrupted${end.reason ? `: ${end.reason}` : ''}`);
+  if (integrity === undefined) notes.push('no integrity check was recorded');
+  if (ackSamplingOff) {
+    notes.push(
+      'JetStream ack sampling is off (consumer sample_freq unset): consumer.ack.latency has no samples',
+    );
+  }
+  for (const [collector, count] of [...gaps].sort(([a], [b]) => a.localeCompare(b))) {
+    notes.push(`collector ${collector} had ${count} gap${count === 1 ? '' : 's'} (see series.ndjson)`);
+  }
+  const slosParsed = slosSchema.safeParse(start?.slos ?? {});
+  if (!slosParsed.success) {
+    const issue = slosParsed.error.issues[0];
+    throw new RunFolderError(
+      `${path}: run.start slos.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const startedAtMs = start?.t ?? firstT ?? 0;
+  const endMs = end?.t ?? lastT;
+  return {
+    meta: {
+      id: start?.id ?? folderName,
+      scenario: start?.scenario ?? 'unknown',
+      seed: start?.seed ?? null,
+      startedAtMs,
+      warmUpMs: start?.warmUpMs ?? 0,
+      durationS: Math.max(0, (endMs - startedAtMs) / 1000),
+      target: start?.target ?? {},
+      slos: slosParsed.data,
+      partial: end === undefined || end.interrupted,
+      notes,
+    },
+    steadyStartMs,
+    gauges,
+    integrity,
+    counter: (name) => gauges.get(name)?.counterDelta() ?? null,
+  };
+}

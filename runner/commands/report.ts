@@ -1,0 +1,39 @@
+// `pipesoak report <run-dir>`: re-renders report.json, report.md and junit.xml from the run's
+// stored logs. Exit 0 when the verdict is pass, 1 when an SLO fails, 2 for a bad run folder.
+import type { Argv, CommandModule } from 'yargs';
+import { renderRunFolder } from '../../reports/renderRunFolder.ts';
+import { RunFolderError } from '../../reports/summarizeRunFolder.ts';
+import { UsageError } from '../usageError.ts';
+
+// yargs hands over both spellings of a dashed positional.
+interface ReportArgs {
+  'run-dir': string;
+  runDir: string;
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report <run-dir>',
+  describe: 'Re-render report.json, report.md and junit.xml of a run folder from its stored logs',
+  builder: (y) =>
+    y
+      .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run folder (results/...)' })
+      .example('$0 report results/smoke-20250101-120000', 'render again, e.g. after changing SLO defaults')
+      .epilog(
+        'Reads series.ndjson, collectors.hlog and k6.hlog (when present). Exit 0 pass, 1 SLO failure, 2 bad input.',
+      ) as Argv<ReportArgs>,
+  handler: async (args) => {
+    let report: Awaited<ReturnType<typeof renderRunFolder>>;
+    try {
+      report = await renderRunFolder(args.runDir);
+    } catch (err) {
+      if (err instanceof RunFolderError) throw new UsageError(err.message);
+      throw err;
+    }
+    const failed = report.slos.filter((s) => !s.pass).map((s) => s.name);
+    process.stdout.write(
+      `${args.runDir}: report.json, report.md, junit.xml written; verdict ${report.verdict}` +
+        `${failed.length ? ` (failed: ${failed.join(', ')})` : ''}${report.partial ? ' (partial run)' : ''}\n`,
+    );
+    process.exitCode = report.verdict === 'pass' ? 0 : 1;
+  },
+};

@@ -1,0 +1,41 @@
+// Loads pipesoak.config.ts (the CLI runs under tsx, so import() reads TypeScript), validates it,
+// and turns every failure into a one-line UsageError (exit code 2) naming the file.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '../usageError.ts';
+import { ConfigError } from './configError.ts';
+import type { Config } from './configSchema.ts';
+import { validateConfig } from './validateConfig.ts';
+
+export const DEFAULT_CONFIG_PATH = 'pipesoak.config.ts';
+
+export async function loadConfig(path: string = DEFAULT_CONFIG_PATH): Promise<Config> {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new UsageError(`config ${path}: file not found`);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+  } catch (err) {
+    throw new UsageError(`config ${path}: does not load: ${firstLine(err)}`);
+  }
+  if (module.default === undefined) {
+    throw new UsageError(`config ${path}: has no default export (export default defineConfig({...}))`);
+  }
+  try {
+    return validateConfig(module.default);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`config ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? 'unknown error'
+  );
+}

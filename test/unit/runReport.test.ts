@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderRunFolder } from '../../reports/renderRunFolder.ts';
+import { reportJsonSchema } from '../../reports/reportJson.ts';
+import { buildRunReport } from '../../reports/runReport.ts';
+import { RunFolderError } from '../../reports/summarizeRunFolder.ts';
+import { writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
+
+const CLI = join(import.meta.dirname, '../../runner/pipesoak.mjs');
+const run = promisify(execFile);
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** A tiny JUnit reader: testcases with their failure message, and the suite counters. */
+function parseJunit(xml: string) {
+  expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')).toBe(true);
+  const suite = /<testsuite name="([^"]*)" tests="(\d+)" failures="(\d+)"/.exec(xml);
+  const cases = [
+    ...xml.matchAll(
+      /<testcase classname="[^"]*" name="([^"]*)" time="0"(\/>|>\s*<failure type="slo" message="([^"]*)">[^<]*<\/failure>\s*<\/testcase>)/g,
+    ),
+  ].map((m) => ({ name: m[1], failure: m[3] }));
+  // Balanced: every opened element is closed and nothing but escaped text sits between them.
+  const opened = (xml.match(/<(testsuites|testsuite|testcase|failure|properties)[\s>]/g) ?? []).length;
+  const closed = (xml.match(/<\/(testsuites|testsuite|testcase|failure|properties)>/g) ?? []).length;
+  const selfClosed = (xml.match(/<testcase [^>]*\/>/g) ?? []).length;
+  expect(opened).toBe(closed + selfClosed);
+  return { tests: Number(suite?.[2]), failures: Number(suite?.[3]), cases };
+}
+
+describe('run report', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pipesoak-report-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('run report - merges hlogs exactly, leaves out the warm-up and evaluates the SLOs', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 120, warmUpS: 30, k6: true });
+    const report = await buildRunReport(dir);
+    expect(reportJsonSchema.parse(report)).toEqual(report);
+    expect(report.run).toEqual({
+      id: 'synthetic-run',
+      scenario: 'synthetic',
+      seed: 7,
+      startedAt: '2023-11-14T22:13:20.000Z',
+      durationS: 121,
+      target: { databaseUrl: 'postgres://app:***@127.0.0.1:5432/db', gatewayUrl: 'http://127.0.0.1:8080' },
+    });
+    // gateway.latency comes from k6.hlog, the rest from collectors.hlog; 90 steady s × 10 values.
+    expect(report.metrics['gateway.latency']).toEqual({
+      unit: 'ms',
+      count: 900,
+      min: 10,
+      mean: 55.008,
+      p50: 50.015,
+      p90: 90.047,
+      p99: 100.031,
+      p999: 100.031,
+      max: 100.031,
+    });
+    // The 5000 ms warm-up outliers are gone.
+    expect(report.metrics['e2e.latency']?.max).toBe(350.207);
+    expect(report.metrics['e2e.latency']?.count).toBe(900);
+    expect(Object.keys(report.metrics)).toEqual([...Object.keys(report.metrics)].sort());
+    expect(report.gauges['consumer.pending']).toMatchObject({ min: 20, mean: 20.5, max: 21, last: 21 });
+    // Alternating 20/21 has no trend; window alignment leaves a rounding-sized slope at most.
+    expect(Math.abs(report.gauges['consumer.pending']?.slopePerMin ?? 1)).toBeLessThan(0.2);
+    // db.connections: the busiest application's total, not the sum and not the warm-up's 40.
+    expect(report.gauges['db.connections']).toMatchObject({ min: 7, max: 7 });
+    expect(report.gauges['harness.rss']).toMatchObject({ max: 150_000_000 });
+    const slo = new Map(report.slos.map((s) => [s.name, s]));
+    expect(slo.get('error rate')).toEqual({
+      name: 'error rate',
+      objective: '<= 0.001',
+      observed: 0.001,
+      pass: true,
+    });
+    expect(slo.get('k6.dropped_iterations')?.observed).toBe(0);
+    expect(slo.get('deliveries per event')?.observed).toBe(4);
+    expect(report.integrity).toEqual({
+      accepted: 1000,
+      completed: 998,
+      deadLettered: 2,
+      lost: 0,
+      duplicated: 0,
+    });
+    expect(report.verdict).toBe('pass');
+    expect(report.partial).toBeUndefined();
+  });
+
+  it('run report - the run SLOs from run.start decide, and failures show in md and junit', async () => {
+    writeSyntheticRunFolder(dir, {
+      seconds: 60,
+      slos: { 'e2e.latency': { p99: 200 }, custom: ['max(db.connections) < 7'] },
+    });
+    const report = await renderRunFolder(dir);
+    expect(report.verdict).toBe('fail');
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('## pipesoak · synthetic · ❌ fail');
+    expect(md).toContain('| ❌ | e2e.latency p99 | < 200 ms | 350.207 ms |  |');
+    expect(md).toContain('| e2e.latency | 600 | 175.103 | 315.135 | 350.207 | 350.207 |');
+    expect(md).toContain('| 1000 | 998 | 2 | 0 | 0 |');
+    const junit = parseJunit(readFileSync(join(dir, 'junit.xml'), 'utf8'));
+    expect(junit.tests).toBe(report.slos.length);
+    expect(junit.failures).toBe(2);
+    expect(junit.cases).toHaveLength(report.slos.length);
+    expect(junit.cases.filter((c) => c.failure)).toEqual([
+      { name: 'e2e.latency p99', failure: 'objective &lt; 200 ms, observed 350.207' },
+      { name: 'db.connections max', failure: 'objective &lt; 7, observed 7' },
+    ]);
+  });
+
+  it('run report - rendering twice gives byte-identical files', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 90, warmUpS: 10 });
+    const read = () =>
+      ['report.json', 'report.md', 'junit.xml'].map((f) => readFileSync(join(dir, f), 'utf8'));
+    await renderRunFolder(dir);
+    const first = read();
+    await renderRunFolder(dir);
+    expect(read()).toEqual(first);
+    expect(first[0]).not.toMatch(/generated|renderedAt/i);
+  });
+
+  it('run report - an interrupted run is partial and says why in notes', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 60, interrupted: true, noIntegrity: true });
+    const report = await buildRunReport(dir);
+    expect(report.partial).toBe(true);
+    expect(report.notes).toEqual([
+      'the run did not end (no run.end event): partial results',
+      'no integrity check was recorded',
+    ]);
+    expect(report.integrity.lost).toBeNull();
+    expect(report.slos.find((s) => s.name === 'integrity.lost')).toMatchObject({
+      observed: null,
+      pass: false,
+    });
+    expect(report.verdict).toBe('fail');
+  });
+
+  it('run report - a truncated hlog or series line is an error naming the file and line', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 20 });
+    const hlog = join(dir, 'collectors.hlog');
+    const lines = readFileSync(hlog, 'utf8').split('\n');
+    writeFileSync(hlog, `${lines.slice(0, 10).join('\n')}\n${(lines[10] ?? '').slice(0, 60)}\n`);
+    await expect(buildRunReport(dir)).rejects.toThrow(RunFolderError);
+    await expect(buildRunReport(dir)).rejects.toThrow(`${hlog}: line 11: histogram`);
+
+    const other = mkdtempSync(join(tmpdir(), 'pipesoak-report-'));
+    writeSyntheticRunFolder(other, { seconds: 20 });
+    appendFileSync(join(other, 'series.ndjson'), '{"t":1700000021000,"gauge":"outbox.pen');
+    await expect(buildRunReport(other)).rejects.toThrow(
+      /series\.ndjson: line \d+: not a complete JSON object/,
+    );
+    rmSync(other, { recursive: true, force: true });
+  });
+
+  it('run report - pipesoak report exits 2 with one line for a missing folder or a truncated log, 0 on pass', async () => {
+    const missing = await cli('report', join(dir, 'nope'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`pipesoak: ${join(dir, 'nope')}: no such run folder\n`);
+
+    writeSyntheticRunFolder(dir, { seconds: 30 });
+    const ok = await cli('report', dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('verdict pass');
+
+    const hlog = join(dir, 'collectors.hlog');
+    writeFileSync(hlog, readFileSync(hlog, 'utf8').slice(0, -40));
+    const truncated = await cli('report', dir);
+    expect(truncated.code).toBe(2);
+    expect(truncated.stderr.trim().split('\n')).toHaveLength(1);
+    expect(truncated.stderr).toMatch(/collectors\.hlog: line \d+: histogram/);
+    // What was rendered before stays.
+    expect(readFileSync(join(dir, 'report.json'), 'utf8')).toContain('"verdict": "pass"');
+  });
+});
