@@ -1,8 +1,9 @@
 // A Postgres pool for one reference component, bounded and named so pg_stat_activity shows whose it is.
 import pg from 'pg';
+import type { Logger } from './logger.ts';
 
-export function createPool(databaseUrl: string, applicationName: string, max: number): pg.Pool {
-  return new pg.Pool({
+export function createPool(databaseUrl: string, applicationName: string, max: number, log: Logger): pg.Pool {
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     application_name: applicationName,
     max,
@@ -10,4 +11,13 @@ export function createPool(databaseUrl: string, applicationName: string, max: nu
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 10_000,
   });
+  // An idle connection dropped by the server (restart, pg_terminate_backend) must not crash the
+  // process; the pool replaces it. Log the reason only: the error carries the whole client.
+  pool.on('error', (err: Error & { code?: string }) =>
+    log.warn(
+      { code: err.code, reason: err.message, application: applicationName },
+      'idle database connection lost',
+    ),
+  );
+  return pool;
 }

@@ -31,9 +31,8 @@ interface MessageInput {
 }
 
 export async function startGateway(settings: ReferenceSettings, log: Logger): Promise<RunningComponent> {
-  const pool = createPool(settings.databaseUrl, settings.gatewayAppName, settings.dbPoolMax);
+  const pool = createPool(settings.databaseUrl, settings.gatewayAppName, settings.dbPoolMax, log);
   // An idle client losing its connection (database restart, fault proxy) must not crash the process.
-  pool.on('error', (err) => log.error({ err }, 'idle database connection failed'));
   const subject = `${settings.subjectPrefix}.message.created`;
 
   const acceptMessage = async (req: IncomingMessage, res: ServerResponse) => {

@@ -82,8 +82,7 @@ export async function startRelay(settings: ReferenceSettings, log: Logger): Prom
   }
   const js = jetstream(nc);
   // Claims hold one connection; the second lets a claim overlap a slow COMMIT on shutdown.
-  const pool = createPool(settings.databaseUrl, settings.relayAppName, 2);
-  pool.on('error', (err) => log.warn({ err }, 'idle relay db connection failed'));
+  const pool = createPool(settings.databaseUrl, settings.relayAppName, 2, log);
   const stats: RelayStats = { published: 0, duplicates: 0, errors: 0 };
   const wake = new Wake();
   let closing = false;

@@ -29,8 +29,9 @@ const APPLY_FACT = `
   RETURNING deliveries`;
 
 export async function startSink(settings: ReferenceSettings, log: Logger): Promise<RunningComponent> {
-  const pool = createPool(settings.databaseUrl, settings.sinkAppName, settings.dbPoolMax);
-  pool.on('error', (err) => log.error({ err }, 'idle database connection failed'));
+  const pool = createPool(settings.databaseUrl, settings.sinkAppName, settings.dbPoolMax, log);
+  // Starts at SINK_FAIL_RATE; the fault runner changes it mid-run through PUT /admin/fail-rate.
+  let failRate = settings.sinkFailRate;
 
   const receive = async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
     const eventType = params.type ?? '';
@@ -49,7 +50,7 @@ export async function startSink(settings: ReferenceSettings, log: Logger): Promi
 
     if (settings.sinkLatencyMs > 0) await sleep(settings.sinkLatencyMs);
     // Both failures answer before any write, so a failed delivery leaves no trace in kg_facts.
-    if (Math.random() < settings.sinkFailRate) throw new HttpError(500, 'injected failure (SINK_FAIL_RATE)');
+    if (Math.random() < failRate) throw new HttpError(500, 'injected failure (SINK_FAIL_RATE)');
     if (settings.sinkFailPoison && payload.poison === true) throw new HttpError(500, 'poison event rejected');
 
     let deliveries: number;
@@ -69,9 +70,26 @@ export async function startSink(settings: ReferenceSettings, log: Logger): Promi
     sendJson(res, 200, { eventId, deliveries });
   };
 
+  const setFailRate = async (req: IncomingMessage, res: ServerResponse) => {
+    const share = requireObject(await readJson(req, 1024)).share;
+    if (typeof share !== 'number' || !Number.isFinite(share) || share < 0 || share > 1) {
+      throw new HttpError(400, 'share must be a number from 0 to 1');
+    }
+    failRate = share;
+    log.info({ share }, 'fail rate changed');
+    sendJson(res, 200, { share });
+  };
+
   const router = createRouter(
     [
       { method: 'POST', path: '/api/events/:type', handler: receive },
+      // Same listener (and address) as the webhook: no second port to expose or forget.
+      {
+        method: 'GET',
+        path: '/admin/fail-rate',
+        handler: async (_req, res) => sendJson(res, 200, { share: failRate }),
+      },
+      { method: 'PUT', path: '/admin/fail-rate', handler: setFailRate },
       healthRoute(async () => void (await pool.query('SELECT 1')), log),
     ],
     log,

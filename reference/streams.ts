@@ -78,18 +78,21 @@ export async function ensureConsumers(jsm: JetStreamManager, settings: Reference
     ack_wait: nanos(settings.ackWaitMs),
     // Room for a full batch in flight plus the next pull, so pulls never stall on ack pending.
     max_ack_pending: Math.max(1000, settings.batchSize * 4),
-    // 100% so every ack emits a $JS.EVENT.METRIC.CONSUMER.ACK advisory (ack latency collector).
-    sample_freq: '100%',
+    // Ack sampling on, so the ack latency collector sees $JS.EVENT.METRIC.CONSUMER.ACK advisories.
+    sample_freq: settings.ackSampleFreq,
   };
+  // One delivery past each cap is kept in reserve: when a crash interrupts the last attempt, that
+  // redelivery dead-letters (or parks) the event without dispatching it, instead of JetStream
+  // dropping it silently. The sink still sees at most INBOX_MAX_RETRIES + 1 and DLQ_MAX_ATTEMPTS tries.
   await ensureConsumer(jsm, settings.stream, {
     ...common,
     durable_name: settings.consumer,
-    max_deliver: settings.inboxMaxRetries + 1,
+    max_deliver: settings.inboxMaxRetries + 2,
   });
   await ensureConsumer(jsm, settings.dlqStream, {
     ...common,
     durable_name: settings.dlqConsumer,
-    max_deliver: settings.dlqMaxAttempts,
+    max_deliver: settings.dlqMaxAttempts + 1,
   });
 }
 

@@ -46,6 +46,11 @@ interface Handling {
   subject: string;
 }
 
+/** Deliveries handled at once: enough to keep the pool busy, never more than a batch. */
+export function workerConcurrency(settings: ReferenceSettings): number {
+  return Math.max(1, Math.min(settings.batchSize, settings.dbPoolMax * 2));
+}
+
 export async function startWorker(settings: ReferenceSettings, log: Logger): Promise<RunningComponent> {
   const nc = await connect({
     servers: settings.natsUrl,
@@ -61,8 +66,7 @@ export async function startWorker(settings: ReferenceSettings, log: Logger): Pro
     throw err;
   }
   const js = jetstream(nc);
-  const pool = createPool(settings.databaseUrl, settings.workerAppName, settings.dbPoolMax);
-  pool.on('error', (err) => log.warn({ err }, 'idle worker db connection failed'));
+  const pool = createPool(settings.databaseUrl, settings.workerAppName, settings.dbPoolMax, log);
   const metrics = createWorkerMetrics();
   const worker = new Worker(settings, log, js, pool, metrics);
   let server: WorkerMetricsServer;
@@ -113,7 +117,7 @@ class Worker {
   ) {
     // Each dispatch uses a pool connection twice (inbox check, inbox write): more in flight than twice
     // the pool would only queue on it.
-    this.slots = new Semaphore(Math.max(1, Math.min(settings.batchSize, settings.dbPoolMax * 2)));
+    this.slots = new Semaphore(workerConcurrency(settings));
     this.throttle = settings.workerThrottleEps > 0 ? new Throttle(settings.workerThrottleEps) : undefined;
     // A hung sink must fail a dispatch well before JetStream redelivers it (ack wait).
     this.dispatchTimeoutMs = Math.max(1_000, Math.floor(settings.ackWaitMs / 3));
@@ -196,8 +200,10 @@ class Worker {
     } catch (err) {
       // Only infrastructure failures land here (database, NATS); the sink's answers are handled above.
       const deliveries = msg.info.deliveryCount;
+      // The reserved delivery past the cap (see ensureConsumers) is the last JetStream makes.
       const last =
-        deliveries >= (role === 'main' ? this.settings.inboxMaxRetries + 1 : this.settings.dlqMaxAttempts);
+        deliveries >=
+        (role === 'main' ? this.settings.inboxMaxRetries + 2 : this.settings.dlqMaxAttempts + 1);
       this.log.error(
         { err, id, consumer: role, deliveries },
         last ? 'handling failed on the last delivery; JetStream will not redeliver it' : 'handling failed',
@@ -211,21 +217,25 @@ class Worker {
   private async handleMain(h: Handling, msg: JsMsg): Promise<void> {
     if (await this.alreadyHandled(h, msg)) return;
     const deliveries = msg.info.deliveryCount;
-    const result = await this.dispatch(h, msg);
+    const maxDeliveries = this.settings.inboxMaxRetries + 1;
+    // The last attempt was interrupted (a crash before ack or term): its retries are spent.
+    const result =
+      deliveries > maxDeliveries
+        ? { ok: false as const, reason: 'last attempt interrupted before its outcome was recorded' }
+        : await this.dispatch(h, msg);
     if (result.ok) {
       await this.markDone(h, msg, deliveries);
       msg.ack();
       this.metrics.processed.inc({ outcome: 'ok', consumer: h.role });
       return;
     }
-    const maxDeliveries = this.settings.inboxMaxRetries + 1;
     if (deliveries < maxDeliveries) {
       msg.nak(this.backoff(deliveries));
       this.metrics.retries.inc();
       this.log.debug({ id: h.id, deliveries, reason: result.reason }, 'dispatch failed; retrying');
       return;
     }
-    await this.deadLetter(h, msg, result.reason, deliveries);
+    await this.deadLetter(h, msg, result.reason, Math.min(deliveries, maxDeliveries));
     msg.term();
     this.metrics.deadLettered.inc();
     this.metrics.processed.inc({ outcome: 'dead_lettered', consumer: h.role });
@@ -236,8 +246,11 @@ class Worker {
     if (await this.alreadyHandled(h, msg)) return;
     const attempt = msg.info.deliveryCount;
     const mainDeliveries = Number(msg.headers?.get(HEADER_DLQ_DELIVERIES)) || 0;
-    this.metrics.dlqAttempts.inc();
-    const result = await this.dispatch(h, msg);
+    const interrupted = attempt > this.settings.dlqMaxAttempts;
+    if (!interrupted) this.metrics.dlqAttempts.inc();
+    const result = interrupted
+      ? { ok: false as const, reason: 'last attempt interrupted before its outcome was recorded' }
+      : await this.dispatch(h, msg);
     if (result.ok) {
       await this.markDone(h, msg, mainDeliveries + attempt);
       msg.ack();
@@ -249,7 +262,7 @@ class Worker {
       this.log.debug({ id: h.id, attempt, reason: result.reason }, 'dead letter dispatch failed; retrying');
       return;
     }
-    await this.park(h, msg, result.reason, mainDeliveries, attempt);
+    await this.park(h, msg, result.reason, mainDeliveries, Math.min(attempt, this.settings.dlqMaxAttempts));
     msg.term();
     this.metrics.parked.inc();
     this.metrics.processed.inc({ outcome: 'parked', consumer: h.role });

@@ -1,5 +1,6 @@
 // The reference pipeline end to end, each component a real child process (as `reference up` runs it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerConcurrency } from '../../reference/worker.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import { postMessages, waitFor } from '../support/load.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
@@ -107,7 +108,7 @@ describe('reference pipeline', () => {
     const redispatched = await count(
       `SELECT count(*) AS n FROM kg_facts WHERE correlation_id LIKE 'crash-%' AND deliveries > 1`,
     );
-    expect(redispatched).toBeLessThanOrEqual(t.settings.dbPoolMax);
+    expect(redispatched).toBeLessThanOrEqual(workerConcurrency(t.settings));
     expect(await count(`SELECT count(*) AS n FROM inbox WHERE status = 'done'`)).toBeGreaterThanOrEqual(
       total,
     );

@@ -12,7 +12,7 @@ import { startWorker } from '../../reference/worker.ts';
 import { waitFor } from '../support/load.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
-const log = createLogger('relay-test', 'warn');
+const log = createLogger('relay-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 let t: TestEnv;
 let settings: ReferenceSettings;
 let sink: RunningComponent;

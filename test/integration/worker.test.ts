@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OwnNatsServer } from '../../faults/ownNatsServer.ts';
 import type { RunningComponent } from '../../reference/component.ts';
 import { createLogger } from '../../reference/logger.ts';
 import { startRelay } from '../../reference/relay.ts';
@@ -11,10 +12,9 @@ import type { ReferenceSettings } from '../../reference/settings.ts';
 import { startSink } from '../../reference/sink.ts';
 import { startWorker } from '../../reference/worker.ts';
 import { waitFor } from '../support/load.ts';
-import { OwnNatsServer } from '../support/ownNatsServer.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
-const log = createLogger('worker-test', 'warn');
+const log = createLogger('worker-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 interface Pipeline {
   t: TestEnv;

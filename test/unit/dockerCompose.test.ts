@@ -37,7 +37,7 @@ const PORT_OF: Partial<Record<(typeof REFERENCE_SERVICES)[number], keyof Referen
 
 /** The env keys loadSettings reads: every `'UPPER_CASE'` passed to num/str/bool/list in its source. */
 function settingKeys(source: string): string[] {
-  return [...source.matchAll(/\b(?:num|str|bool|list)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)].map(
+  return [...source.matchAll(/\b(?:num|str|bool|list|percent)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)].map(
     (m) => m[1] ?? '',
   );
 }
