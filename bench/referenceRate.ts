@@ -4,10 +4,8 @@
 // Each step is an open-model load (requests start on schedule, not when the previous one ends),
 // against its own database and streams; results are medians of --runs runs per rate.
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { migrate } from '../reference/migrate.ts';
-import { loadSettings } from '../reference/settings.ts';
-import { ReferenceSupervisor } from '../runner/referenceSupervisor.ts';
+import { openLoad } from '../test/support/openLoad.ts';
+import { median, startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -20,23 +18,8 @@ const rates = (values.rates ?? '').split(',').map(Number);
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 
-const env: Record<string, string> = {
-  REFERENCE_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/pipesoak_bench',
-  STREAM: 'BENCH_EVENTS',
-  SUBJECT_PREFIX: 'bench.events',
-  DLQ_STREAM: 'BENCH_DLQ',
-  DLQ_SUBJECT_PREFIX: 'bench.dlq',
-  CONSUMER: 'bench-worker',
-  DLQ_CONSUMER: 'bench-dlq',
-  GATEWAY_PORT: '0',
-  SINK_PORT: '0',
-  LLM_PORT: '0',
-  METRICS_PORT: '0',
-  LOG_LEVEL: 'warn',
-};
-const settings = loadSettings(env);
-await migrate(settings.databaseUrl);
-const db = new pg.Pool({ connectionString: settings.databaseUrl, max: 2 });
+const pipeline = await startBenchPipeline('bench');
+const { db } = pipeline;
 
 interface Step {
   rate: number;
@@ -48,47 +31,15 @@ interface Step {
 }
 
 async function step(gateway: string, rate: number, tag: string): Promise<Step> {
-  const intervalMs = 1000 / rate;
-  const total = Math.round(rate * seconds);
-  const start = performance.now();
-  const inflight: Promise<unknown>[] = [];
-  let failed = 0;
-  for (let i = 0; i < total; i++) {
-    const due = start + i * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(
-      fetch(`${gateway}/api/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          conversationId: `c${i % 50}`,
-          userId: `u${i % 7}`,
-          text: 'bench',
-          correlationId: `${tag}-${i}`,
-        }),
-      }).then(
-        (r) => {
-          if (r.status !== 202) failed++;
-          return r.arrayBuffer();
-        },
-        () => failed++,
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  const sendS = (performance.now() - start) / 1000;
+  const load = await openLoad({
+    gatewayUrl: gateway,
+    ratePerSecond: rate,
+    durationMs: seconds * 1000,
+    prefix: tag,
+  });
+  const sendS = load.elapsedMs / 1000;
   // Bounded drain: whatever is not done 10 s after the last send counts against the rate.
-  const deadline = Date.now() + 10_000;
-  let done = 0;
-  while (Date.now() < deadline) {
-    done = Number(
-      (await db.query(`SELECT count(*) AS n FROM kg_facts WHERE correlation_id LIKE $1`, [`${tag}-%`]))
-        .rows[0].n,
-    );
-    if (done >= total - failed) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const done = await waitForFacts(db, tag, load.accepted, 10_000);
   const q = await db.query(
     `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
        FROM (SELECT extract(epoch FROM applied_at - (payload->>'acceptedAt')::timestamptz) * 1000 AS ms
@@ -97,20 +48,16 @@ async function step(gateway: string, rate: number, tag: string): Promise<Step> {
   );
   return {
     rate,
-    sent: total - failed,
+    sent: load.accepted,
     completed: done,
-    achieved: (total - failed) / sendS,
+    achieved: load.accepted / sendS,
     p50: Number(q.rows[0].p50),
     p99: Number(q.rows[0].p99),
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-const supervisor = new ReferenceSupervisor({ env: { ...process.env, ...env } });
 try {
-  await supervisor.start();
-  const gateway = supervisor.url('gateway') ?? '';
+  const gateway = pipeline.gatewayUrl;
   let sustained = 0;
   process.stdout.write(
     `rate(ev/s)  achieved  completed/sent  e2e p50(ms)  e2e p99(ms)   [median of ${runs}]\n`,
@@ -134,6 +81,5 @@ try {
   }
   process.stdout.write(`sustained rate with e2e p99 < 1 s: ${sustained} events/s\n`);
 } finally {
-  await supervisor.stopAll();
-  await db.end();
+  await pipeline.stop();
 }
