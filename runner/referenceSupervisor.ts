@@ -130,7 +130,8 @@ export class ReferenceSupervisor {
   signal(name: ComponentName, signal: NodeJS.Signals): void {
     const child = this.children.get(name);
     if (!child) throw new Error(`${name} is not running`);
-    if (signal === 'SIGKILL') child.stopping = true;
+    // A deliberate kill is not an unexpected exit (onExit); SIGSTOP/SIGCONT leave it running.
+    if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') child.stopping = true;
     child.proc.kill(signal);
   }
 
@@ -156,6 +157,8 @@ export class ReferenceSupervisor {
       else child.proc.once('exit', () => resolve());
     });
     child.proc.kill('SIGTERM');
+    // A process paused by a fault (SIGSTOP) acts on SIGTERM only once it runs again.
+    child.proc.kill('SIGCONT');
     const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
     await gone;
     clearTimeout(timer);

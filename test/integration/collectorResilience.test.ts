@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector, Recorder } from '../../collectors/collector.ts';
 import { CollectorRunner } from '../../collectors/collectorRunner.ts';
 import { JetStreamCollector } from '../../collectors/jetstream/jetstreamCollector.ts';
-import { OwnNatsServer } from '../support/ownNatsServer.ts';
+import { OwnNatsServer } from '../../faults/ownNatsServer.ts';
 import { RecordingRecorder, waitFor } from '../support/recordingRecorder.ts';
 
 const STREAM = 'RESILIENCE';

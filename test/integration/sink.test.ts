@@ -134,6 +134,40 @@ describe('sink', () => {
     expect(await factCount()).toBe(before);
   });
 
+  it('sink - PUT /admin/fail-rate changes the failure share at run time', async () => {
+    const url = await startWith();
+    const setShare = (body: unknown) =>
+      fetch(`${url}/admin/fail-rate`, { method: 'PUT', body: JSON.stringify(body) });
+    expect(await (await fetch(`${url}/admin/fail-rate`)).json()).toEqual({ share: 0 });
+
+    const failAll = await setShare({ share: 1 });
+    expect(failAll.status).toBe(200);
+    expect(await failAll.json()).toEqual({ share: 1 });
+    expect(await (await fetch(`${url}/admin/fail-rate`)).json()).toEqual({ share: 1 });
+    const before = await factCount();
+    for (let i = 0; i < 3; i++) expect((await deliver(url, randomUUID(), payload())).status).toBe(500);
+    expect(await factCount()).toBe(before);
+
+    expect(await (await setShare({ share: 0 })).json()).toEqual({ share: 0 });
+    const eventId = randomUUID();
+    expect((await deliver(url, eventId, payload())).status).toBe(200);
+    expect(await facts(eventId)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a share above 1', { share: 1.5 }],
+    ['a negative share', { share: -0.1 }],
+    ['a string share', { share: '0.5' }],
+    ['a missing share', {}],
+    ['an array body', [0.5]],
+  ])('sink - PUT /admin/fail-rate with %s is 400 and keeps the share', async (_case, body) => {
+    const url = await startWith({ SINK_FAIL_RATE: '0.25' });
+    const res = await fetch(`${url}/admin/fail-rate`, { method: 'PUT', body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: expect.any(String) });
+    expect(await (await fetch(`${url}/admin/fail-rate`)).json()).toEqual({ share: 0.25 });
+  });
+
   it('sink - a missing Nats-Msg-Id is 400 and applies nothing', async () => {
     const before = await factCount();
     const res = await deliver(sinkUrl, undefined, payload());
