@@ -8,6 +8,7 @@ import { COMPONENTS, type ComponentName } from '../reference/component.ts';
 import { ConfigError } from '../runner/config/configError.ts';
 import { formatDuration, parseDuration } from '../runner/config/duration.ts';
 import { formatPath } from '../runner/config/validateConfig.ts';
+import { duration, typeError } from '../runner/config/zodFields.ts';
 import { hostPortOfUrl, isLoopbackHost, parseHostPort } from './loopbackAddress.ts';
 
 /** Upstreams a harness-owned Toxiproxy proxy can sit in front of. */
@@ -35,29 +36,6 @@ const TARGETS_OF: Record<FaultKind, readonly FaultTarget[]> = {
   pg_terminate: ['postgres'],
   sink_fail: ['sink'],
 };
-
-function typeError(expected: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : expected);
-}
-
-function duration(options: { positive?: boolean } = {}) {
-  return z
-    .string({ error: typeError('must be a duration string such as 500ms, 30s or 5m') })
-    .transform((text, ctx) => {
-      let ms: number;
-      try {
-        ms = parseDuration(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-      if (options.positive && ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be longer than 0 (got "${text}")` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
 
 const wholeMs = (min: number, max: number) =>
   z

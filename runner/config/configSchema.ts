@@ -4,33 +4,9 @@
 import { z } from 'zod';
 import { loadSettings } from '../../reference/settings.ts';
 import { formatDuration, parseDuration } from './duration.ts';
+import { duration, typeError } from './zodFields.ts';
 
 const reference = loadSettings({});
-
-/** Missing fields say so; present ones of the wrong type say what they must be. */
-function typeError(expected: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : expected);
-}
-
-/** A duration string → ms; `min` is the smallest allowed, `positive` rejects 0. */
-function duration(options: { positive?: boolean } = {}) {
-  return z
-    .string({ error: typeError('must be a duration string such as 30s, 5m or 2h') })
-    .transform((text, ctx) => {
-      let ms: number;
-      try {
-        ms = parseDuration(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-      if (options.positive && ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be longer than 0 (got "${text}")` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
 
 function url(protocols: string[]) {
   return z.string({ error: typeError('must be a URL string') }).check((ctx) => {
