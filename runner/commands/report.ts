@@ -1,5 +1,5 @@
-// `pipesoak report <run-dir>`: re-renders report.json, report.md and junit.xml from the run's
-// stored logs. Exit 0 when the verdict is pass, 1 when an SLO fails, 2 for a bad run folder.
+// `pipesoak report <run-dir>`: re-renders report.json, report.md, junit.xml and report.html from
+// the run's stored logs. Exit 0 when the verdict is pass, 1 when an SLO fails, 2 for a bad run folder.
 import type { Argv, CommandModule } from 'yargs';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import { RunFolderError } from '../../reports/summarizeRunFolder.ts';
@@ -13,7 +13,8 @@ interface ReportArgs {
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report <run-dir>',
-  describe: 'Re-render report.json, report.md and junit.xml of a run folder from its stored logs',
+  describe:
+    'Re-render report.json, report.md, junit.xml and report.html of a run folder from its stored logs',
   builder: (y) =>
     y
       .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run folder (results/...)' })
@@ -31,7 +32,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     }
     const failed = report.slos.filter((s) => !s.pass).map((s) => s.name);
     process.stdout.write(
-      `${args.runDir}: report.json, report.md, junit.xml written; verdict ${report.verdict}` +
+      `${args.runDir}: report.json, report.md, junit.xml, report.html written; verdict ${report.verdict}` +
         `${failed.length ? ` (failed: ${failed.join(', ')})` : ''}${report.partial ? ' (partial run)' : ''}\n`,
     );
     process.exitCode = report.verdict === 'pass' ? 0 : 1;
