@@ -1,0 +1,218 @@
+// report.html: one self-contained page (DESIGN section 4): verdict and SLOs on top, then the run
+// over time as uPlot charts with the fault windows shaded, latency summary, integrity and notes.
+// uPlot and the page's own script and styles are inlined, so the page loads nothing from a
+// network. Deterministic: no render time, sorted keys, rounded numbers, so a re-render of the
+// same folder gives the same bytes.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { ReportJson } from './reportJson.ts';
+import type { RunTimeline } from './runTimeline.ts';
+
+export const HTML_REPORT_FILE = 'report.html';
+
+interface Assets {
+  uplotJs: string;
+  uplotCss: string;
+  pageJs: string;
+  pageCss: string;
+}
+
+let assets: Assets | undefined;
+
+function loadAssets(): Assets {
+  if (assets !== undefined) return assets;
+  const require = createRequire(import.meta.url);
+  const read = (path: string) => readFileSync(path, 'utf8');
+  const version = (JSON.parse(read(require.resolve('uplot/package.json'))) as { version: string }).version;
+  // The banner is uPlot's homepage address; keep the attribution, drop the URL so the page holds none.
+  const uplotJs = read(require.resolve('uplot/dist/uPlot.iife.min.js')).replace(
+    /^\/\*![^*]*\*\//,
+    `/*! uPlot v${version} (MIT License, Copyright (c) 2022 Leon Sorokin; github.com/leeoniya/uPlot) */`,
+  );
+  assets = {
+    uplotJs,
+    uplotCss: read(require.resolve('uplot/dist/uPlot.min.css')),
+    pageJs: read(join(import.meta.dirname, 'assets', 'reportPage.js')),
+    pageCss: read(join(import.meta.dirname, 'assets', 'reportPage.css')),
+  };
+  return assets;
+}
+
+export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): string {
+  const { uplotJs, uplotCss, pageJs, pageCss } = loadAssets();
+  const r = report.run;
+  const passed = report.slos.filter((s) => s.pass).length;
+  const failed = report.slos.filter((s) => !s.pass).map((s) => s.name);
+  const verdict = report.verdict;
+  const title = `pipesoak · ${r.scenario} · ${verdict}${report.partial ? ' (partial run)' : ''}`;
+  const out: string[] = [];
+  out.push(
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${esc(title)}</title>`,
+    `<style>${rawText(uplotCss, 'style')}\n${rawText(pageCss, 'style')}</style>`,
+    '</head>',
+    '<body>',
+    `<header class="verdict ${verdict}">`,
+    `<h1>pipesoak · ${esc(r.scenario)}</h1>`,
+    `<span class="badge" id="verdict">${verdict.toUpperCase()}</span>`,
+    report.partial ? '<span class="partial">partial run</span>' : '',
+    `<p class="run">Run <code>${esc(r.id)}</code> started ${esc(r.startedAt)}, ${num(r.durationS)} s` +
+      `${r.seed === null ? '' : `, seed ${r.seed}`}. SLOs: ${passed} of ${report.slos.length} pass` +
+      `${failed.length > 0 ? `; failed: ${esc(failed.join(', '))}` : ''}.</p>`,
+    '</header>',
+  );
+
+  out.push(
+    '<h2>SLOs</h2>',
+    '<table class="slos"><thead><tr><th>status</th><th>SLO</th><th>objective</th>' +
+      '<th class="num">observed</th><th>reason</th></tr></thead><tbody>',
+  );
+  for (const s of report.slos) {
+    const unit = s.objective.endsWith(' ms') ? ' ms' : '';
+    const observed = s.observed === null ? '—' : `${num(s.observed)}${unit}`;
+    const status = s.pass ? 'pass' : 'fail';
+    out.push(
+      `<tr class="slo ${status}"><td class="status">${s.pass ? '✔ pass' : '✘ fail'}</td><td>${esc(s.name)}</td>` +
+        `<td>${esc(s.objective)}</td><td class="num">${esc(observed)}</td><td>${esc(s.reason ?? '')}</td></tr>`,
+    );
+  }
+  if (report.slos.length === 0) out.push('<tr><td colspan="5">No SLOs were evaluated.</td></tr>');
+  out.push('</tbody></table>');
+
+  out.push('<h2>Over time</h2>', `<p class="key">${chartKey(timeline)}</p>`);
+  if (timeline.faults.length > 0) {
+    out.push('<ul class="faults">');
+    for (const f of timeline.faults) {
+      const what = [f.what, f.where].filter((w) => w !== '').join(' on ');
+      out.push(
+        `<li class="fault">fault <b>${esc(f.id)}</b>${what ? `: ${esc(what)}` : ''}, ` +
+          `${clock(f.fromS)} → ${clock(f.toS)}${f.open ? ' (never ended)' : ''}</li>`,
+      );
+    }
+    out.push('</ul>');
+  }
+  out.push('<div class="charts">');
+  for (const c of timeline.charts) {
+    out.push(
+      `<figure class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}">`,
+      `<figcaption>${esc(c.title)} <span class="unit">(${esc(c.unit)})</span><small>${esc(c.source)}</small></figcaption>`,
+      c.noData === undefined ? '<div class="plot"></div>' : `<div class="plot nodata">${esc(c.noData)}</div>`,
+      '</figure>',
+    );
+  }
+  out.push('</div>');
+
+  const metrics = Object.entries(report.metrics);
+  out.push('<h2>Latency over the steady window (ms)</h2>');
+  if (metrics.length === 0) out.push('<p>No latency samples.</p>');
+  else {
+    out.push(
+      '<table class="metrics"><thead><tr><th>metric</th>' +
+        ['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => `<th class="num">${h}</th>`).join('') +
+        '</tr></thead><tbody>',
+    );
+    for (const [name, m] of metrics) {
+      const cells = [m.count, m.p50, m.p90, m.p99, m.p999, m.max].map(
+        (v) => `<td class="num">${num(v)}</td>`,
+      );
+      out.push(`<tr><td>${esc(name)}</td>${cells.join('')}</tr>`);
+    }
+    out.push('</tbody></table>');
+  }
+
+  const i = report.integrity;
+  out.push(
+    '<h2>Integrity</h2>',
+    '<table class="integrity"><thead><tr>' +
+      ['accepted', 'completed', 'dead-lettered', 'lost', 'duplicated']
+        .map((h) => `<th class="num">${h}</th>`)
+        .join('') +
+      '</tr></thead><tbody><tr>' +
+      [i.accepted, i.completed, i.deadLettered, i.lost, i.duplicated]
+        .map((v) => `<td class="num">${v === null ? '—' : num(v)}</td>`)
+        .join('') +
+      '</tr></tbody></table>',
+  );
+  const notes = [...(report.notes ?? []), ...timeline.notes];
+  if (notes.length > 0) {
+    out.push('<h2>Notes</h2>', '<ul class="notes">');
+    for (const note of notes) out.push(`<li>${esc(note)}</li>`);
+    out.push('</ul>');
+  }
+
+  out.push(
+    `<script type="application/json" id="pipesoak-data">${chartData(timeline)}</script>`,
+    `<script>${rawText(uplotJs, 'script')}</script>`,
+    `<script>${rawText(pageJs, 'script')}</script>`,
+    '</body>',
+    '</html>',
+  );
+  return `${out.filter((l) => l !== '').join('\n')}\n`;
+}
+
+function chartKey(t: RunTimeline): string {
+  const parts = [
+    t.bucketS === 1
+      ? 'Each point is one second.'
+      : `Each point is a ${t.bucketS} s bucket: latency percentiles of the bucket's merged histograms, gauges at their peak.`,
+  ];
+  parts.push('Shaded: <span class="swatch fault"></span>fault window');
+  if (t.warmUpS > 0) {
+    parts.push(
+      `<span class="swatch warm-up"></span>warm-up (${num(t.warmUpS)} s).`,
+      'The y axes fit the steady window, so warm-up values may run off the top.',
+    );
+  }
+  return parts.join(' ');
+}
+
+/** The charts' data for the page script: sorted keys, rounded numbers, no `<` to end the script. */
+function chartData(t: RunTimeline): string {
+  const data = {
+    bucketS: t.bucketS,
+    durationS: t.durationS,
+    warmUpS: t.warmUpS,
+    faults: t.faults,
+    charts: t.charts,
+  };
+  return JSON.stringify(data, (_key, value: unknown) => {
+    if (typeof value === 'number') return round(value);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
+    return sorted;
+  }).replace(/</g, '\\u003c');
+}
+
+/** Inlined code must not close its element early. */
+function rawText(text: string, element: 'script' | 'style'): string {
+  return text.replace(new RegExp(`</(${element})`, 'gi'), '<\\/$1');
+}
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Elapsed seconds as h:mm:ss. */
+function clock(s: number): string {
+  const t = Math.round(Math.max(0, s));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${Math.floor(t / 3600)}:${pad(Math.floor((t % 3600) / 60))}:${pad(t % 60)}`;
+}
+
+/** Up to three decimals; four significant digits below 1 so 0.0011 never reads as 0.001. */
+function num(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  if (Math.abs(n) < 1) return String(Number(n.toPrecision(4)));
+  return String(Number(n.toFixed(3)));
+}
+
+function round(n: number): number {
+  if (n === 0 || !Number.isFinite(n)) return n;
+  return Math.abs(n) >= 1 ? Number(n.toFixed(3)) : Number(n.toPrecision(6));
+}

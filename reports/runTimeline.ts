@@ -1,0 +1,247 @@
+// The run over time, as the charts of report.html show it: request rate, latency percentiles,
+// outbox, consumer, DLQ and database gauges, each downsampled into at most MAX_POINTS time buckets
+// (latency buckets merge their intervals' histograms exactly), plus the fault windows. Streams
+// the hlogs and series.ndjson once each, so memory does not grow with the length of the run.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
+import type { ReportJson } from './reportJson.ts';
+import { type FaultWindow, type GaugeLine, type GaugeLineSpec, seriesTimeline } from './seriesTimeline.ts';
+import { RUN_FILES } from './summarizeRunFolder.ts';
+
+/** Points per line at most: enough for any screen, small enough for a light page. */
+export const MAX_POINTS = 2000;
+
+export interface ChartLine {
+  label: string;
+  /** One value per chart x; null where this line has no data. */
+  values: (number | null)[];
+}
+
+export interface Chart {
+  id: string;
+  title: string;
+  unit: string;
+  /** Where the numbers come from, in a few words. */
+  source: string;
+  /** Seconds since the run start, ascending. */
+  x: number[];
+  lines: ChartLine[];
+  /** Why the chart is empty; set exactly when there are no lines. */
+  noData?: string;
+}
+
+export interface RunTimeline {
+  bucketS: number;
+  durationS: number;
+  warmUpS: number;
+  faults: FaultWindow[];
+  charts: Chart[];
+  notes: string[];
+}
+
+const LATENCY_CHARTS = [
+  ['gateway-latency', 'gateway.latency'],
+  ['e2e-latency', 'e2e.latency'],
+  ['dispatch-latency', 'dispatch.latency'],
+] as const;
+
+const GAUGE_LINES: GaugeLineSpec[] = [
+  { gauge: 'k6.http_reqs', mode: 'rate' },
+  { gauge: 'k6.errors', mode: 'rate' },
+  { gauge: 'outbox.pending', mode: 'peak' },
+  { gauge: 'outbox.oldest.age', mode: 'peak' },
+  { gauge: 'consumer.pending', mode: 'peak' },
+  { gauge: 'consumer.ack_pending', mode: 'peak' },
+  { gauge: 'dlq.depth', mode: 'peak' },
+  { gauge: 'db.connections', mode: 'peak', splitBy: 'application' },
+];
+
+export async function runTimeline(dir: string, run: ReportJson['run']): Promise<RunTimeline> {
+  const startMs = Date.parse(run.startedAt);
+  const durationS = run.durationS;
+  const bucketS = Math.max(1, Math.ceil(durationS / MAX_POINTS));
+  const hlogs = [RUN_FILES.collectorsHlog, RUN_FILES.k6Hlog].map((f) => join(dir, f)).filter(existsSync);
+  const latencyMetrics = [...LATENCY_CHARTS.map(([, metric]) => metric), 'outbox.lag'];
+  const latency = await latencyTimeline(hlogs, latencyMetrics, startMs, bucketS);
+  const series = await seriesTimeline(
+    join(dir, RUN_FILES.series),
+    GAUGE_LINES,
+    startMs,
+    startMs + durationS * 1000,
+    bucketS,
+  );
+  const gauge = (name: string) => series.lines.filter((l) => l.gauge === name);
+  const at = (buckets: number[], values: number[]): Sparse => ({ buckets, values });
+  const percentiles = (b: LatencyBuckets, prefix = ''): [string, Sparse][] => [
+    [`${prefix}p50`, at(b.buckets, b.p50)],
+    [`${prefix}p90`, at(b.buckets, b.p90)],
+    [`${prefix}p99`, at(b.buckets, b.p99)],
+  ];
+
+  const charts: Chart[] = [];
+  const k6Reqs = gauge('k6.http_reqs')[0];
+  const gatewayLatency = latency.get('gateway.latency');
+  if (k6Reqs !== undefined) {
+    const errors = gauge('k6.errors')[0];
+    charts.push(
+      chart(
+        'request-rate',
+        'Request rate',
+        'req/s',
+        'k6.http_reqs growth per second',
+        bucketS,
+        [
+          ['requests/s', at(k6Reqs.buckets, k6Reqs.values)],
+          ...(errors === undefined
+            ? []
+            : [['errors/s', at(errors.buckets, errors.values)] as [string, Sparse]]),
+        ],
+        'k6.http_reqs',
+      ),
+    );
+  } else {
+    const rate = gatewayLatency?.count.map((n, i) => {
+      const coveredS = gatewayLatency.coveredS[i] ?? 0;
+      return n / (coveredS > 0 ? coveredS : bucketS);
+    });
+    charts.push(
+      chart(
+        'request-rate',
+        'Request rate',
+        'req/s',
+        'gateway.latency samples per second (no k6.http_reqs)',
+        bucketS,
+        gatewayLatency === undefined || rate === undefined
+          ? []
+          : [['requests/s', at(gatewayLatency.buckets, rate)]],
+        'k6.http_reqs and no gateway.latency samples',
+      ),
+    );
+  }
+  for (const [id, metric] of LATENCY_CHARTS) {
+    const b = latency.get(metric);
+    charts.push(
+      chart(
+        id,
+        `Latency: ${metric}`,
+        'ms',
+        'percentiles of each bucket\u2019s merged histogram',
+        bucketS,
+        b ? percentiles(b) : [],
+        `${metric} samples`,
+      ),
+    );
+  }
+  charts.push(
+    gaugeChart(
+      'outbox-pending',
+      'Outbox pending',
+      'events',
+      bucketS,
+      ['outbox.pending'],
+      gauge('outbox.pending'),
+    ),
+  );
+  const outboxLag = latency.get('outbox.lag');
+  const oldest = gauge('outbox.oldest.age')[0];
+  charts.push(
+    chart(
+      'outbox-lag',
+      'Outbox lag',
+      'ms',
+      'outbox.lag percentiles (created \u2192 published); outbox.oldest.age peak',
+      bucketS,
+      [
+        ...(outboxLag ? percentiles(outboxLag, 'lag ') : []),
+        ...(oldest
+          ? [['oldest unpublished age', at(oldest.buckets, oldest.values)] as [string, Sparse]]
+          : []),
+      ],
+      'outbox.lag samples and no outbox.oldest.age gauge',
+    ),
+  );
+  charts.push(
+    gaugeChart(
+      'consumer-pending',
+      'Consumer pending and ack pending',
+      'messages',
+      bucketS,
+      ['consumer.pending', 'consumer.ack_pending'],
+      [...gauge('consumer.pending'), ...gauge('consumer.ack_pending')],
+    ),
+  );
+  charts.push(gaugeChart('dlq-depth', 'DLQ depth', 'messages', bucketS, ['dlq.depth'], gauge('dlq.depth')));
+  charts.push(
+    gaugeChart(
+      'db-connections',
+      'DB connections',
+      'connections',
+      bucketS,
+      ['db.connections'],
+      gauge('db.connections'),
+    ),
+  );
+
+  return { bucketS, durationS, warmUpS: series.warmUpS, faults: series.faults, charts, notes: series.notes };
+}
+
+interface Sparse {
+  buckets: number[];
+  values: number[];
+}
+
+function gaugeChart(
+  id: string,
+  title: string,
+  unit: string,
+  bucketS: number,
+  gauges: readonly string[],
+  lines: GaugeLine[],
+): Chart {
+  return chart(
+    id,
+    title,
+    unit,
+    `${gauges.join(', ')}, peak per bucket`,
+    bucketS,
+    lines.map((l) => [
+      l.split === '' ? l.gauge : `${l.gauge} ${l.split}`,
+      { buckets: l.buckets, values: l.values },
+    ]),
+    `${gauges.join(' or ')} gauge`,
+  );
+}
+
+/** Aligns sparse lines on the union of their buckets (uPlot wants one x array per chart). */
+function chart(
+  id: string,
+  title: string,
+  unit: string,
+  source: string,
+  bucketS: number,
+  lines: [string, Sparse][],
+  missing: string,
+): Chart {
+  const present = lines.filter(([, s]) => s.buckets.length > 0);
+  if (present.length === 0) {
+    return { id, title, unit, source, x: [], lines: [], noData: `no data: the run recorded no ${missing}` };
+  }
+  const buckets = [...new Set(present.flatMap(([, s]) => s.buckets))].sort((a, b) => a - b);
+  const index = new Map(buckets.map((b, i) => [b, i]));
+  return {
+    id,
+    title,
+    unit,
+    source,
+    x: buckets.map((b) => b * bucketS),
+    lines: present.map(([label, s]) => {
+      const values: (number | null)[] = new Array(buckets.length).fill(null);
+      s.buckets.forEach((b, i) => {
+        const at = index.get(b);
+        if (at !== undefined) values[at] = s.values[i] ?? null;
+      });
+      return { label, values };
+    }),
+  };
+}

@@ -1,0 +1,181 @@
+// Gauges over time and the fault windows, in one streaming pass over series.ndjson. Points that
+// share a timestamp fold across tag sets as the summaries do (reports/gaugeFold.ts), optionally
+// split by one tag into a line each; then each time bucket keeps the peak of a depth gauge, or the
+// growth per second of a cumulative counter. Memory: one number per bucket per line.
+import { isGaugePoint, readSeriesRecords } from '../collectors/seriesWriter.ts';
+import { FAULT_END_EVENT, FAULT_START_EVENT, faultEndWire, faultStartWire } from './faultEvents.ts';
+import { gaugeFold } from './gaugeFold.ts';
+import { RUN_START_EVENT, runStartWire } from './runEvents.ts';
+
+export interface GaugeLineSpec {
+  gauge: string;
+  /** 'peak': the bucket's highest value; 'rate': a cumulative counter's growth per second. */
+  mode: 'peak' | 'rate';
+  /** One line per value of this tag (e.g. db.connections per application). */
+  splitBy?: string;
+}
+
+export interface GaugeLine {
+  gauge: string;
+  /** The splitBy tag's value; '' when not split. */
+  split: string;
+  /** Bucket indexes, ascending, and the value of each. */
+  buckets: number[];
+  values: number[];
+}
+
+export interface FaultWindow {
+  id: string;
+  what: string;
+  where: string;
+  /** Seconds since the run start. */
+  fromS: number;
+  toS: number;
+  /** true when no fault.end closed it: it runs to the end of the run. */
+  open: boolean;
+}
+
+export interface SeriesTimeline {
+  lines: GaugeLine[];
+  faults: FaultWindow[];
+  warmUpS: number;
+  notes: string[];
+}
+
+interface LineState {
+  spec: GaugeLineSpec;
+  split: string;
+  pendingT: number;
+  pendingValue: number;
+  pendingSeen: boolean;
+  prevT: number;
+  prevValue: number;
+  prevSeen: boolean;
+  /** bucket → peak, or bucket → [growth, elapsed ms]. */
+  peaks: Map<number, number>;
+  growth: Map<number, [number, number]>;
+}
+
+export async function seriesTimeline(
+  path: string,
+  specs: readonly GaugeLineSpec[],
+  startMs: number,
+  endMs: number,
+  bucketS: number,
+): Promise<SeriesTimeline> {
+  const specOf = new Map(specs.map((s) => [s.gauge, s]));
+  const states = new Map<string, LineState>();
+  const faultStarts = new Map<string, { fromS: number; what: string; where: string }>();
+  const faults: FaultWindow[] = [];
+  const notes: string[] = [];
+  let warmUpS = 0;
+  const bucketMs = bucketS * 1000;
+  const toS = (t: number) => (t - startMs) / 1000;
+
+  const flush = (state: LineState) => {
+    if (!state.pendingSeen) return;
+    state.pendingSeen = false;
+    const t = state.pendingT;
+    const v = state.pendingValue;
+    // Set-up before the run start is not charted, but a counter needs it as its baseline.
+    const bucket = Math.floor((t - startMs) / bucketMs);
+    if (state.spec.mode === 'peak') {
+      if (bucket >= 0) state.peaks.set(bucket, Math.max(state.peaks.get(bucket) ?? v, v));
+      return;
+    }
+    if (state.prevSeen && bucket >= 0 && t > state.prevT) {
+      // A counter that went down restarted (a new k6 process): count from zero again.
+      const growth = v >= state.prevValue ? v - state.prevValue : v;
+      const sum = state.growth.get(bucket) ?? [0, 0];
+      sum[0] += growth;
+      sum[1] += t - state.prevT;
+      state.growth.set(bucket, sum);
+    }
+    state.prevT = t;
+    state.prevValue = v;
+    state.prevSeen = true;
+  };
+
+  let lineNo = 0;
+  for await (const record of readSeriesRecords(path)) {
+    lineNo++;
+    if (isGaugePoint(record)) {
+      const spec = specOf.get(record.gauge);
+      if (spec === undefined) continue;
+      const fold = gaugeFold(record.gauge);
+      if (!fold.include(record.tags)) continue;
+      const split = spec.splitBy === undefined ? '' : (record.tags[spec.splitBy] ?? '');
+      const key = `${record.gauge}\u0000${split}`;
+      let state = states.get(key);
+      if (state === undefined) {
+        state = {
+          spec,
+          split,
+          pendingT: Number.NaN,
+          pendingValue: 0,
+          pendingSeen: false,
+          prevT: 0,
+          prevValue: 0,
+          prevSeen: false,
+          peaks: new Map(),
+          growth: new Map(),
+        };
+        states.set(key, state);
+      }
+      if (record.t !== state.pendingT || !state.pendingSeen) {
+        flush(state);
+        state.pendingT = record.t;
+        state.pendingValue = record.value;
+        state.pendingSeen = true;
+      } else {
+        state.pendingValue =
+          fold.combine === 'sum'
+            ? state.pendingValue + record.value
+            : Math.max(state.pendingValue, record.value);
+      }
+      continue;
+    }
+    if (record.event === RUN_START_EVENT) {
+      const start = runStartWire.safeParse(record);
+      if (start.success) warmUpS = start.data.warmUpMs / 1000;
+    } else if (record.event === FAULT_START_EVENT) {
+      const start = faultStartWire.safeParse(record);
+      if (!start.success) notes.push(`series.ndjson line ${lineNo}: a fault.start without an id, not shaded`);
+      else {
+        const { id, what, where, t } = start.data;
+        faultStarts.set(id, { fromS: toS(t), what, where });
+      }
+    } else if (record.event === FAULT_END_EVENT) {
+      const end = faultEndWire.safeParse(record);
+      const started = end.success ? faultStarts.get(end.data.id) : undefined;
+      if (end.success && started !== undefined) {
+        faults.push({ id: end.data.id, ...started, toS: toS(end.data.t), open: false });
+        faultStarts.delete(end.data.id);
+      }
+    }
+  }
+  for (const [id, started] of faultStarts) {
+    faults.push({ id, ...started, toS: Math.max(started.fromS, toS(endMs)), open: true });
+    notes.push(`fault ${id} never ended (no fault.end): shaded to the end of the run`);
+  }
+  faults.sort((a, b) => a.fromS - b.fromS || a.id.localeCompare(b.id));
+
+  const lines: GaugeLine[] = [];
+  for (const state of states.values()) {
+    flush(state);
+    const line: GaugeLine = { gauge: state.spec.gauge, split: state.split, buckets: [], values: [] };
+    const entries =
+      state.spec.mode === 'peak'
+        ? [...state.peaks]
+        : [...state.growth]
+            .filter(([, [, ms]]) => ms > 0)
+            .map(([b, [n, ms]]) => [b, (n * 1000) / ms] as const);
+    for (const [bucket, value] of entries.sort(([a], [b]) => a - b)) {
+      line.buckets.push(bucket);
+      line.values.push(value);
+    }
+    if (line.buckets.length > 0) lines.push(line);
+  }
+  lines.sort((a, b) => a.gauge.localeCompare(b.gauge) || a.split.localeCompare(b.split));
+  return { lines, faults, warmUpS, notes };
+}
