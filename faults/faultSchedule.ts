@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { COMPONENTS, type ComponentName } from '../reference/component.ts';
 import { ConfigError } from '../runner/config/configError.ts';
-import { formatDuration, parseDuration } from '../runner/config/duration.ts';
+import { formatDuration } from '../runner/config/duration.ts';
 import { formatPath } from '../runner/config/validateConfig.ts';
 import { duration, typeError } from '../runner/config/zodFields.ts';
 import { hostPortOfUrl, isLoopbackHost, parseHostPort } from './loopbackAddress.ts';

@@ -2,7 +2,8 @@
 // (1 µs lowest unit, 3 significant digits: HistogramSnapshot, and any encoder using the same)
 // share bucket indexes, so their counts add index by index straight from the compressed V2
 // payload; anything else goes through HistogramSnapshot.decode and merge. The result is the same
-// histogram that merging snapshots one by one gives, in a fraction of the time.
+// histogram that merging snapshots one by one gives, in a fraction of the time. The report's
+// timeline also reads percentiles straight off the counts and reuses one accumulator per bucket.
 import { deflateSync, inflateSync } from 'node:zlib';
 import {
   HIGHEST_TRACKABLE_US,
@@ -24,8 +25,7 @@ export class HistogramAccumulator {
   private counts = new Float64Array(SUB_BUCKET_HALF * 24);
   private used = 0;
   private highestUs = HIGHEST_TRACKABLE_US;
-  private foreign: HistogramSnapshot | undefined;
-  /** Total count folded in. */
+  /** Total count folded in (since the last reset). */
   count = 0;
 
   /** Adds one compressed V2 histogram (bytes of its base64); throws Error with a one-line reason. */
@@ -49,7 +49,8 @@ export class HistogramAccumulator {
     const highest = Number(raw.readBigInt64BE(24));
     if (HEADER_BYTES + payload > raw.length) throw new Error('histogram payload is truncated');
     if (digits !== SIGNIFICANT_DIGITS || lowest !== LOWEST_DISCERNIBLE_US) {
-      this.addForeign(bytes);
+      // Another encoder's layout: decoding re-buckets it into ours (slow, and rare).
+      this.add(Buffer.from(HistogramSnapshot.decode(bytes.toString('base64')).encode(), 'base64'));
       return;
     }
     if (highest > this.highestUs) this.highestUs = highest;
@@ -58,14 +59,30 @@ export class HistogramAccumulator {
 
   /** The merged histogram as a snapshot (one encode and decode, done once per metric). */
   toSnapshot(): HistogramSnapshot {
-    const own = this.used === 0 ? HistogramSnapshot.empty() : HistogramSnapshot.decode(this.encode());
-    return this.foreign === undefined ? own : own.merge(this.foreign);
+    return this.used === 0 ? HistogramSnapshot.empty() : HistogramSnapshot.decode(this.encode());
   }
 
-  private addForeign(bytes: Buffer): void {
-    const snapshot = HistogramSnapshot.decode(bytes.toString('base64'));
-    this.count += snapshot.count;
-    this.foreign = this.foreign === undefined ? snapshot : this.foreign.merge(snapshot);
+  /** Values at the given percentiles (ascending), in ms, as HdrHistogram's getValueAtPercentile. */
+  percentiles(ps: readonly number[]): number[] {
+    const out: number[] = [];
+    if (this.count === 0) return ps.map(() => 0);
+    let index = 0;
+    let cumulative = 0;
+    for (const p of ps) {
+      // As HdrHistogram: round up, less one ulp so floating-point noise never skips a count.
+      const fp = (Math.min(p, 100) / 100) * this.count;
+      const target = Math.max(1, Math.ceil(fp - (fp > 0 ? 2 ** (Math.floor(Math.log2(fp)) - 52) : 0)));
+      while (cumulative < target && index < this.used) cumulative += this.counts[index++] ?? 0;
+      out.push(highestEquivalent(Math.max(0, index - 1)) / 1000);
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.counts.fill(0, 0, this.used);
+    this.used = 0;
+    this.count = 0;
+    this.highestUs = HIGHEST_TRACKABLE_US;
   }
 
   private addPayload(raw: Buffer, from: number, to: number): void {

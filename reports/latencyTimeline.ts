@@ -2,9 +2,10 @@
 // side by side in start-time order), each interval histogram merged exactly into its time bucket,
 // and p50/p90/p99 taken from the merged bucket. Memory: one open histogram per metric plus a few
 // numbers per bucket, so a 24 h run costs what a 30 min one does.
+
+import { HistogramAccumulator } from './histogramAccumulator.ts';
 import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from './hlog.ts';
 import { parseHlogTag } from './hlogTag.ts';
-import { PercentileAccumulator } from './percentileAccumulator.ts';
 
 export interface LatencyBuckets {
   /** Bucket indexes (bucket i starts i × bucketS after the run start), ascending. */
@@ -19,7 +20,7 @@ export interface LatencyBuckets {
 
 interface OpenBucket {
   bucket: number;
-  acc: PercentileAccumulator;
+  acc: HistogramAccumulator;
   fromS: number;
   toS: number;
   out: LatencyBuckets;
@@ -50,7 +51,7 @@ export async function latencyTimeline(
     if (state === undefined) {
       const out: LatencyBuckets = { buckets: [], count: [], coveredS: [], p50: [], p90: [], p99: [] };
       result.set(metric, out);
-      state = { bucket, acc: new PercentileAccumulator(), fromS: interval.startS, toS: interval.startS, out };
+      state = { bucket, acc: new HistogramAccumulator(), fromS: interval.startS, toS: interval.startS, out };
       open.set(metric, state);
     }
     // Lines arrive in time order (writers append as intervals close); a rare late line joins the

@@ -3,7 +3,7 @@
 // from the reference settings, the one place those numbers live.
 import { z } from 'zod';
 import { loadSettings } from '../../reference/settings.ts';
-import { formatDuration, parseDuration } from './duration.ts';
+import { formatDuration } from './duration.ts';
 import { duration, typeError } from './zodFields.ts';
 
 const reference = loadSettings({});

@@ -51,7 +51,7 @@ interface ChartState {
   shadeOutside: number;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('html report', () => {
+describe('html report', () => {
   let dir: string;
   let profile: string;
   let browser: BrowserContext;

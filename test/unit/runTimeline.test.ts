@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SeriesWriter } from '../../collectors/seriesWriter.ts';
+import { HistogramAccumulator } from '../../reports/histogramAccumulator.ts';
 import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
 import { readHlog } from '../../reports/hlog.ts';
 import { parseHlogTag } from '../../reports/hlogTag.ts';
 import { latencyTimeline } from '../../reports/latencyTimeline.ts';
-import { PercentileAccumulator } from '../../reports/percentileAccumulator.ts';
 import { MAX_POINTS, runTimeline } from '../../reports/runTimeline.ts';
 import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
 
@@ -28,7 +28,7 @@ describe('run timeline', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('run timeline - percentiles match HdrHistogram for the same merged counts', () => {
-    const acc = new PercentileAccumulator();
+    const acc = new HistogramAccumulator();
     const expected = HistogramSnapshot.empty();
     let x = 1;
     for (let k = 0; k < 5; k++) {
