@@ -2,7 +2,7 @@
 // synthetic run with a fault window renders a page that loads nothing from a network, logs no
 // errors, draws every chart, shows report.json's SLOs and shades the fault. Leaves report.png in
 // the run folder for a person to look at.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
