@@ -21,3 +21,34 @@ export function createPool(databaseUrl: string, applicationName: string, max: nu
   );
   return pool;
 }
+
+/**
+ * Runs `work` in one transaction on a pooled client. A client whose connection drops or whose
+ * transaction fails is discarded rather than reused.
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  // A checked-out client has no pool listener: without ours, a dropped connection would crash us.
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    broken ??= err as Error;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.off('error', onError);
+    // Passing the error makes the pool discard the connection instead of reusing it.
+    client.release(broken);
+  }
+}

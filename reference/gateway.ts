@@ -2,9 +2,8 @@
 // answers chat requests through a synchronous call to the LLM stub.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type pg from 'pg';
 import type { RunningComponent } from './component.ts';
-import { createPool } from './db.ts';
+import { createPool, inTransaction } from './db.ts';
 import {
   createRouter,
   HttpError,
@@ -102,23 +101,6 @@ export async function startGateway(settings: ReferenceSettings, log: Logger): Pr
       await pool.end();
     },
   };
-}
-
-async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await work(client);
-    await client.query('COMMIT');
-    client.release();
-  } catch (err) {
-    // A client whose rollback fails is in an unknown state: destroy it rather than reuse it.
-    await client.query('ROLLBACK').then(
-      () => client.release(),
-      (rollbackErr: Error) => client.release(rollbackErr),
-    );
-    throw err;
-  }
 }
 
 /** POSTs the prompt to the LLM stub; any failure (status, timeout, refused) is a 502. */

@@ -5,7 +5,7 @@ import { type JetStreamClient, jetstream, jetstreamManager, type PubAck } from '
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import type { RunningComponent } from './component.ts';
-import { createPool } from './db.ts';
+import { createPool, inTransaction } from './db.ts';
 import type { Logger } from './logger.ts';
 import type { ReferenceSettings } from './settings.ts';
 import { ensureStreams } from './streams.ts';
@@ -92,19 +92,9 @@ export async function startRelay(settings: ReferenceSettings, log: Logger): Prom
 
   /** One claim → publish → mark round; returns how many rows it claimed. */
   async function relayOnce(): Promise<number> {
-    const client = await pool.connect();
-    // A checked-out client has no pool listener: without ours, a dropped connection would crash us.
-    let broken: Error | undefined;
-    const onError = (err: Error) => {
-      broken = err;
-    };
-    client.on('error', onError);
-    let claimed = 0;
     let publishError: unknown;
-    try {
-      await client.query('BEGIN');
+    const claimed = await inTransaction(pool, async (client) => {
       const { rows } = await client.query<OutboxRow>(CLAIM_SQL, [settings.relayBatch]);
-      claimed = rows.length;
       // Publish the whole batch concurrently; mark only what JetStream acknowledged.
       const results = await Promise.allSettled(rows.map((row) => publishOutboxRow(js, row)));
       const done: string[] = [];
@@ -125,19 +115,11 @@ export async function startRelay(settings: ReferenceSettings, log: Logger): Prom
         }
       });
       if (done.length > 0) await client.query(MARK_SQL, [done]);
-      await client.query('COMMIT');
-      stats.published += done.length;
-    } catch (err) {
-      broken ??= err as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.off('error', onError);
-      // Passing the error makes the pool discard the connection instead of reusing it.
-      client.release(broken);
-    }
+      return { rows: rows.length, published: done.length };
+    });
+    stats.published += claimed.published;
     if (publishError) throw publishError;
-    return claimed;
+    return claimed.rows;
   }
 
   async function loop(): Promise<void> {

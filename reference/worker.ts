@@ -12,19 +12,15 @@ import {
 import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { RunningComponent } from './component.ts';
-import { createPool } from './db.ts';
+import { createPool, inTransaction } from './db.ts';
+import type { HttpService } from './http.ts';
 import type { Logger } from './logger.ts';
 import { HEADER_CORRELATION_ID, HEADER_MSG_ID, HEADER_TRACEPARENT } from './relay.ts';
 import { Semaphore } from './semaphore.ts';
 import type { ReferenceSettings } from './settings.ts';
 import { ensureConsumers, ensureStreams } from './streams.ts';
 import { Throttle } from './throttle.ts';
-import {
-  type ConsumerRole,
-  createWorkerMetrics,
-  type WorkerMetrics,
-  type WorkerMetricsServer,
-} from './workerMetrics.ts';
+import { type ConsumerRole, createWorkerMetrics, type WorkerMetrics } from './workerMetrics.ts';
 
 // Headers a dead letter carries besides the original ones.
 export const HEADER_DLQ_REASON = 'Dlq-Reason';
@@ -69,12 +65,13 @@ export async function startWorker(settings: ReferenceSettings, log: Logger): Pro
   const pool = createPool(settings.databaseUrl, settings.workerAppName, settings.dbPoolMax, log);
   const metrics = createWorkerMetrics();
   const worker = new Worker(settings, log, js, pool, metrics);
-  let server: WorkerMetricsServer;
+  let server: HttpService;
   try {
     server = await metrics.serve(
       settings.host,
       settings.metricsPort,
       () => !nc.isClosed() && !worker.closing,
+      log,
     );
   } catch (err) {
     await nc.close();
@@ -343,16 +340,8 @@ class Worker {
   }
 
   private async park(h: Handling, msg: JsMsg, reason: string, mainDeliveries: number, attempts: number) {
-    await this.withDb(msg, async () => {
-      const client = await this.pool.connect();
-      // A checked-out client has no pool listener: without ours, a dropped connection would crash us.
-      let broken: Error | undefined;
-      const onError = (err: Error) => {
-        broken = err;
-      };
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN');
+    await this.withDb(msg, () =>
+      inTransaction(this.pool, async (client) => {
         await client.query(
           `INSERT INTO parked_events (message_id, subject, reason, main_deliveries, dlq_attempts, headers, payload)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -374,16 +363,8 @@ class Worker {
              SET status = 'dead_lettered', deliveries = EXCLUDED.deliveries, processed_at = clock_timestamp()`,
           [h.id, h.subject, mainDeliveries + attempts],
         );
-        await client.query('COMMIT');
-      } catch (err) {
-        broken ??= err as Error;
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.off('error', onError);
-        client.release(broken);
-      }
-    });
+      }),
+    );
   }
 
   private withDb<T>(msg: JsMsg, fn: () => Promise<T>): Promise<T> {

@@ -1,17 +1,12 @@
 // The worker's Prometheus metrics (own registry, so several workers can share a test process) and
 // the small HTTP server that exposes them on /metrics beside /healthz.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createRouter, type HttpService, healthRoute, listen } from './http.ts';
+import type { Logger } from './logger.ts';
 
 export type Outcome = 'ok' | 'duplicate' | 'dead_lettered' | 'parked';
 /** Which durable consumer a delivery came from. */
 export type ConsumerRole = 'main' | 'dlq';
-
-export interface WorkerMetricsServer {
-  url: string;
-  close(): Promise<void>;
-}
 
 export interface WorkerMetrics {
   registry: Registry;
@@ -28,7 +23,7 @@ export interface WorkerMetrics {
   inFlight: Gauge;
   /** Every delivery the main consumer handed us, redeliveries included. */
   deliveries: Counter;
-  serve(host: string, port: number, healthy: () => boolean): Promise<WorkerMetricsServer>;
+  serve(host: string, port: number, healthy: () => boolean, log: Logger): Promise<HttpService>;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -81,53 +76,32 @@ export function createWorkerMetrics(): WorkerMetrics {
       registers,
     }),
   };
-  return { ...metrics, serve: (host, port, healthy) => serve(registry, host, port, healthy) };
+  return { ...metrics, serve: (host, port, healthy, log) => serve(registry, host, port, healthy, log) };
 }
 
-async function serve(
+function serve(
   registry: Registry,
   host: string,
   port: number,
   healthy: () => boolean,
-): Promise<WorkerMetricsServer> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
-      registry.metrics().then(
-        (text) => {
+  log: Logger,
+): Promise<HttpService> {
+  const router = createRouter(
+    [
+      {
+        method: 'GET',
+        path: '/metrics',
+        handler: async (_req, res) => {
+          const text = await registry.metrics();
           res.writeHead(200, { 'content-type': registry.contentType });
           res.end(text);
         },
-        (err: Error) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(err.message);
-        },
-      );
-      return;
-    }
-    if (req.method === 'GET' && path === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok }));
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+      },
+      healthRoute(async () => {
+        if (!healthy()) throw new Error('the worker is stopping');
+      }, log),
+    ],
+    log,
+  );
+  return listen(router, host, port);
 }

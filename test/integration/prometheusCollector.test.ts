@@ -4,6 +4,7 @@ import client from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusCollector } from '../../collectors/prometheus/prometheusCollector.ts';
 import { REFERENCE_WORKER_MAPPINGS } from '../../collectors/prometheus/referenceWorkerMappings.ts';
+import { createLogger } from '../../reference/logger.ts';
 import { createWorkerMetrics } from '../../reference/workerMetrics.ts';
 import { RecordingRecorder } from '../support/recordingRecorder.ts';
 
@@ -196,7 +197,7 @@ describe('prometheus collector', () => {
 
   it('finds every reference worker metric it maps, with main and DLQ dispatch kept apart', async () => {
     const worker = createWorkerMetrics();
-    const server = await worker.serve('127.0.0.1', 0, () => true);
+    const server = await worker.serve('127.0.0.1', 0, () => true, createLogger('prometheus-test', 'silent'));
     try {
       const recorder = new RecordingRecorder();
       const collector = new PrometheusCollector({
