@@ -10,8 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { COLLECTOR_KINDS } from '../collectors/collectorSet.ts';
 import { openLoad } from '../test/support/openLoad.ts';
 import { type BenchPipeline, median, startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
@@ -33,7 +31,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     'interval-ms': { type: 'string', default: '1000' },
     'warmup-s': { type: 'string', default: '5' },
-    /** The main consumer's ack sampling (sample_freq, e.g. `10%`) for this bench; the reference sets 100%. */
+    /** The consumers' ack sampling (ACK_SAMPLE_FREQ, e.g. `100%`); the reference's default otherwise. */
     'ack-sample': { type: 'string' },
     /** Which collectors run in the measured mode, comma-separated (default all): their cost alone. */
     collectors: { type: 'string' },
@@ -191,29 +189,16 @@ async function filesBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** Every sampled ack is one advisory message the jetstream collector receives: its cost scales with it. */
-async function setAckSampling(pipeline: BenchPipeline, sampleFreq: string): Promise<void> {
-  const nc = await connect({ servers: pipeline.settings.natsUrl });
-  try {
-    const jsm = await jetstreamManager(nc);
-    await jsm.consumers.update(pipeline.settings.stream, pipeline.settings.consumer, {
-      sample_freq: sampleFreq,
-    });
-  } finally {
-    await nc.close();
-  }
-}
-
 const pct = (share: number) => `${(share * 100).toFixed(2)}%`;
 
-const pipeline = await startBenchPipeline('bench_overhead');
+// Every sampled ack is one advisory message the jetstream collector receives: its cost scales with it.
+const ackSample = values['ack-sample'];
+const pipeline = await startBenchPipeline('bench_overhead', ackSample ? { ACK_SAMPLE_FREQ: ackSample } : {});
 try {
-  const ackSample = values['ack-sample'];
-  if (ackSample !== undefined) await setAckSampling(pipeline, ackSample);
   process.stdout.write(
     `collector overhead: reference pipeline at ${rate} events/s, collectors every ${intervalMs} ms, ` +
       `${minutes} min windows, ${runs} run(s), collectors: ${kinds.join(',')}, ` +
-      `ack sampling: ${values['ack-sample'] ?? 'as the reference sets it'}\n` +
+      `ack sampling: ${pipeline.settings.ackSampleFreq}\n` +
       'run  collectors  cpu(s)  window(s)  share of one core  accepted  completed  samples  failures  rss(MB)  files(KB)\n',
   );
   const results: Measurement[] = [];

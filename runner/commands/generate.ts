@@ -7,9 +7,7 @@ import {
   datasetOptions,
   datasetOptionsProblem,
 } from '../../generators/datasetOptions.ts';
-import { generateDataset } from '../../generators/generateDataset.ts';
 import { DEFAULT_TEXT_LENGTH } from '../../generators/textLength.ts';
-import { OutputError } from '../../generators/writeAtomically.ts';
 import { countProgress } from '../countProgress.ts';
 import { UsageError } from '../usageError.ts';
 
@@ -81,6 +79,9 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
           'line; k6 loads it with parseDataset(open(file)).items from generators/datasetFormat.ts.',
       ) as unknown as Argv<GenerateArgs>, // yargs types the kebab-case keys; the camelCase ones exist at run time
   handler: async (args) => {
+    // Loaded here, not at the top: faker takes most of a second to load and only this command needs it.
+    const { generateDataset } = await import('../../generators/generateDataset.ts');
+    const { OutputError } = await import('../../generators/writeAtomically.ts');
     // yargs turns a repeated flag into an array; which value was meant would be a guess.
     // (Keys without capitals are the flags as typed; the camelCase copies repeat them.)
     const repeated = Object.keys(args).find(

@@ -1,8 +1,6 @@
 // `pipesoak report <run-dir>`: re-renders report.json, report.md, junit.xml and report.html from
 // the run's stored logs. Exit 0 when the verdict is pass, 1 when an SLO fails, 2 for a bad run folder.
 import type { Argv, CommandModule } from 'yargs';
-import { renderRunFolder } from '../../reports/renderRunFolder.ts';
-import { RunFolderError } from '../../reports/summarizeRunFolder.ts';
 import { UsageError } from '../usageError.ts';
 
 // yargs hands over both spellings of a dashed positional.
@@ -23,6 +21,9 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         'Reads series.ndjson, collectors.hlog and k6.hlog (when present). Exit 0 pass, 1 SLO failure, 2 bad input.',
       ) as Argv<ReportArgs>,
   handler: async (args) => {
+    // Loaded here, not at the top, so other commands start without the reporting stack.
+    const { renderRunFolder } = await import('../../reports/renderRunFolder.ts');
+    const { RunFolderError } = await import('../../reports/summarizeRunFolder.ts');
     let report: Awaited<ReturnType<typeof renderRunFolder>>;
     try {
       report = await renderRunFolder(args.runDir);
