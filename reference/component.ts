@@ -1,4 +1,5 @@
 // What every reference component's start function returns, and the names the CLI knows them by.
+// In start order: the gateway needs the LLM stub's address, the worker the sink's (runner/referenceSupervisor.ts).
 export const COMPONENTS = ['sink', 'llm', 'gateway', 'relay', 'worker'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 

@@ -31,7 +31,6 @@ interface MessageInput {
 
 export async function startGateway(settings: ReferenceSettings, log: Logger): Promise<RunningComponent> {
   const pool = createPool(settings.databaseUrl, settings.gatewayAppName, settings.dbPoolMax, log);
-  // An idle client losing its connection (database restart, fault proxy) must not crash the process.
   const subject = `${settings.subjectPrefix}.message.created`;
 
   const acceptMessage = async (req: IncomingMessage, res: ServerResponse) => {

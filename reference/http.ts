@@ -34,7 +34,7 @@ export function sendJson(
  * Reads the whole body, failing with 413 as soon as it passes `limit` bytes. The rest is never
  * buffered: the router answers 413 with `Connection: close` and the socket is then dropped.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {

@@ -34,7 +34,7 @@ export async function startLlmStub(settings: ReferenceSettings, log: Logger): Pr
 }
 
 /** Deterministic, so a test can check the gateway passed the stub's answer through. */
-export function completionFor(prompt: string): string {
+function completionFor(prompt: string): string {
   const words = prompt.trim().split(/\s+/).length;
   return `stub reply to a ${words}-word prompt: ${prompt.trim().slice(0, 80)}`;
 }

@@ -3,8 +3,7 @@
 import { COMPONENTS, type ComponentName, type RunningComponent } from './component.ts';
 import { startGateway } from './gateway.ts';
 import { startLlmStub } from './llmStub.ts';
-import type { Logger } from './logger.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { startRelay } from './relay.ts';
 import { loadSettings, type ReferenceSettings } from './settings.ts';
 import { startSink } from './sink.ts';

@@ -13,14 +13,27 @@ export interface MigrationResult {
   applied: string[];
 }
 
-/** Creates the database named in `databaseUrl` when it does not exist yet. */
-export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
-  const url = new URL(databaseUrl);
+/**
+ * The database a Postgres URL names, and the URL of the same server's `postgres` database (there
+ * on every server) to create it from. Throws a one-line error, without the URL, when it does not parse.
+ */
+export function databaseTarget(databaseUrl: string): { name: string; adminUrl: string } {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new Error('REFERENCE_DATABASE_URL is not a postgres://user@host:port/database URL');
+  }
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  url.pathname = '/postgres';
+  return { name, adminUrl: url.toString() };
+}
+
+/** Creates the database named in `databaseUrl` when it does not exist yet. */
+async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const { name, adminUrl } = databaseTarget(databaseUrl);
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`database name "${name}" is not a plain identifier`);
-  const admin = new URL(databaseUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), application_name: 'pipesoak-migrate' });
+  const client = new pg.Client({ connectionString: adminUrl, application_name: 'pipesoak-migrate' });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -74,5 +87,5 @@ export async function migrate(databaseUrl: string): Promise<MigrationResult> {
   } finally {
     await client.end();
   }
-  return { database: new URL(databaseUrl).pathname.slice(1), created, applied };
+  return { database: databaseTarget(databaseUrl).name, created, applied };
 }

@@ -1,12 +1,14 @@
 // The outbox relay: claims unpublished outbox_events rows, publishes each to JetStream with the row
 // id as Nats-Msg-Id, marks them published. At-least-once: a crash between publish and mark makes the
 // next claim publish again, and the stream's duplicate window absorbs the second copy.
-import { type JetStreamClient, jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { type JetStreamClient, jetstream, type PubAck } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
 import pg from 'pg';
+import { backoffMs } from './backoff.ts';
 import type { RunningComponent } from './component.ts';
 import { createPool, inTransaction } from './db.ts';
 import type { Logger } from './logger.ts';
+import { connectNats, drainQuietly } from './natsConnection.ts';
 import type { ReferenceSettings } from './settings.ts';
 import { ensureStreams } from './streams.ts';
 
@@ -40,7 +42,7 @@ export interface RunningRelay extends RunningComponent {
 // Header names shared with the worker.
 export const HEADER_MSG_ID = 'Nats-Msg-Id';
 export const HEADER_CORRELATION_ID = 'Correlation-Id';
-export const HEADER_CAUSATION_ID = 'Causation-Id';
+const HEADER_CAUSATION_ID = 'Causation-Id';
 export const HEADER_TRACEPARENT = 'traceparent';
 
 const CLAIM_SQL = `
@@ -52,8 +54,6 @@ const CLAIM_SQL = `
    LIMIT $1
      FOR UPDATE SKIP LOCKED`;
 const MARK_SQL = 'UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])';
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
 
 /**
  * Publishes one outbox row without marking it. The relay's loop uses it; tests call it directly to
@@ -69,17 +69,9 @@ export function publishOutboxRow(js: JetStreamClient, row: OutboxRow): Promise<P
 }
 
 export async function startRelay(settings: ReferenceSettings, log: Logger): Promise<RunningRelay> {
-  const nc = await connect({
-    servers: settings.natsUrl,
-    name: settings.relayAppName,
-    maxReconnectAttempts: -1,
-  });
-  try {
-    await ensureStreams(await jetstreamManager(nc), settings);
-  } catch (err) {
-    await nc.close();
-    throw err;
-  }
+  const nc = await connectNats(settings.natsUrl, settings.relayAppName, (jsm) =>
+    ensureStreams(jsm, settings),
+  );
   const js = jetstream(nc);
   // Claims hold one connection; the second lets a claim overlap a slow COMMIT on shutdown.
   const pool = createPool(settings.databaseUrl, settings.relayAppName, 2, log);
@@ -133,7 +125,7 @@ export async function startRelay(settings: ReferenceSettings, log: Logger): Prom
         await wake.wait(settings.relayPollMs);
       } catch (err) {
         stats.errors++;
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** failures);
+        const delay = backoffMs(failures);
         failures++;
         log.error({ err, retryInMs: delay }, 'relay round failed');
         await wake.wait(delay);
@@ -199,7 +191,7 @@ class OutboxListener {
     if (this.stopped || this.client !== client) return;
     this.client = undefined;
     client.end().catch(() => undefined);
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.failures);
+    const delay = backoffMs(this.failures);
     this.failures++;
     this.log.warn({ err, retryInMs: delay }, 'outbox LISTEN connection lost; polling until it is back');
     this.retry = setTimeout(() => void this.connect(), delay);
@@ -230,23 +222,13 @@ class Wake {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.resolve = undefined;
+        this.resolve = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.resolve = done;
     });
-  }
-}
-
-async function drainQuietly(nc: NatsConnection, log: Logger): Promise<void> {
-  try {
-    await nc.drain();
-  } catch (err) {
-    log.warn({ err }, 'nats drain failed; closing');
-    await nc.close().catch(() => undefined);
   }
 }

@@ -85,7 +85,7 @@ function list(env: Env, key: string, fallback: number[]): number[] {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const values = raw.split(',').map((v) => Number(v.trim()));
-  if (values.length === 0 || values.some((v) => !Number.isFinite(v) || v < 0)) {
+  if (values.some((v) => !Number.isFinite(v) || v < 0)) {
     throw new Error(`${key}=${raw} is not a comma-separated list of non-negative numbers`);
   }
   return values;
@@ -100,7 +100,7 @@ function percent(env: Env, key: string, fallback: string): string {
   return raw;
 }
 
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/pipesoak_reference';
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/pipesoak_reference';
 
 export function loadSettings(env: Env = process.env): ReferenceSettings {
   const host = str(env, 'REFERENCE_HOST', '127.0.0.1');

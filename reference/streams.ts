@@ -1,5 +1,5 @@
 // The reference pipeline's JetStream topology: the events stream, the dead-letter stream and the
-// worker's two durable pull consumers. Idempotent, so every component can call it on start.
+// worker's two durable pull consumers. Idempotent, so the relay and the worker both call it on start.
 import {
   AckPolicy,
   DeliverPolicy,
@@ -81,19 +81,30 @@ export async function ensureConsumers(jsm: JetStreamManager, settings: Reference
     // Ack sampling on, so the ack latency collector sees $JS.EVENT.METRIC.CONSUMER.ACK advisories.
     sample_freq: settings.ackSampleFreq,
   };
-  // One delivery past each cap is kept in reserve: when a crash interrupts the last attempt, that
-  // redelivery dead-letters (or parks) the event without dispatching it, instead of JetStream
-  // dropping it silently. The sink still sees at most INBOX_MAX_RETRIES + 1 and DLQ_MAX_ATTEMPTS tries.
+  const deliver = maxDeliver(settings);
   await ensureConsumer(jsm, settings.stream, {
     ...common,
     durable_name: settings.consumer,
-    max_deliver: settings.inboxMaxRetries + 2,
+    max_deliver: deliver.main,
   });
   await ensureConsumer(jsm, settings.dlqStream, {
     ...common,
     durable_name: settings.dlqConsumer,
-    max_deliver: settings.dlqMaxAttempts + 1,
+    max_deliver: deliver.dlq,
   });
+}
+
+/**
+ * max_deliver of the main and the DLQ consumer. One delivery past each cap is kept in reserve: when
+ * a crash interrupts the last attempt, that redelivery dead-letters (or parks) the event without
+ * dispatching it, instead of JetStream dropping it silently. The sink still sees at most
+ * INBOX_MAX_RETRIES + 1 and DLQ_MAX_ATTEMPTS tries.
+ */
+export function maxDeliver(settings: Pick<ReferenceSettings, 'inboxMaxRetries' | 'dlqMaxAttempts'>): {
+  main: number;
+  dlq: number;
+} {
+  return { main: settings.inboxMaxRetries + 2, dlq: settings.dlqMaxAttempts + 1 };
 }
 
 interface WantedConsumer {

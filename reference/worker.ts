@@ -7,31 +7,29 @@ import {
   type JetStreamClient,
   type JsMsg,
   jetstream,
-  jetstreamManager,
 } from '@nats-io/jetstream';
-import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type pg from 'pg';
+import { backoffMs } from './backoff.ts';
 import type { RunningComponent } from './component.ts';
 import { createPool, inTransaction } from './db.ts';
 import type { HttpService } from './http.ts';
 import type { Logger } from './logger.ts';
+import { connectNats, drainQuietly } from './natsConnection.ts';
 import { HEADER_CORRELATION_ID, HEADER_MSG_ID, HEADER_TRACEPARENT } from './relay.ts';
 import { Semaphore } from './semaphore.ts';
 import type { ReferenceSettings } from './settings.ts';
-import { ensureConsumers, ensureStreams } from './streams.ts';
+import { ensureConsumers, ensureStreams, maxDeliver } from './streams.ts';
 import { Throttle } from './throttle.ts';
 import { type ConsumerRole, createWorkerMetrics, type WorkerMetrics } from './workerMetrics.ts';
 
 // Headers a dead letter carries besides the original ones.
-export const HEADER_DLQ_REASON = 'Dlq-Reason';
-export const HEADER_DLQ_DELIVERIES = 'Dlq-Deliveries';
-export const HEADER_DLQ_ORIGINAL_SUBJECT = 'Dlq-Original-Subject';
-export const HEADER_DLQ_ORIGINAL_SEQUENCE = 'Dlq-Original-Sequence';
+const HEADER_DLQ_REASON = 'Dlq-Reason';
+const HEADER_DLQ_DELIVERIES = 'Dlq-Deliveries';
+const HEADER_DLQ_ORIGINAL_SUBJECT = 'Dlq-Original-Subject';
+const HEADER_DLQ_ORIGINAL_SEQUENCE = 'Dlq-Original-Sequence';
 // Headers of the webhook call.
-export const SINK_HEADER_CORRELATION_ID = 'X-Correlation-Id';
-
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
+const SINK_HEADER_CORRELATION_ID = 'X-Correlation-Id';
 
 type DispatchResult = { ok: true } | { ok: false; reason: string };
 
@@ -48,19 +46,10 @@ export function workerConcurrency(settings: ReferenceSettings): number {
 }
 
 export async function startWorker(settings: ReferenceSettings, log: Logger): Promise<RunningComponent> {
-  const nc = await connect({
-    servers: settings.natsUrl,
-    name: settings.workerAppName,
-    maxReconnectAttempts: -1,
-  });
-  try {
-    const jsm = await jetstreamManager(nc);
+  const nc = await connectNats(settings.natsUrl, settings.workerAppName, async (jsm) => {
     await ensureStreams(jsm, settings);
     await ensureConsumers(jsm, settings);
-  } catch (err) {
-    await nc.close();
-    throw err;
-  }
+  });
   const js = jetstream(nc);
   const pool = createPool(settings.databaseUrl, settings.workerAppName, settings.dbPoolMax, log);
   const metrics = createWorkerMetrics();
@@ -157,7 +146,7 @@ class Worker {
         if (!this.closing) throw new Error('consumer iterator ended');
       } catch (err) {
         if (this.closing) break;
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** failures);
+        const delay = backoffMs(failures);
         failures++;
         this.log.error({ err, consumer: name, retryInMs: delay }, 'consumer pull failed; re-subscribing');
         await this.sleep(delay);
@@ -197,10 +186,8 @@ class Worker {
     } catch (err) {
       // Only infrastructure failures land here (database, NATS); the sink's answers are handled above.
       const deliveries = msg.info.deliveryCount;
-      // The reserved delivery past the cap (see ensureConsumers) is the last JetStream makes.
-      const last =
-        deliveries >=
-        (role === 'main' ? this.settings.inboxMaxRetries + 2 : this.settings.dlqMaxAttempts + 1);
+      // The reserved delivery past the cap (see maxDeliver) is the last JetStream makes.
+      const last = deliveries >= maxDeliver(this.settings)[role];
       this.log.error(
         { err, id, consumer: role, deliveries },
         last ? 'handling failed on the last delivery; JetStream will not redeliver it' : 'handling failed',
@@ -381,7 +368,7 @@ class Worker {
       try {
         return await fn();
       } catch (err) {
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+        const delay = backoffMs(attempt);
         if (this.closing || Date.now() + delay > deadline) throw err;
         this.log.warn({ err, retryInMs: delay }, `${what} call failed; retrying`);
         msg.working();
@@ -439,14 +426,5 @@ function payloadJson(data: Uint8Array): string | null {
     return text;
   } catch {
     return null;
-  }
-}
-
-async function drainQuietly(nc: NatsConnection, log: Logger): Promise<void> {
-  try {
-    await nc.drain();
-  } catch (err) {
-    log.warn({ err }, 'nats drain failed; closing');
-    await nc.close().catch(() => undefined);
   }
 }

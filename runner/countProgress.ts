@@ -7,7 +7,7 @@ export interface CountProgress {
   end(): void;
 }
 
-export const PROGRESS_THRESHOLD = 100_000;
+const PROGRESS_THRESHOLD = 100_000;
 
 export function countProgress(
   label: string,

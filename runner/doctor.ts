@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
+import { databaseTarget } from '../reference/migrate.ts';
 import type { ReferenceSettings } from '../reference/settings.ts';
 
-export const CHECK_TIMEOUT_MS = 3_000;
+const CHECK_TIMEOUT_MS = 3_000;
 /** The k6 extensions a run needs, as `k6 version` lists them. */
-export const REQUIRED_K6_EXTENSIONS = ['k6/x/nats', 'hdrlog'] as const;
+const REQUIRED_K6_EXTENSIONS = ['k6/x/nats', 'hdrlog'] as const;
 const K6_BUILD_HINT =
   'build it with `npm run build:k6` once the engine lands (blocked here: README, Status), or point PIPESOAK_K6 at one';
 const MIGRATE_HINT = 'run `pipesoak reference migrate`';
@@ -107,7 +108,7 @@ async function timed<C extends CheckResult>(
 }
 
 /** `user@host:port/path`: enough to tell which server, never a password. */
-export function describeUrl(raw: string): string {
+function describeUrl(raw: string): string {
   try {
     const url = new URL(raw);
     const user = url.username ? `${decodeURIComponent(url.username)}@` : '';
@@ -125,7 +126,7 @@ function parseVersion(version: string): number[] {
 }
 
 /** Whether dotted `version` is at least `minimum` (missing parts count as 0). */
-export function versionAtLeast(version: string, minimum: string): boolean {
+function versionAtLeast(version: string, minimum: string): boolean {
   const have = parseVersion(version);
   const need = parseVersion(minimum);
   for (let i = 0; i < Math.max(have.length, need.length); i++) {
@@ -136,7 +137,7 @@ export function versionAtLeast(version: string, minimum: string): boolean {
 }
 
 /** The minimum Node version, from package.json's `engines.node` (`>=x.y`), the one place it lives. */
-export async function minimumNodeVersion(): Promise<string> {
+async function minimumNodeVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
     engines?: { node?: string };
   };
@@ -146,7 +147,7 @@ export async function minimumNodeVersion(): Promise<string> {
   return match[1];
 }
 
-export function checkNode(version: string, minimum: string): NodeCheck {
+function checkNode(version: string, minimum: string): NodeCheck {
   const ok = versionAtLeast(version, minimum);
   return {
     name: 'node',
@@ -165,7 +166,7 @@ export function k6Path(env: Record<string, string | undefined> = process.env): s
 }
 
 /** `k6 version` output → version and extension lines (k6 lists one extension a line after `Extensions:`). */
-export function parseK6Version(output: string): { version: string | null; extensions: string[] } {
+function parseK6Version(output: string): { version: string | null; extensions: string[] } {
   const lines = output
     .split('\n')
     .map((line) => line.trim())
@@ -175,7 +176,7 @@ export function parseK6Version(output: string): { version: string | null; extens
   return { version, extensions };
 }
 
-export async function checkK6(path: string, timeoutMs = CHECK_TIMEOUT_MS): Promise<K6Check> {
+async function checkK6(path: string, timeoutMs: number): Promise<K6Check> {
   const facts: K6Check['facts'] = {
     path,
     present: false,
@@ -244,16 +245,12 @@ const PG_FIXES: Record<string, string> = {
   '28000': 'fix the user in REFERENCE_DATABASE_URL, or allow it in pg_hba.conf',
 };
 
-export async function checkPostgres(
-  databaseUrl: string,
-  timeoutMs = CHECK_TIMEOUT_MS,
-): Promise<PostgresCheck> {
+async function checkPostgres(databaseUrl: string, timeoutMs: number): Promise<PostgresCheck> {
   const target = describeUrl(databaseUrl);
-  const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
   const facts: PostgresCheck['facts'] = {
     target,
     serverVersion: null,
-    database,
+    database: '',
     databaseExists: null,
     migrated: null,
   };
@@ -262,6 +259,16 @@ export async function checkPostgres(
     facts,
     timeoutMs,
     async (signal) => {
+      let adminUrl: string;
+      try {
+        ({ name: facts.database, adminUrl } = databaseTarget(databaseUrl));
+      } catch (err) {
+        return {
+          ok: false,
+          detail: (err as Error).message,
+          hint: 'set REFERENCE_DATABASE_URL to the reference database',
+        };
+      }
       try {
         const [version, migrated] = await queryServer(databaseUrl, timeoutMs, signal, true);
         facts.serverVersion = version;
@@ -275,17 +282,14 @@ export async function checkPostgres(
       }
       // The reference database does not exist yet: ask the server's own `postgres` database instead.
       facts.databaseExists = false;
-      const admin = new URL(databaseUrl);
-      admin.pathname = '/postgres';
       try {
-        const [version] = await queryServer(admin.toString(), timeoutMs, signal, false);
+        const [version] = await queryServer(adminUrl, timeoutMs, signal, false);
         facts.serverVersion = version;
-        const server = describeUrl(
-          `${admin.protocol}//${admin.username ? `${admin.username}@` : ''}${admin.host}`,
-        );
+        const server = new URL(adminUrl);
+        server.pathname = '/';
         return {
           ok: true,
-          detail: `${version} at ${server}, no database ${database} yet`,
+          detail: `${version} at ${describeUrl(server.href)}, no database ${facts.database} yet`,
           hint: MIGRATE_HINT,
         };
       } catch (err) {
@@ -341,9 +345,9 @@ function pgFailure(err: unknown, target: string): Outcome<PostgresCheck> {
   };
 }
 
-export async function checkNats(
+async function checkNats(
   settings: Pick<ReferenceSettings, 'natsUrl' | 'stream' | 'dlqStream'>,
-  timeoutMs = CHECK_TIMEOUT_MS,
+  timeoutMs: number,
 ): Promise<NatsCheck> {
   const target = describeUrl(settings.natsUrl);
   const facts: NatsCheck['facts'] = { target, serverVersion: null, jetstream: null, streams: {} };

@@ -15,7 +15,7 @@ export function stateDir(env: Record<string, string | undefined> = process.env):
   return env.PIPESOAK_STATE_DIR ?? join(tmpdir(), 'pipesoak');
 }
 
-export const statePath = (dir: string) => join(dir, 'reference.json');
+const statePath = (dir: string) => join(dir, 'reference.json');
 export const logPath = (dir: string) => join(dir, 'reference.log');
 
 export async function writeState(dir: string, state: ReferenceState): Promise<void> {

@@ -30,7 +30,7 @@ interface Child {
 }
 
 /** Start order matters: the gateway needs the LLM stub's address, the worker the sink's. */
-export function inStartOrder(names: readonly ComponentName[]): ComponentName[] {
+function inStartOrder(names: readonly ComponentName[]): ComponentName[] {
   return COMPONENTS.filter((c) => names.includes(c));
 }
 

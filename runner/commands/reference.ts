@@ -63,9 +63,9 @@ async function up(args: ArgumentsCamelCase<ReferenceArgs>): Promise<void> {
   const supervisor = new ReferenceSupervisor({
     onLog: (name, line) => {
       log.write(`${line}\n`);
-      // Warnings and errors (pino level >= 40) also reach the terminal.
-      const level = /"level":(\d+)/.exec(line)?.[1];
       if (line.includes('"ready":true')) return;
+      // Warnings and errors (pino level >= 40) also reach the terminal, as does anything not from pino.
+      const level = /"level":(\d+)/.exec(line)?.[1];
       if (!level || Number(level) >= 40) process.stderr.write(`[${name}] ${line}\n`);
     },
     onExit: (name, code, signal) =>
@@ -119,8 +119,13 @@ async function upDetached(args: ArgumentsCamelCase<ReferenceArgs>, dir: string):
     if (child.exitCode !== null || !isAlive(child.pid ?? -1)) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  const tail = (await readFile(logPath(dir), 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
-  throw new Error(`the reference pipeline did not start; last log lines:\n${tail}`);
+  // One line, like every error the CLI prints: the log lines joined with " | ".
+  const tail = (await readFile(logPath(dir), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(-5)
+    .join(' | ');
+  throw new Error(`the reference pipeline did not start (log ${logPath(dir)}); last log lines: ${tail}`);
 }
 
 async function down(): Promise<void> {

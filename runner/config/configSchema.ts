@@ -140,7 +140,7 @@ const driftGaugeSchema = z.strictObject({
   minRelativeSlopePerMin: nonNegative.default(0.001),
 });
 
-export const DRIFT_DEFAULTS: Record<string, { minSlopePerMin: number; minRelativeSlopePerMin: number }> = {
+const DRIFT_DEFAULTS: Record<string, { minSlopePerMin: number; minRelativeSlopePerMin: number }> = {
   'consumer.pending': { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
   'outbox.pending': { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
   'harness.rss': { minSlopePerMin: 256 * 1024, minRelativeSlopePerMin: 0.001 },
@@ -178,7 +178,7 @@ export const slosSchema = z
     dlqAttempts: bound(reference.dlqMaxAttempts),
     /** Per application's pool (pg_stat_activity by application_name). */
     dbConnections: bound(reference.dbPoolMax),
-    /** Queue depth stays bounded: ten full worker batches. */
+    /** Queue depth stays bounded: a hundred full worker batches. */
     consumerPending: bound(reference.batchSize * 100),
     integrity: z.strictObject({ lost: bound(0), duplicated: bound(0) }).prefault({}),
     drift: driftSchema,
@@ -212,4 +212,3 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** A validated config: durations in ms, every default filled in. */
 export type Config = z.output<typeof configSchema>;
 export type SloConfig = Config['slos'];
-export type LatencyObjectives = Exclude<SloConfig['e2e.latency'], false>;

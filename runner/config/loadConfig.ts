@@ -8,7 +8,7 @@ import { ConfigError } from './configError.ts';
 import type { Config } from './configSchema.ts';
 import { validateConfig } from './validateConfig.ts';
 
-export const DEFAULT_CONFIG_PATH = 'pipesoak.config.ts';
+const DEFAULT_CONFIG_PATH = 'pipesoak.config.ts';
 
 export async function loadConfig(path: string = DEFAULT_CONFIG_PATH): Promise<Config> {
   const absolute = resolve(path);

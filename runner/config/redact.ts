@@ -1,7 +1,7 @@
 // Secrets never reach a report or a log line: URL passwords and values under secret-like keys
 // are replaced with `***`. Reports and logs only ever see what this returns.
 
-export const REDACTED = '***';
+const REDACTED = '***';
 const SECRET_KEY = /secret|token|password|passwd|pwd|api[-_]?key|credential|authorization/i;
 
 /** A deep copy of `value` with secrets replaced; `extraKeys` are more key-name substrings. */
