@@ -11,14 +11,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { COLLECTOR_KINDS } from '../collectors/collectorSet.ts';
+import { RUN_FILES } from '../reports/runFiles.ts';
 import { openLoad } from '../test/support/openLoad.ts';
-import { type BenchPipeline, median, startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
+import { type BenchPipeline, startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
 import {
   CONFIG_ENV,
   type CollectorsProcessCommand,
   type CollectorsProcessConfig,
   type CollectorsProcessMessage,
 } from './support/collectorsProcessProtocol.ts';
+import { median } from './support/median.ts';
 import { processUsage } from './support/processCpu.ts';
 
 const CHILD = fileURLToPath(new URL('./support/collectorsProcess.ts', import.meta.url));
@@ -180,7 +182,7 @@ async function exited(child: ChildProcess, ms: number): Promise<void> {
 
 async function filesBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const name of ['collectors.hlog', 'series.ndjson']) {
+  for (const name of [RUN_FILES.collectorsHlog, RUN_FILES.series]) {
     total += await stat(join(dir, name)).then(
       (s) => s.size,
       () => 0,

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { PAYLOAD_KINDS, type PayloadKind } from '../generators/datasetFormat.ts';
 import { datasetOptions } from '../generators/datasetOptions.ts';
 import { generateDataset } from '../generators/generateDataset.ts';
+import { median } from './support/median.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,11 +23,6 @@ const runs = Number(values.runs);
 const kind = values.kind as PayloadKind;
 if (!PAYLOAD_KINDS.includes(kind)) throw new Error(`--kind must be one of ${PAYLOAD_KINDS.join(', ')}`);
 const options = datasetOptions({ kind, seed: Number(values.seed), count, poisonShare: 0.05 });
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 const dir = await mkdtemp(join(tmpdir(), 'pipesoak-bench-generate-'));
 const rates: number[] = [];

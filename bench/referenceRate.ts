@@ -5,7 +5,8 @@
 // against its own database and streams; results are medians of --runs runs per rate.
 import { parseArgs } from 'node:util';
 import { openLoad } from '../test/support/openLoad.ts';
-import { median, startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
+import { startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
+import { median } from './support/median.ts';
 
 const { values } = parseArgs({
   options: {

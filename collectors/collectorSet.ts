@@ -7,15 +7,21 @@ import { loadSettings } from '../reference/settings.ts';
 import type { LatencySummary } from '../reports/histogramSnapshot.ts';
 import { HlogWriter } from '../reports/hlog.ts';
 import { IntervalStore } from '../reports/intervalStore.ts';
+import { RUN_FILES } from '../reports/runFiles.ts';
 import type { Collector, Recorder, Tags } from './collector.ts';
-import { CollectorRunner, type CollectorRunnerOptions, type CollectorStats } from './collectorRunner.ts';
+import {
+  COLLECTOR_DEFAULTS,
+  CollectorRunner,
+  type CollectorRunnerOptions,
+  type CollectorStats,
+} from './collectorRunner.ts';
 import { CompletionCollector, REFERENCE_COMPLETION_QUERY } from './completion/completionCollector.ts';
 import { HarnessCollector, type TrackedProcess } from './harness/harnessCollector.ts';
 import { JetStreamCollector } from './jetstream/jetstreamCollector.ts';
 import { type LatestGauge, LiveRecorder } from './liveRecorder.ts';
 import { type OtelOptions, type OtelRecorder, withOtel } from './otel/otelExporter.ts';
 import { OutboxCollector } from './outbox/outboxCollector.ts';
-import { PoolCollector } from './pool/poolCollector.ts';
+import { defaultPoolApplications, PoolCollector } from './pool/poolCollector.ts';
 import { PrometheusCollector, type PrometheusMapping } from './prometheus/prometheusCollector.ts';
 import { REFERENCE_WORKER_MAPPINGS } from './prometheus/referenceWorkerMappings.ts';
 import { SeriesWriter } from './seriesWriter.ts';
@@ -29,9 +35,6 @@ export const COLLECTOR_KINDS = [
   'harness',
 ] as const;
 export type CollectorKind = (typeof COLLECTOR_KINDS)[number];
-
-export const HLOG_FILE = 'collectors.hlog';
-export const SERIES_FILE = 'series.ndjson';
 
 /** What the collectors sample; every field has a default aimed at the reference pipeline. */
 export interface CollectorTargets {
@@ -101,10 +104,10 @@ export function referenceTargets(env: Record<string, string | undefined> = proce
     dlqConsumer: s.dlqConsumer,
     workerMetricsUrl: `http://127.0.0.1:${s.metricsPort}/metrics`,
     prometheusMappings: REFERENCE_WORKER_MAPPINGS,
-    applications: [s.workerAppName, s.relayAppName, s.gatewayAppName, s.sinkAppName],
+    applications: defaultPoolApplications(s),
     completionQuery: REFERENCE_COMPLETION_QUERY,
     keepCorrelationIds: false,
-    intervalMs: 1000,
+    intervalMs: COLLECTOR_DEFAULTS.intervalMs,
     processes: [],
   };
 }
@@ -152,8 +155,8 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
 
   mkdirSync(runDir, { recursive: true });
   const startMs = Date.now();
-  const hlogPath = join(runDir, HLOG_FILE);
-  const seriesPath = join(runDir, SERIES_FILE);
+  const hlogPath = join(runDir, RUN_FILES.collectorsHlog);
+  const seriesPath = join(runDir, RUN_FILES.series);
   const hlog = HlogWriter.open(hlogPath, startMs);
   const series = SeriesWriter.open(seriesPath);
   const store = new IntervalStore({ hlog, series, startMs });

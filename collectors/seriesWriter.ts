@@ -5,6 +5,7 @@
 // `tags` is left out when empty; the reader always returns it.
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { redact } from '../runner/config/redact.ts';
 import type { Tags } from './collector.ts';
 
 export interface GaugePoint {
@@ -65,7 +66,9 @@ export class SeriesWriter {
       // An Error serialises as {}: keep the message, which is what a reader of the timeline wants.
       line[key] = value instanceof Error ? value.message : value;
     }
-    this.write(line);
+    // Events carry free text (a scrape URL, a driver's error message) that may hold a URL with a
+    // password; the file is shared with reports, so secrets stop here. Events are rare: no hot path.
+    this.write(redact(line));
   }
 
   close(): void {

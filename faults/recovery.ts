@@ -14,16 +14,15 @@
 // Gauges with several tag sets (consumer.pending per consumer) fold per sample as the reports do
 // (reports/gaugeFold.ts). Memory: the chosen gauges' points (two numbers a sample) and one merged
 // histogram per fault and metric.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isGaugePoint, readSeriesRecords } from '../collectors/seriesWriter.ts';
 import { FAULT_END_EVENT, FAULT_START_EVENT, faultEndWire, faultStartWire } from '../reports/faultEvents.ts';
-import { gaugeFold } from '../reports/gaugeFold.ts';
+import { gaugeFold, SampleFolder } from '../reports/gaugeFold.ts';
 import { HistogramAccumulator } from '../reports/histogramAccumulator.ts';
 import { readEncodedHlogIntervals } from '../reports/hlog.ts';
 import { parseHlogTag } from '../reports/hlogTag.ts';
 import { RUN_END_EVENT, RUN_START_EVENT, runStartWire } from '../reports/runEvents.ts';
-import { RUN_FILES } from '../reports/summarizeRunFolder.ts';
+import { RUN_FILES, runHlogPaths } from '../reports/runFiles.ts';
 
 export interface RecoveryOptions {
   /** Backlog gauges that must be back within bounds. */
@@ -116,9 +115,8 @@ export async function analyzeRecovery(
   }));
   const inside = results.map(() => new Map<string, HistogramAccumulator>());
   const outside = new Map<string, HistogramAccumulator>();
-  const hlogs = [RUN_FILES.collectorsHlog, RUN_FILES.k6Hlog].map((f) => join(runDir, f)).filter(existsSync);
   const wanted = new Set(o.metrics);
-  for (const path of hlogs) {
+  for (const path of runHlogPaths(runDir)) {
     const metricOf = new Map<string, string>();
     for await (const interval of readEncodedHlogIntervals(path)) {
       let metric = metricOf.get(interval.tag);
@@ -233,7 +231,15 @@ interface FaultSeries {
 
 async function readFaultSeries(path: string, gaugeNames: readonly string[]): Promise<FaultSeries> {
   const gauges = new Map<string, GaugeSeries>(gaugeNames.map((g) => [g, { t: [], v: [] }]));
-  const folds = new Map(gaugeNames.map((g) => [g, gaugeFold(g)]));
+  const folders = new Map(
+    [...gauges].map(([g, s]) => [
+      g,
+      new SampleFolder(gaugeFold(g), (t, v) => {
+        s.t.push(t);
+        s.v.push(v);
+      }),
+    ]),
+  );
   const faults: FaultWindow[] = [];
   const open = new Map<string, FaultWindow>();
   let steadyStartMs: number | undefined;
@@ -244,18 +250,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
     firstT ??= record.t;
     lastT = Math.max(lastT, record.t);
     if (isGaugePoint(record)) {
-      const s = gauges.get(record.gauge);
-      const fold = folds.get(record.gauge);
-      if (s === undefined || fold === undefined || !fold.include(record.tags)) continue;
-      // Tag sets of one sample share its timestamp: fold them into one point.
-      const n = s.t.length;
-      if (n > 0 && s.t[n - 1] === record.t) {
-        const prev = s.v[n - 1] as number;
-        s.v[n - 1] = fold.combine === 'sum' ? prev + record.value : Math.max(prev, record.value);
-      } else {
-        s.t.push(record.t);
-        s.v.push(record.value);
-      }
+      folders.get(record.gauge)?.add(record.t, record.value, record.tags);
       continue;
     }
     if (record.event === RUN_START_EVENT) {
@@ -281,6 +276,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
       open.delete(end.id);
     }
   }
+  for (const folder of folders.values()) folder.flush();
   for (const s of gauges.values()) sortByTime(s);
   return {
     faults,

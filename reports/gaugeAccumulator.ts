@@ -3,14 +3,11 @@
 // (k6.dropped_iterations) count only the steady window. Memory: two floats per second of run.
 import type { Tags } from '../collectors/collector.ts';
 import { fitTrend } from './drift.ts';
-import { gaugeFold } from './gaugeFold.ts';
+import { gaugeFold, SampleFolder } from './gaugeFold.ts';
 import type { GaugeSummary } from './runSummary.ts';
 
 export class GaugeAccumulator {
-  private readonly fold;
-  private pendingT = Number.NaN;
-  private pendingValue = 0;
-  private pendingSeen = false;
+  private readonly folder: SampleFolder;
   private samples = 0;
   private min = Number.POSITIVE_INFINITY;
   private max = Number.NEGATIVE_INFINITY;
@@ -29,36 +26,27 @@ export class GaugeAccumulator {
     name: string,
     private readonly steadyStartMs: number,
   ) {
-    this.fold = gaugeFold(name);
+    this.folder = new SampleFolder(gaugeFold(name), (t, v) => this.addSample(t, v));
   }
 
   add(t: number, value: number, tags: Tags): void {
-    if (!this.fold.include(tags)) return;
-    if (t !== this.pendingT) {
-      this.flushPending();
-      this.pendingT = t;
-      this.pendingValue = value;
-      this.pendingSeen = true;
-      return;
-    }
-    this.pendingValue =
-      this.fold.combine === 'sum' ? this.pendingValue + value : Math.max(this.pendingValue, value);
+    this.folder.add(t, value, tags);
   }
 
   /** Whether any point reached the steady window. */
   get seen(): boolean {
-    this.flushPending();
+    this.folder.flush();
     return this.samples > 0;
   }
 
   /** Growth of a cumulative counter over the steady window; null when it never reported. */
   counterDelta(): number | null {
-    this.flushPending();
+    this.folder.flush();
     return this.samples === 0 ? null : this.last - this.baseline;
   }
 
   summary(): GaugeSummary {
-    this.flushPending();
+    this.folder.flush();
     this.closeBucket();
     const trend = fitTrend(
       this.seconds.subarray(0, this.perSecondCount),
@@ -75,11 +63,8 @@ export class GaugeAccumulator {
     };
   }
 
-  private flushPending(): void {
-    if (!this.pendingSeen) return;
-    this.pendingSeen = false;
-    const t = this.pendingT;
-    const v = this.pendingValue;
+  /** One folded sample. */
+  private addSample(t: number, v: number): void {
     if (t < this.steadyStartMs) {
       this.baseline = v;
       return;

@@ -18,3 +18,36 @@ const FOLDS: Record<string, GaugeFold> = {
 export function gaugeFold(name: string): GaugeFold {
   return FOLDS[name] ?? SUM;
 }
+
+/**
+ * Folds one gauge's points that share a timestamp (the tag sets of one sample) into one value per
+ * sample, in arrival order, and hands each finished sample to `emit`. Call flush() at the end.
+ */
+export class SampleFolder {
+  private t = Number.NaN;
+  private value = 0;
+  private pending = false;
+
+  constructor(
+    private readonly fold: GaugeFold,
+    private readonly emit: (t: number, value: number) => void,
+  ) {}
+
+  add(t: number, value: number, tags: Tags): void {
+    if (!this.fold.include(tags)) return;
+    if (this.pending && t === this.t) {
+      this.value = this.fold.combine === 'sum' ? this.value + value : Math.max(this.value, value);
+      return;
+    }
+    this.flush();
+    this.t = t;
+    this.value = value;
+    this.pending = true;
+  }
+
+  flush(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.emit(this.t, this.value);
+  }
+}

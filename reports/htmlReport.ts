@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ReportJson } from './reportJson.ts';
+import { formatReportNumber as num, roundReportNumber as round } from './reportNumbers.ts';
 import type { RunTimeline } from './runTimeline.ts';
-
-export const HTML_REPORT_FILE = 'report.html';
 
 interface Assets {
   uplotJs: string;
@@ -203,16 +202,4 @@ function clock(s: number): string {
   const t = Math.round(Math.max(0, s));
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${Math.floor(t / 3600)}:${pad(Math.floor((t % 3600) / 60))}:${pad(t % 60)}`;
-}
-
-/** Up to three decimals; four significant digits below 1 so 0.0011 never reads as 0.001. */
-function num(n: number): string {
-  if (Number.isInteger(n)) return String(n);
-  if (Math.abs(n) < 1) return String(Number(n.toPrecision(4)));
-  return String(Number(n.toFixed(3)));
-}
-
-function round(n: number): number {
-  if (n === 0 || !Number.isFinite(n)) return n;
-  return Math.abs(n) >= 1 ? Number(n.toFixed(3)) : Number(n.toPrecision(6));
 }

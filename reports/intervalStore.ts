@@ -86,7 +86,7 @@ export class IntervalStore implements Recorder {
     return result;
   }
 
-  /** Live snapshot counts, for tests and the harness's own memory gauge. */
+  /** Live snapshot counts: what memory the store holds (tests check it stays bounded). */
   get liveSnapshots(): { current: number; totals: number } {
     return { current: this.current.size, totals: this.totals.size };
   }

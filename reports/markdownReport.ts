@@ -1,6 +1,7 @@
 // report.md: the run at a glance, fit for a GitHub step summary: verdict, SLOs, latencies,
 // gauges, integrity, notes. Plain GitHub-flavoured Markdown tables, nothing that needs a network.
 import type { ReportJson } from './reportJson.ts';
+import { formatReportNumber as num } from './reportNumbers.ts';
 
 export function renderMarkdownReport(report: ReportJson): string {
   const lines: string[] = [];
@@ -78,14 +79,6 @@ export function renderMarkdownReport(report: ReportJson): string {
 
 function opt(n: number | null): string {
   return n === null ? '—' : num(n);
-}
-
-/** Up to three decimals, no exponent for everyday magnitudes. */
-function num(n: number): string {
-  if (Number.isInteger(n)) return String(n);
-  // Below 1 (error rates), keep four significant digits so 0.0011 never reads as 0.001.
-  if (Math.abs(n) < 1) return String(Number(n.toPrecision(4)));
-  return String(Number(n.toFixed(3)));
 }
 
 /** A table cell: pipes escaped, newlines flattened. */

@@ -4,6 +4,7 @@
 import { redact } from '../runner/config/redact.ts';
 import type { ReportJson } from './reportJson.ts';
 import { REPORT_SCHEMA } from './reportJson.ts';
+import { roundReportNumber as round } from './reportNumbers.ts';
 import type { RunSummary } from './runSummary.ts';
 import { compileSlos, evaluateSlos } from './sloEngine.ts';
 import { type RunMeta, summarizeRunFolder } from './summarizeRunFolder.ts';
@@ -70,10 +71,4 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
   if (meta.partial) report.partial = true;
   if (meta.notes.length > 0) report.notes = [...meta.notes];
   return report;
-}
-
-/** Three decimals (µs for ms values), six significant digits below 1 (error rates). */
-function round(n: number): number {
-  if (n === 0 || !Number.isFinite(n)) return n;
-  return Math.abs(n) >= 1 ? Number(n.toFixed(3)) : Number(n.toPrecision(6));
 }

@@ -2,12 +2,11 @@
 // outbox, consumer, DLQ and database gauges, each downsampled into at most MAX_POINTS time buckets
 // (latency buckets merge their intervals' histograms exactly), plus the fault windows. Streams
 // the hlogs and series.ndjson once each, so memory does not grow with the length of the run.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
 import type { ReportJson } from './reportJson.ts';
+import { RUN_FILES, runHlogPaths } from './runFiles.ts';
 import { type FaultWindow, type GaugeLine, type GaugeLineSpec, seriesTimeline } from './seriesTimeline.ts';
-import { RUN_FILES } from './summarizeRunFolder.ts';
 
 /** Points per line at most: enough for any screen, small enough for a light page. */
 export const MAX_POINTS = 2000;
@@ -61,9 +60,8 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
   const startMs = Date.parse(run.startedAt);
   const durationS = run.durationS;
   const bucketS = Math.max(1, Math.ceil(durationS / MAX_POINTS));
-  const hlogs = [RUN_FILES.collectorsHlog, RUN_FILES.k6Hlog].map((f) => join(dir, f)).filter(existsSync);
   const latencyMetrics = [...LATENCY_CHARTS.map(([, metric]) => metric), 'outbox.lag'];
-  const latency = await latencyTimeline(hlogs, latencyMetrics, startMs, bucketS);
+  const latency = await latencyTimeline(runHlogPaths(dir), latencyMetrics, startMs, bucketS);
   const series = await seriesTimeline(
     join(dir, RUN_FILES.series),
     GAUGE_LINES,

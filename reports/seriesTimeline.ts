@@ -4,7 +4,7 @@
 // growth per second of a cumulative counter. Memory: one number per bucket per line.
 import { isGaugePoint, readSeriesRecords } from '../collectors/seriesWriter.ts';
 import { FAULT_END_EVENT, FAULT_START_EVENT, faultEndWire, faultStartWire } from './faultEvents.ts';
-import { gaugeFold } from './gaugeFold.ts';
+import { gaugeFold, SampleFolder } from './gaugeFold.ts';
 import { RUN_START_EVENT, runStartWire } from './runEvents.ts';
 
 export interface GaugeLineSpec {
@@ -45,9 +45,8 @@ export interface SeriesTimeline {
 interface LineState {
   spec: GaugeLineSpec;
   split: string;
-  pendingT: number;
-  pendingValue: number;
-  pendingSeen: boolean;
+  /** Folds the tag sets of one sample into one point before it is bucketed. */
+  folder: SampleFolder;
   prevT: number;
   prevValue: number;
   prevSeen: boolean;
@@ -72,11 +71,7 @@ export async function seriesTimeline(
   const bucketMs = bucketS * 1000;
   const toS = (t: number) => (t - startMs) / 1000;
 
-  const flush = (state: LineState) => {
-    if (!state.pendingSeen) return;
-    state.pendingSeen = false;
-    const t = state.pendingT;
-    const v = state.pendingValue;
+  const addPoint = (state: LineState, t: number, v: number) => {
     // Set-up before the run start is not charted, but a counter needs it as its baseline.
     const bucket = Math.floor((t - startMs) / bucketMs);
     if (state.spec.mode === 'peak') {
@@ -102,37 +97,24 @@ export async function seriesTimeline(
     if (isGaugePoint(record)) {
       const spec = specOf.get(record.gauge);
       if (spec === undefined) continue;
-      const fold = gaugeFold(record.gauge);
-      if (!fold.include(record.tags)) continue;
       const split = spec.splitBy === undefined ? '' : (record.tags[spec.splitBy] ?? '');
       const key = `${record.gauge}\u0000${split}`;
       let state = states.get(key);
       if (state === undefined) {
-        state = {
+        const created: LineState = {
           spec,
           split,
-          pendingT: Number.NaN,
-          pendingValue: 0,
-          pendingSeen: false,
+          folder: new SampleFolder(gaugeFold(record.gauge), (t, v) => addPoint(created, t, v)),
           prevT: 0,
           prevValue: 0,
           prevSeen: false,
           peaks: new Map(),
           growth: new Map(),
         };
+        state = created;
         states.set(key, state);
       }
-      if (record.t !== state.pendingT || !state.pendingSeen) {
-        flush(state);
-        state.pendingT = record.t;
-        state.pendingValue = record.value;
-        state.pendingSeen = true;
-      } else {
-        state.pendingValue =
-          fold.combine === 'sum'
-            ? state.pendingValue + record.value
-            : Math.max(state.pendingValue, record.value);
-      }
+      state.folder.add(record.t, record.value, record.tags);
       continue;
     }
     if (record.event === RUN_START_EVENT) {
@@ -162,7 +144,7 @@ export async function seriesTimeline(
 
   const lines: GaugeLine[] = [];
   for (const state of states.values()) {
-    flush(state);
+    state.folder.flush();
     const line: GaugeLine = { gauge: state.spec.gauge, split: state.split, buckets: [], values: [] };
     const entries =
       state.spec.mode === 'peak'

@@ -23,16 +23,8 @@ import {
   runEndWire,
   runStartWire,
 } from './runEvents.ts';
+import { RUN_FILES, runHlogPaths } from './runFiles.ts';
 import type { RunSummary } from './runSummary.ts';
-
-export const RUN_FILES = {
-  series: 'series.ndjson',
-  collectorsHlog: 'collectors.hlog',
-  k6Hlog: 'k6.hlog',
-  json: 'report.json',
-  markdown: 'report.md',
-  junit: 'junit.xml',
-} as const;
 
 /** A run folder that cannot be read: missing, or a file truncated or garbled at a line. */
 export class RunFolderError extends Error {
@@ -69,8 +61,7 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
     const series = await readSeriesFile(seriesPath, basename(dir));
     const metrics = new Map<string, HistogramAccumulator>();
     const steadyStartS = series.steadyStartMs / 1000;
-    const hlogs = [collectorsPath, join(dir, RUN_FILES.k6Hlog)].filter(existsSync);
-    for (const path of hlogs) await mergeHlog(path, steadyStartS, metrics);
+    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics);
 
     const summary: RunSummary = {
       metrics: {},

@@ -87,6 +87,3 @@ export async function waitForFacts(
   }
   return done;
 }
-
-export const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;

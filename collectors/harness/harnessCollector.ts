@@ -1,8 +1,8 @@
 // The harness's own footprint (and that of processes it runs, e.g. k6): resident memory and CPU,
 // so a soak can show the load generator stayed flat and was not the bottleneck.
 // Other processes are read from /proc (Linux); the harness itself through process.* (portable).
-import { readFile } from 'node:fs/promises';
 import type { Collector, Recorder } from '../collector.ts';
+import { CLOCK_TICKS_PER_SECOND, readProcStat } from './procStat.ts';
 
 export interface TrackedProcess {
   pid: number;
@@ -21,11 +21,6 @@ interface CpuBaseline {
   wallMs: number;
 }
 
-interface ProcStat {
-  state: string;
-  cpuSeconds: number;
-}
-
 export class HarnessCollector implements Collector {
   readonly name = 'harness';
   private recorder: Recorder | undefined;
@@ -34,17 +29,13 @@ export class HarnessCollector implements Collector {
   private readonly ticks: number;
 
   constructor(config: HarnessCollectorConfig = {}) {
-    this.ticks = config.clockTicksPerSecond ?? 100;
+    this.ticks = config.clockTicksPerSecond ?? CLOCK_TICKS_PER_SECOND;
     for (const p of config.processes ?? []) this.track(p.pid, p.label);
   }
 
   /** Adds a process (e.g. k6 once spawned); its CPU share shows from the second sample on. */
   track(pid: number, label: string): void {
     this.tracked.set(pid, { label });
-  }
-
-  untrack(pid: number): void {
-    this.tracked.delete(pid);
   }
 
   async start(recorder: Recorder): Promise<void> {
@@ -97,30 +88,7 @@ async function readProcess(
   pid: number,
   ticks: number,
 ): Promise<{ cpuSeconds: number; rssBytes: number } | undefined> {
-  let statText: string;
-  let statusText: string;
-  try {
-    [statText, statusText] = await Promise.all([
-      readFile(`/proc/${pid}/stat`, 'utf8'),
-      readFile(`/proc/${pid}/status`, 'utf8'),
-    ]);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') {
-      return undefined;
-    }
-    throw err;
-  }
-  const stat = parseStat(statText, ticks);
-  if (stat.state === 'Z' || stat.state === 'X') return undefined;
-  const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(statusText);
-  return { cpuSeconds: stat.cpuSeconds, rssBytes: rss?.[1] ? Number(rss[1]) * 1024 : 0 };
-}
-
-/** /proc/<pid>/stat: `pid (comm) state … utime stime …`; comm may hold spaces and parentheses. */
-function parseStat(text: string, ticks: number): ProcStat {
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // After comm: [0] is field 3 (state), so utime (field 14) is [11] and stime (field 15) is [12].
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return { state: fields[0] ?? '?', cpuSeconds: (utime + stime) / ticks };
+  const stat = await readProcStat(pid, ticks);
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return undefined;
+  return stat;
 }

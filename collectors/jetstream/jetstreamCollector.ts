@@ -38,7 +38,7 @@ export class JetStreamApiError extends Error {
   }
 }
 
-export function defaultJetStreamConfig(): JetStreamCollectorConfig {
+function defaultJetStreamConfig(): JetStreamCollectorConfig {
   const s = loadSettings({});
   return {
     natsUrl: s.natsUrl,

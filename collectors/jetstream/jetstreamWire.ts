@@ -80,8 +80,6 @@ export interface ConsumerDeliveryAdvisoryWire {
 
 /** The server's error code for "stream not found" (JSStreamNotFoundErr). */
 export const ERR_STREAM_NOT_FOUND = 10059;
-/** The server's error code for "consumer not found" (JSConsumerNotFoundErr). */
-export const ERR_CONSUMER_NOT_FOUND = 10014;
 
 export const apiSubjects = {
   consumerInfo: (stream: string, consumer: string) => `$JS.API.CONSUMER.INFO.${stream}.${consumer}`,

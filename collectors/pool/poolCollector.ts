@@ -2,7 +2,7 @@
 // configured application_name and connection state, plus each application's total as state=all.
 // Seeing other roles' states takes pg_read_all_stats (or pg_monitor); without it they count as `unknown`.
 import type pg from 'pg';
-import { loadSettings } from '../../reference/settings.ts';
+import { loadSettings, type ReferenceSettings } from '../../reference/settings.ts';
 import type { Collector, Recorder } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
 
@@ -28,8 +28,8 @@ const CONNECTIONS_SQL = `SELECT application_name, coalesce(state, 'unknown') AS 
 /** Reported as 0 when absent, so a state that empties shows a drop rather than a stale last value. */
 const USUAL_STATES = ['active', 'idle', 'idle in transaction'];
 
-export function defaultPoolApplications(): string[] {
-  const reference = loadSettings({});
+/** The reference pipeline's components, by application_name (its defaults unless `reference` says otherwise). */
+export function defaultPoolApplications(reference: ReferenceSettings = loadSettings({})): string[] {
   return [reference.workerAppName, reference.relayAppName, reference.gatewayAppName, reference.sinkAppName];
 }
 

@@ -32,7 +32,7 @@ export function parseSamples(text: string): Map<string, PromSample[]> {
   return samples;
 }
 
-export function parseValue(raw: string): number {
+function parseValue(raw: string): number {
   if (raw === '+Inf' || raw === 'Inf') return Number.POSITIVE_INFINITY;
   if (raw === '-Inf') return Number.NEGATIVE_INFINITY;
   return Number(raw);

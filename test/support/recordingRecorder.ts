@@ -1,5 +1,6 @@
 // A Recorder for collector tests: keeps everything it is given, in order, for assertions.
 import type { Recorder, Tags } from '../../collectors/collector.ts';
+import { waitFor as waitForValue } from './load.ts';
 
 export interface RecordedLatency {
   metric: string;
@@ -52,15 +53,17 @@ export class RecordingRecorder implements Recorder {
   }
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
+/** Polls `check` until it returns true or `timeoutMs` passes (load.ts's waitFor, for a plain condition). */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   stepMs = 25,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+  await waitForValue(
+    'a condition',
+    async () => check(),
+    (ok) => ok,
+    timeoutMs,
+    stepMs,
+  );
 }

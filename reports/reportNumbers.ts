@@ -1,0 +1,15 @@
+// How reports round and print numbers, once for report.json, report.md and report.html, so the
+// three never disagree about a value.
+
+/** Stored numbers: three decimals (µs for ms values), six significant digits below 1 (error rates). */
+export function roundReportNumber(n: number): number {
+  if (n === 0 || !Number.isFinite(n)) return n;
+  return Math.abs(n) >= 1 ? Number(n.toFixed(3)) : Number(n.toPrecision(6));
+}
+
+/** Printed numbers: up to three decimals; four significant digits below 1 so 0.0011 never reads as 0.001. */
+export function formatReportNumber(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  if (Math.abs(n) < 1) return String(Number(n.toPrecision(4)));
+  return String(Number(n.toFixed(3)));
+}
