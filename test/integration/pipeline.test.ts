@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerConcurrency } from '../../reference/worker.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
+import { sampleConnections } from '../support/connectionSampler.ts';
 import { postMessages, waitFor } from '../support/load.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
@@ -48,18 +49,7 @@ describe('reference pipeline', () => {
   });
 
   it('keeps the worker at or under 10 Postgres connections while 500 concurrent requests flow through', async () => {
-    const appName = t.settings.workerAppName;
-    let max = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        max = Math.max(
-          max,
-          await count('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [appName]),
-        );
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const sampler = sampleConnections(t.db, t.settings.workerAppName);
     await postMessages(gateway, 500, 'pool');
     await waitFor(
       'the 500 pool messages to complete',
@@ -67,8 +57,7 @@ describe('reference pipeline', () => {
       (n) => n >= 500,
       20_000,
     );
-    sampling = false;
-    await sampler;
+    const max = await sampler.stop();
     expect(max).toBeGreaterThan(0); // the sampler did see the worker's pool
     expect(max).toBeLessThanOrEqual(10);
   });

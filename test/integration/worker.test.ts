@@ -11,6 +11,7 @@ import { startRelay } from '../../reference/relay.ts';
 import type { ReferenceSettings } from '../../reference/settings.ts';
 import { startSink } from '../../reference/sink.ts';
 import { startWorker } from '../../reference/worker.ts';
+import { sampleConnections } from '../support/connectionSampler.ts';
 import { waitFor } from '../support/load.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
@@ -209,18 +210,7 @@ describe('worker', () => {
   });
 
   it('worker - stays at or under 10 Postgres connections while 300 events are processed', async () => {
-    const appName = p.settings.workerAppName;
-    let max = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        max = Math.max(
-          max,
-          await count(p, 'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [appName]),
-        );
-        await sleep(50);
-      }
-    })();
+    const sampler = sampleConnections(p.t.db, p.settings.workerAppName, 50);
     const ids = Array.from({ length: 300 }, () => randomUUID());
     await Promise.all(ids.map((id, i) => publishEvent(p, id, { text: `pool ${i}` })));
     // The inbox row is written after the sink's fact, so it is the later of the two to wait for.
@@ -230,8 +220,7 @@ describe('worker', () => {
       (n) => n === 300,
       20_000,
     );
-    sampling = false;
-    await sampler;
+    const max = await sampler.stop();
     expect(max).toBeGreaterThan(0);
     expect(max).toBeLessThanOrEqual(10);
     expect(await count(p, 'SELECT count(*) AS n FROM kg_facts WHERE event_id = ANY($1)', [ids])).toBe(300);

@@ -1,27 +1,13 @@
-import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import { reportJsonSchema } from '../../reports/reportJson.ts';
 import { buildRunReport } from '../../reports/runReport.ts';
 import { RunFolderError } from '../../reports/summarizeRunFolder.ts';
+import { cli } from '../support/cli.ts';
 import { writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
-
-const CLI = join(import.meta.dirname, '../../runner/pipesoak.mjs');
-const run = promisify(execFile);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** A tiny JUnit reader: testcases with their failure message, and the suite counters. */
 function parseJunit(xml: string) {
