@@ -1,5 +1,5 @@
 // `pipesoak reference up|down` as a user runs it: real processes, and none left behind.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,32 @@ describe('pipesoak reference', () => {
       Boolean,
       10_000,
     );
+  });
+
+  it('up in the foreground stops every component on Ctrl-C and exits 0', async () => {
+    const up = spawn(process.execPath, [CLI, 'reference', 'up', '--only', 'sink', '--only', 'worker'], {
+      env,
+    });
+    let stdout = '';
+    up.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => up.on('exit', (code) => resolve(code)));
+    await waitFor(
+      'the ready banner',
+      async () => stdout,
+      (out) => out.includes('reference pipeline ready'),
+      30_000,
+    );
+    const children = readState(dir)?.components.map((c) => c.pid) ?? [];
+    expect(children).toHaveLength(2);
+    expect(children.every(isAlive)).toBe(true);
+
+    up.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(allGone(children)).toBe(true);
+    expect(stdout).toContain('stopped.');
+    expect(readState(dir)).toBeUndefined();
   });
 
   it('rejects an unknown component with exit code 2 and a one-line error', async () => {
