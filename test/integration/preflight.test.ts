@@ -222,7 +222,7 @@ describe('preflight', () => {
     });
   });
 
-  it('preflight - a hung gateway, database and NATS each fail at the deadline, all in one deadline', async () => {
+  it('preflight - a hung gateway, database and NATS each fail at the deadline, all within one deadline', async () => {
     const hung = `127.0.0.1:${silent.port}`;
     const started = performance.now();
     const results = await preflight(
@@ -232,30 +232,30 @@ describe('preflight', () => {
         databaseUrl: `postgres://postgres@${hung}/db`,
         natsUrl: `nats://${hung}`,
       },
-      { timeoutMs: 400 },
+      { timeoutMs: 1000 },
     );
     const elapsed = performance.now() - started;
     const checks = byCheck(results);
     expect(checks.gateway).toEqual({
       target: `http://${hung}/healthz`,
       status: 'fail',
-      problem: `GET http://${hung}/healthz gave no answer within 400 ms`,
+      problem: `GET http://${hung}/healthz gave no answer within 1000 ms`,
       fix: 'check that the gateway is running and not overloaded, or fix target.gatewayUrl',
     });
     expect(checks.database).toEqual({
       target: `postgres://postgres@${hung}/db`,
       status: 'fail',
-      problem: `postgres://postgres@${hung}/db gave no answer within 400 ms`,
+      problem: `postgres://postgres@${hung}/db gave no answer within 1000 ms`,
       fix: 'check that Postgres is up and target.databaseUrl points at it',
     });
     expect(checks.nats).toEqual({
       target: `nats://${hung}`,
       status: 'fail',
-      problem: `nats://${hung} gave no answer within 400 ms`,
+      problem: `nats://${hung} gave no answer within 1000 ms`,
       fix: 'check that NATS is up and target.natsUrl points at it',
     });
     expect(checks.metrics?.status).toBe('pass');
-    // The groups run side by side: the whole preflight takes one deadline, not three.
-    expect(elapsed).toBeLessThan(1500);
+    // The groups run side by side: one deadline in all (one after another would take 3 s).
+    expect(elapsed).toBeLessThan(2500);
   });
 });
