@@ -4,8 +4,10 @@ import { hideBin } from 'yargs/helpers';
 import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { generateCommand } from './commands/generate.ts';
+import { initCommand } from './commands/init.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
+import { PreflightError } from './preflightError.ts';
 import { EXIT_USAGE, UsageError } from './usageError.ts';
 
 function fail(message: string): never {
@@ -24,6 +26,7 @@ try {
     .command(reportCommand)
     .command(compareCommand)
     .command(generateCommand)
+    .command(initCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()
@@ -45,6 +48,10 @@ try {
     .parseAsync();
 } catch (err) {
   if (err instanceof UsageError) fail(err.message);
+  if (err instanceof PreflightError) {
+    for (const line of err.lines) process.stderr.write(`pipesoak: ${line}\n`);
+    process.exit(err.exitCode);
+  }
   process.stderr.write(`pipesoak: ${(err as Error).message}\n`);
   process.exit(1);
 }

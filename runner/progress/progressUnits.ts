@@ -1,0 +1,44 @@
+// How live progress prints numbers: always with a unit, rounded to what a person watching reads
+// (2.1 ms, 250 ms, 12.3 s; 99.8 events/s; 12,345), never raw floats.
+import { formatDuration } from '../config/duration.ts';
+
+const MISSING = 'n/a';
+const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 0.04 ms, 2.1 ms, 250 ms, 1,234 ms, then seconds from 10 s on. */
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return MISSING;
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 10_000) return `${grouped.format(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** 0.5 events/s, 99.8 events/s, 1,250 events/s. */
+export function formatRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond)) return MISSING;
+  const digits = Math.abs(perSecond) < 1000 && !Number.isInteger(perSecond) ? 1 : 0;
+  return `${perSecond.toFixed(digits)} events/s`;
+}
+
+/** Whole counts with thousands grouped. */
+export function formatCount(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return MISSING;
+  return grouped.format(n);
+}
+
+/** A share (0.35) as a whole percentage (35%). */
+export function formatShare(share: number): string {
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : MISSING;
+}
+
+/** Whole seconds, as durations are written in config: `1m10s`. */
+export function formatElapsed(ms: number): string {
+  return formatDuration(Math.max(0, Math.floor(ms / 1000)) * 1000);
+}
+
+/** Share of the planned time done, 0..100, whole. */
+export function percentDone(elapsedMs: number, totalMs: number): number {
+  if (totalMs <= 0) return 100;
+  return Math.min(100, Math.max(0, Math.floor((elapsedMs / totalMs) * 100)));
+}
