@@ -1,0 +1,29 @@
+// The clients' defaults, in one place.
+export const CLIENT_DEFAULTS = {
+  /** Whole request (headers and body each) when the scenario gives no timeout: the gateway's SLO is far below. */
+  httpTimeoutMs: 30_000,
+  /** TCP connect on loopback or a LAN takes milliseconds; 10 s means the target is not there. */
+  httpConnectTimeoutMs: 10_000,
+  /** Idle keep-alive sockets are closed after this; the target's own keep-alive is usually 5 s. */
+  httpKeepAliveTimeoutMs: 4_000,
+  /**
+   * In-flight JetStream publishes per worker. nats bench's async publisher uses batches of 500;
+   * 1,024 keeps a worker's socket busy without letting a stalled broker collect an unbounded queue.
+   */
+  jetstreamWindow: 1024,
+  /** A PubAck later than this is a failed publish (nats.js's own default request timeout is 5 s). */
+  pubAckTimeoutMs: 5_000,
+  /** How often pending PubAcks are checked against their deadline: one timer, not one per message. */
+  pubAckSweepMs: 100,
+  /** ctx.nats.request without a timeout. */
+  natsRequestTimeoutMs: 5_000,
+} as const;
+
+/** Header names put on every request and message. */
+export const HEADERS = {
+  httpCorrelationId: 'x-correlation-id',
+  traceparent: 'traceparent',
+  natsMsgId: 'Nats-Msg-Id',
+  /** The reference relay's name for it; its worker passes it on to the sink. */
+  natsCorrelationId: 'Correlation-Id',
+} as const;
