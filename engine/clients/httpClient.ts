@@ -113,7 +113,8 @@ export class HttpClient {
       const out: HttpResponse = { status: res.statusCode, headers: res.headers };
       const read = options.read ?? 'discard';
       if (read === 'discard') {
-        await res.body.dump();
+        // dump()'s default 128 kB limit destroys the socket on a larger body: read it all instead.
+        await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
       } else {
         out.text = await res.body.text();
         if (read === 'json') {
