@@ -7,10 +7,11 @@ export const CLIENT_DEFAULTS = {
   /** Idle keep-alive sockets are closed after this; the target's own keep-alive is usually 5 s. */
   httpKeepAliveTimeoutMs: 4_000,
   /**
-   * In-flight JetStream publishes per worker. nats bench's async publisher uses batches of 500;
-   * 1,024 keeps a worker's socket busy without letting a stalled broker collect an unbounded queue.
+   * In-flight JetStream publishes per worker. Measured here (bench/jetstreamClientProbe.ts), 256
+   * beat 1,024 (the server's file store acks a shorter queue sooner), and it bounds what a stalled
+   * broker can collect.
    */
-  jetstreamWindow: 1024,
+  jetstreamWindow: 256,
   /** A PubAck later than this is a failed publish (nats.js's own default request timeout is 5 s). */
   pubAckTimeoutMs: 5_000,
   /** How often pending PubAcks are checked against their deadline: one timer, not one per message. */

@@ -74,7 +74,9 @@ export class JetStreamClient {
   readonly window: number;
   private readonly ackTimeoutMs: number;
   private readonly pending = new Map<string, Pending>();
-  private readonly waiters: Waiter[] = [];
+  // A queue as an array and a head index: shift() moves every waiter, and a full window can have thousands.
+  private waiters: Waiter[] = [];
+  private head = 0;
   private readonly subjects = new Map<string, Promise<string[]>>();
   private inFlight = 0;
   private next = 0;
@@ -163,7 +165,9 @@ export class JetStreamClient {
     const err = new JetStreamPublishError('the JetStream client closed before the PubAck came', 'closed');
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    for (const w of this.waiters.splice(0)) w.reject(err);
+    for (const w of this.waiters.slice(this.head)) w.reject(err);
+    this.waiters = [];
+    this.head = 0;
     this.sub?.unsubscribe();
   }
 
@@ -228,9 +232,15 @@ export class JetStreamClient {
   }
 
   private release(): void {
-    const next = this.waiters.shift();
-    if (next) next.resolve();
-    else this.inFlight--;
+    const next = this.waiters[this.head];
+    if (next) {
+      this.waiters[this.head++] = undefined as never; // let it be collected
+      if (this.head === this.waiters.length) {
+        this.waiters = [];
+        this.head = 0;
+      }
+      next.resolve();
+    } else this.inFlight--;
   }
 
   private sweepPending(): void {
@@ -246,12 +256,11 @@ export class JetStreamClient {
         p.reject(this.fail(new Error(`no PubAck within ${p.timeoutMs} ms`), 'timeout'));
       }
     }
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const w = this.waiters[i];
-      if (w?.info.signal.aborted) {
-        this.waiters.splice(i, 1);
-        w.reject(w.info.signal.reason);
-      }
+    if (this.waiters.slice(this.head).some((w) => w.info.signal.aborted)) {
+      const waiting = this.waiters.slice(this.head);
+      this.waiters = waiting.filter((w) => !w.info.signal.aborted);
+      this.head = 0;
+      for (const w of waiting) if (w.info.signal.aborted) w.reject(w.info.signal.reason);
     }
   }
 

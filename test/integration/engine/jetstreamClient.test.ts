@@ -34,7 +34,10 @@ function publisher(
   const client = new JetStreamClient({
     connection: () => {
       conn ??= o.url
-        ? connect({ servers: o.url, maxReconnectAttempts: -1 }).then((c) => (own.push(c), c))
+        ? connect({ servers: o.url, maxReconnectAttempts: -1 }).then((c) => {
+            own.push(c);
+            return c;
+          })
         : Promise.resolve(nc);
       return conn;
     },
