@@ -106,7 +106,9 @@ describe('createClients', () => {
       needsNats: false,
     });
     const iteration = clients.forIteration(testIteration(6));
-    await expect(iteration.nats.publish('x', 'y')).rejects.toThrow('cannot connect to NATS at nats://127.0.0.1:1');
+    await expect(iteration.nats.publish('x', 'y')).rejects.toThrow(
+      'cannot connect to NATS at nats://127.0.0.1:1',
+    );
     await clients.close();
   });
 
