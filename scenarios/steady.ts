@@ -1,6 +1,8 @@
 // steady: the config's rate for its duration, open model, POST /api/messages with dataset bodies.
-// The baseline every other shape is compared with.
-import type { ChatBody, DatasetItem, IterationContext, LoadSettings } from 'pipesoak/scenario';
+// The baseline the other shapes are compared with.
+import type { IterationContext, LoadSettings } from 'pipesoak/scenario';
+import { vus } from './shared/arrivalRate.ts';
+import { chatBody } from './shared/bodies.ts';
 
 export function options(load: LoadSettings) {
   return {
@@ -8,18 +10,14 @@ export function options(load: LoadSettings) {
       steady: {
         executor: 'constant-arrival-rate' as const,
         rate: load.rate,
-        timeUnit: '1s',
         duration: load.durationMs,
-        preAllocatedVUs: load.vus.preAllocated,
-        maxVUs: load.vus.max,
+        ...vus(load),
       },
     },
   };
 }
 
-export default async function (ctx: IterationContext<DatasetItem<ChatBody> | undefined>) {
-  const res = await ctx.http.post(`${ctx.target.gatewayUrl}/api/messages`, {
-    json: { ...ctx.data?.body, correlationId: ctx.correlationId },
-  });
+export default async function (ctx: IterationContext) {
+  const res = await ctx.http.post(`${ctx.target.gatewayUrl}/api/messages`, { json: chatBody(ctx) });
   ctx.check(res, { 'message accepted (202)': (r) => r.status === 202 });
 }
