@@ -9,7 +9,7 @@ function datasetBody(ctx: Ctx, has: string, kind: string): Record<string, unknow
   const item = ctx.data as { body?: Record<string, unknown> } | undefined;
   if (item === undefined) return undefined;
   if (typeof item.body !== 'object' || item.body === null || !(has in item.body))
-    throw new Error(`this scenario needs a ${kind} dataset (pipesoak generate --kind ${kind})`);
+    throw new Error(`this scenario needs a dataset of kind ${kind} (pipesoak generate --kind ${kind})`);
   return item.body;
 }
 
