@@ -1,6 +1,6 @@
 // Every shipped scenario compiles, loads and takes its shape from the load settings; each one's
 // iterations, run through the real clients, are accepted by the reference gateway or the stream.
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
