@@ -1,6 +1,6 @@
 // Compiles a TypeScript scenario into one ESM bundle with a source map (esbuild). Every option is
 // set on purpose; each says why.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
@@ -29,6 +29,11 @@ export async function compileScenario(
   outDir: string,
 ): Promise<{ bundlePath: string; mapPath: string }> {
   const entryPath = resolve(entry);
+  const isFile = await stat(entryPath).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!isFile) throw new ScenarioError(`${entry}: no such scenario file`);
   const bundlePath = resolve(outDir, bundleName(entry));
   await mkdir(outDir, { recursive: true });
   try {

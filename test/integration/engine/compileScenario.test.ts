@@ -105,6 +105,12 @@ describe('compileScenario and loadScenario', () => {
     );
   });
 
+  it('a scenario file that is not there is named', async () => {
+    expect(await compileError('notThere.ts')).toBe(
+      'test/fixtures/scenarios/notThere.ts: no such scenario file',
+    );
+  });
+
   it('a missing default export is named with the file', async () => {
     expect(await compileError('noDefault.ts')).toBe(
       'test/fixtures/scenarios/noDefault.ts:1: the scenario has no default export (export default async function (ctx) { ... })',
