@@ -2,6 +2,7 @@
 // holds its connection and stalls the pool), explicit timeouts, and the latencies measured from
 // the intended start (open model) and from the actual send.
 import { Pool } from 'undici';
+import { allowManyListeners } from './allowManyListeners.ts';
 import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
 import { M } from './clientMetrics.ts';
 import { nowMs } from './clock.ts';
@@ -47,6 +48,14 @@ export interface HttpClientOptions {
   timeoutMs?: number;
 }
 
+interface Route {
+  pool: Pool;
+  path: string;
+  name: string;
+}
+
+const ROUTE_CACHE_SIZE = 1024;
+
 const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$/i;
 
 /** "/api/events/123?x=1" → "/api/events/:id": ids in a path would make a tag per request. */
@@ -61,6 +70,7 @@ export function pathTemplate(path: string): string {
 
 export class HttpClient {
   private readonly pools = new Map<string, Pool>();
+  private readonly routes = new Map<string, Route>();
   private readonly timeoutMs: number;
 
   constructor(private readonly o: HttpClientOptions) {
@@ -83,10 +93,10 @@ export class HttpClient {
     options: HttpPostOptions = {},
   ): Promise<HttpResponse> {
     info.signal.throwIfAborted();
-    const u = new URL(url);
-    const pool = this.pool(u.origin);
-    const path = u.pathname + u.search;
-    const name = options.name ?? `${method} ${pathTemplate(u.pathname)}`;
+    allowManyListeners(info.signal);
+    const route = this.route(method, url);
+    const pool = route.pool;
+    const name = options.name ?? route.name;
     const headers: Record<string, string> = {
       [HEADERS.traceparent]: info.traceparent,
       [HEADERS.httpCorrelationId]: info.correlationId,
@@ -102,7 +112,7 @@ export class HttpClient {
     const sentMs = nowMs();
     try {
       const res = await pool.request({
-        path,
+        path: route.path,
         method,
         headers,
         body,
@@ -144,8 +154,26 @@ export class HttpClient {
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
+    this.routes.clear();
     // close() lets queued requests finish; after the engine's abort none should be left.
     await Promise.all(pools.map((p) => p.close()));
+  }
+
+  /** Origin, path and default name of a URL: parsed once, since a scenario sends to a few URLs many times. */
+  private route(method: string, url: string): Route {
+    const key = `${method} ${url}`;
+    let route = this.routes.get(key);
+    if (!route) {
+      const u = new URL(url);
+      route = {
+        pool: this.pool(u.origin),
+        path: u.pathname + u.search,
+        name: `${method} ${pathTemplate(u.pathname)}`,
+      };
+      // URLs with ids in them would grow the cache without end: past the bound, parse each time.
+      if (this.routes.size < ROUTE_CACHE_SIZE) this.routes.set(key, route);
+    }
+    return route;
   }
 
   private pool(origin: string): Pool {

@@ -2,6 +2,7 @@
 // connection. Request latency goes to nats.request.latency, from the intended start in the open model.
 import type { NatsConnection } from '@nats-io/nats-core';
 import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
+import { allowManyListeners } from './allowManyListeners.ts';
 import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
 import { M } from './clientMetrics.ts';
 import { nowMs } from './clock.ts';
@@ -62,6 +63,7 @@ export class NatsClient {
     options: NatsRequestOptions = {},
   ): Promise<NatsReply> {
     info.signal.throwIfAborted();
+    allowManyListeners(info.signal);
     const nc = await this.o.connection();
     const sentMs = nowMs();
     const reply = nc.request(subject, natsPayload(data), {
