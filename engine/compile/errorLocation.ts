@@ -44,3 +44,15 @@ export function scenarioFrame(err: unknown): string | undefined {
   const f = frames(err).find(isScenarioFrame);
   return f ? `${basename(f.file)}:${f.line}` : undefined;
 }
+
+/**
+ * The key an iteration's error is counted under in load.errors (tag `message`): the first line of
+ * its message, after the scenario's file:line when the stack has one ("steady.ts:14: boom"), cut
+ * to maxChars so one odd message cannot make a huge tag.
+ */
+export function iterationErrorKey(err: unknown, maxChars = 200): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0] ?? '';
+  const where = scenarioFrame(err);
+  const key = where ? `${where}: ${message}` : message;
+  return key.length > maxChars ? `${key.slice(0, maxChars - 1)}…` : key;
+}
