@@ -114,8 +114,14 @@ export class JetStreamClient {
   ): Promise<PubAck> {
     info.signal.throwIfAborted();
     const nc = this.nc ?? (await this.start());
-    if (this.inFlight >= this.window) await this.slot(info);
-    else this.inFlight++;
+    if (this.inFlight >= this.window) {
+      await this.slot(info);
+      // Handed a slot after an abort the sweep had not seen yet: give it to the next in line.
+      if (info.signal.aborted) {
+        this.release();
+        throw info.signal.reason;
+      }
+    } else this.inFlight++;
     const token = (this.next++).toString(36);
     const h = natsHeaders();
     if (options.msgID !== undefined) h.set(HEADERS.natsMsgId, options.msgID);
