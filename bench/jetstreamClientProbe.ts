@@ -1,9 +1,10 @@
 // Quick probe of the engine's JetStream publisher (engine/clients/jetstreamClient.ts) beside the
-// bare technique it is built on (core publish with a reply under one inbox, headers set, a window),
-// in one run on a private nats-server with file storage: 100k × 256 B each, median of 3.
+// bare technique it is built on (core publish with a reply under one inbox, headers set, a window)
+// and nats.js's js.publish, in one run on a private nats-server with file storage: 100k × 256 B
+// each, median of 3.
 //   node --import tsx bench/jetstreamClientProbe.ts [--msgs 100000] [--window 256] [--publishers 512]
 import { parseArgs } from 'node:util';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, createInbox, headers, type NatsConnection } from '@nats-io/transport-node';
 import { nowMs } from '../engine/clients/clock.ts';
 import type { IterationInfo } from '../engine/clients/iterationInfo.ts';
@@ -89,6 +90,23 @@ async function engineClient(nc: NatsConnection, run: number): Promise<number> {
   return rate;
 }
 
+/** nats.js's own js.publish (a request with a timer per message), the same concurrency. */
+async function jsPublish(nc: NatsConnection, run: number): Promise<number> {
+  const js = jetstream(nc);
+  let next = 0;
+  const publisher = async () => {
+    while (next < N) {
+      const k = next++;
+      const h = headers();
+      h.set('traceparent', TRACEPARENT);
+      await js.publish(SUBJECT, payload, { msgID: `j${run}-${k}`, headers: h });
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: PUBLISHERS }, publisher));
+  return N / ((performance.now() - t0) / 1000);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 const server = await OwnNatsServer.start();
@@ -98,9 +116,11 @@ try {
   await jsm.streams.add({ name: 'PROBE', subjects: ['probe.>'], storage: 'file' as never });
   const bareRates: number[] = [];
   const clientRates: number[] = [];
+  const jsRates: number[] = [];
   for (let run = 0; run < 3; run++) {
     bareRates.push(await bare(nc, run));
     clientRates.push(await engineClient(nc, run));
+    jsRates.push(await jsPublish(nc, run));
     await jsm.streams.purge('PROBE');
   }
   const b = median(bareRates);
@@ -108,7 +128,8 @@ try {
   process.stdout.write(
     `${N} msgs × 256 B, file storage, window ${WINDOW}, ${PUBLISHERS} publishers, median of 3:\n` +
       `  bare core publish + shared inbox: ${b.toFixed(0)} msgs/s\n` +
-      `  engine JetStreamClient:           ${c.toFixed(0)} msgs/s (${(c / b).toFixed(2)}× bare)\n`,
+      `  engine JetStreamClient:           ${c.toFixed(0)} msgs/s (${(c / b).toFixed(2)}× bare)\n` +
+      `  nats.js js.publish:               ${median(jsRates).toFixed(0)} msgs/s\n`,
   );
   await nc.close();
 } finally {
