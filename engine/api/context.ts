@@ -32,7 +32,7 @@ export interface Target {
 }
 
 export interface IterationContext<D = unknown> {
-  /** 1-based VU number within this worker's executor. */
+  /** The VU (async slot) running this iteration, as the engine numbers them. */
   vu: number;
   /** This VU's own iteration count, from 0. */
   iteration: number;
