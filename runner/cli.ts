@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareCommand } from './commands/compare.ts';
+import { compileCommand } from './commands/compile.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
@@ -26,6 +27,7 @@ try {
     .command(reportCommand)
     .command(compareCommand)
     .command(generateCommand)
+    .command(compileCommand)
     .command(initCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()

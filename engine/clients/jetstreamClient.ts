@@ -1,0 +1,284 @@
+// ctx.jetstream: the throughput path of issue 10's note. js.publish is a request with a timer of its
+// own per message (about 16k msgs/s here whatever the window); instead each publish is a core
+// publish with a reply subject under ONE inbox subscription, PubAcks are matched back by the reply
+// token (as nats.go's PublishAsync does), in-flight publishes are bounded by a window, and ONE
+// sweep interval times out late PubAcks and drops aborted ones. One-at-a-time publishes go the same way.
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { createInbox, type Msg, headers as natsHeaders } from '@nats-io/transport-node';
+import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
+import { M } from './clientMetrics.ts';
+import { nowMs } from './clock.ts';
+import type { EngineRecorder } from './engineRecorder.ts';
+import type { IterationInfo } from './iterationInfo.ts';
+import { type NatsData, natsPayload } from './natsPayload.ts';
+
+export interface PubAck {
+  stream: string;
+  seq: number;
+  /** The stream had this msgID already (within its duplicate window): nothing was stored. */
+  duplicate: boolean;
+}
+
+export interface JetStreamPublishOptions {
+  /** Sent as Nats-Msg-Id; the stream de-duplicates on it. */
+  msgID?: string;
+  headers?: Record<string, string>;
+  /** ms to wait for the PubAck. */
+  timeout?: number;
+}
+
+/** What a scenario calls; bound to one iteration. */
+export interface IterationJetStream {
+  /** Resolves with the PubAck; rejects on a PubAck error, a timeout, or the iteration's abort. */
+  publish(subject: string, data: NatsData, options?: JetStreamPublishOptions): Promise<PubAck>;
+  /** The subjects the stream listens on (asked once per worker), e.g. ["events.>"]. */
+  streamSubjects(stream: string): Promise<string[]>;
+}
+
+export interface JetStreamClientOptions {
+  connection: () => Promise<NatsConnection>;
+  recorder: EngineRecorder;
+  /** In-flight publishes at most; further publishes wait for a free slot. */
+  window?: number;
+  ackTimeoutMs?: number;
+  sweepMs?: number;
+}
+
+/** A PubAck error, a PubAck timeout, or no stream on the subject. */
+export class JetStreamPublishError extends Error {
+  override name = 'JetStreamPublishError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  info: IterationInfo;
+  fromMs: number;
+  deadlineMs: number;
+  timeoutMs: number;
+  resolve(ack: PubAck): void;
+  reject(err: unknown): void;
+}
+
+interface Waiter {
+  info: IterationInfo;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class JetStreamClient {
+  readonly window: number;
+  private readonly ackTimeoutMs: number;
+  private readonly pending = new Map<string, Pending>();
+  // A queue as an array and a head index: shift() moves every waiter, and a full window can have thousands.
+  private waiters: Waiter[] = [];
+  private head = 0;
+  private readonly subjects = new Map<string, Promise<string[]>>();
+  private inFlight = 0;
+  private next = 0;
+  private nc: NatsConnection | undefined;
+  private ready: Promise<NatsConnection> | undefined;
+  private prefix = '';
+  private sub: Subscription | undefined;
+  private sweep: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly o: JetStreamClientOptions) {
+    this.window = o.window ?? CLIENT_DEFAULTS.jetstreamWindow;
+    if (!Number.isInteger(this.window) || this.window < 1)
+      throw new Error(`jetstreamWindow must be a whole number >= 1 (got ${this.window})`);
+    this.ackTimeoutMs = o.ackTimeoutMs ?? CLIENT_DEFAULTS.pubAckTimeoutMs;
+  }
+
+  /** Publishes whose PubAck has not come yet. */
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  forIteration(info: IterationInfo): IterationJetStream {
+    return {
+      publish: (subject, data, options) => this.publish(info, subject, data, options),
+      streamSubjects: (stream) => this.streamSubjects(stream),
+    };
+  }
+
+  async publish(
+    info: IterationInfo,
+    subject: string,
+    data: NatsData,
+    options: JetStreamPublishOptions = {},
+  ): Promise<PubAck> {
+    info.signal.throwIfAborted();
+    const nc = this.nc ?? (await this.start());
+    if (this.inFlight >= this.window) {
+      await this.slot(info);
+      // Handed a slot after an abort the sweep had not seen yet: give it to the next in line.
+      if (info.signal.aborted) {
+        this.release();
+        throw info.signal.reason;
+      }
+    } else this.inFlight++;
+    const token = (this.next++).toString(36);
+    const h = natsHeaders();
+    if (options.msgID !== undefined) h.set(HEADERS.natsMsgId, options.msgID);
+    h.set(HEADERS.traceparent, info.traceparent);
+    h.set(HEADERS.natsCorrelationId, info.correlationId);
+    if (options.headers) for (const [k, v] of Object.entries(options.headers)) h.set(k, v);
+    const sentMs = nowMs();
+    try {
+      nc.publish(subject, natsPayload(data), { reply: `${this.prefix}.${token}`, headers: h });
+    } catch (err) {
+      this.release();
+      throw this.fail(err, errorCode(err));
+    }
+    const timeoutMs = options.timeout ?? this.ackTimeoutMs;
+    return new Promise<PubAck>((resolve, reject) => {
+      this.pending.set(token, {
+        info,
+        fromMs: info.openModel ? info.intendedStartMs : sentMs,
+        deadlineMs: sentMs + timeoutMs,
+        timeoutMs,
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  async streamSubjects(stream: string): Promise<string[]> {
+    let subjects = this.subjects.get(stream);
+    if (!subjects) {
+      subjects = (async () => {
+        const { jetstreamManager } = await import('@nats-io/jetstream');
+        const jsm = await jetstreamManager(await this.o.connection());
+        const info = await jsm.streams.info(stream);
+        return info.config.subjects ?? [];
+      })();
+      // A failed look-up (stream not there yet) is asked again next time.
+      subjects.catch(() => this.subjects.delete(stream));
+      this.subjects.set(stream, subjects);
+    }
+    return subjects;
+  }
+
+  /** Rejects what is still pending and stops the sweep; the connection is the caller's. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweep) clearInterval(this.sweep);
+    const err = new JetStreamPublishError('the JetStream client closed before the PubAck came', 'closed');
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const w of this.waiters.slice(this.head)) w.reject(err);
+    this.waiters = [];
+    this.head = 0;
+    this.sub?.unsubscribe();
+  }
+
+  private start(): Promise<NatsConnection> {
+    this.ready ??= (async () => {
+      const nc = await this.o.connection();
+      if (this.closed) throw new Error('the JetStream client is closed');
+      this.prefix = createInbox();
+      this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.onReply(msg) });
+      this.sweep = setInterval(() => this.sweepPending(), this.o.sweepMs ?? CLIENT_DEFAULTS.pubAckSweepMs);
+      this.sweep.unref();
+      this.nc = nc;
+      return nc;
+    })().catch((err) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  private onReply(msg: Msg): void {
+    const token = msg.subject.slice(this.prefix.length + 1);
+    const p = this.pending.get(token);
+    if (!p) return; // timed out or aborted already
+    this.pending.delete(token);
+    this.release();
+    const r = this.o.recorder;
+    if (msg.headers?.code === 503) {
+      p.reject(this.fail(new Error('no stream listens on the subject (503 no responders)'), 'no_responders'));
+      return;
+    }
+    let ack: {
+      stream?: string;
+      seq?: number;
+      duplicate?: boolean;
+      error?: { code?: number; err_code?: number; description?: string };
+    };
+    try {
+      ack = msg.json();
+    } catch {
+      p.reject(this.fail(new Error('the PubAck is not JSON'), 'bad_pub_ack'));
+      return;
+    }
+    if (ack.error) {
+      const code = String(ack.error.err_code ?? ack.error.code ?? 'error');
+      p.reject(
+        this.fail(new Error(`PubAck error ${code}: ${ack.error.description ?? 'no description'}`), code),
+      );
+      return;
+    }
+    r.latency(M.jetstreamPublishLatency, nowMs() - p.fromMs);
+    r.count(M.jetstreamPublishAcks);
+    const duplicate = ack.duplicate === true;
+    if (duplicate) r.count(M.jetstreamPublishDuplicates);
+    p.info.markAccepted();
+    p.resolve({ stream: ack.stream ?? '', seq: ack.seq ?? 0, duplicate });
+  }
+
+  /** Waits for a free slot in the window; the slot is handed over by release(). */
+  private slot(info: IterationInfo): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.waiters.push({ info, resolve, reject }));
+  }
+
+  private release(): void {
+    const next = this.waiters[this.head];
+    if (next) {
+      this.waiters[this.head++] = undefined as never; // let it be collected
+      if (this.head === this.waiters.length) {
+        this.waiters = [];
+        this.head = 0;
+      }
+      next.resolve();
+    } else this.inFlight--;
+  }
+
+  private sweepPending(): void {
+    const now = nowMs();
+    for (const [token, p] of this.pending) {
+      if (p.info.signal.aborted) {
+        this.pending.delete(token);
+        this.release();
+        p.reject(p.info.signal.reason);
+      } else if (now >= p.deadlineMs) {
+        this.pending.delete(token);
+        this.release();
+        p.reject(this.fail(new Error(`no PubAck within ${p.timeoutMs} ms`), 'timeout'));
+      }
+    }
+    if (this.waiters.slice(this.head).some((w) => w.info.signal.aborted)) {
+      const waiting = this.waiters.slice(this.head);
+      this.waiters = waiting.filter((w) => !w.info.signal.aborted);
+      this.head = 0;
+      for (const w of waiting) if (w.info.signal.aborted) w.reject(w.info.signal.reason);
+    }
+  }
+
+  private fail(err: unknown, code: string): JetStreamPublishError {
+    this.o.recorder.count(M.jetstreamPublishErrors, 1, { code });
+    const message = err instanceof Error ? err.message : String(err);
+    return err instanceof JetStreamPublishError ? err : new JetStreamPublishError(message, code);
+  }
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown };
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.name === 'string' ? e.name : 'error';
+}

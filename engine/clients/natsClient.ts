@@ -1,0 +1,104 @@
+// ctx.nats: core NATS, fire and forget (publish) and request/reply (request), on the worker's one
+// connection. Request latency goes to nats.request.latency, from the intended start in the open model.
+import type { NatsConnection } from '@nats-io/nats-core';
+import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
+import { allowManyListeners } from './allowManyListeners.ts';
+import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
+import { M } from './clientMetrics.ts';
+import { nowMs } from './clock.ts';
+import type { EngineRecorder } from './engineRecorder.ts';
+import type { IterationInfo } from './iterationInfo.ts';
+import { type NatsData, natsPayload } from './natsPayload.ts';
+
+export interface NatsPublishOptions {
+  headers?: Record<string, string>;
+}
+
+export interface NatsRequestOptions extends NatsPublishOptions {
+  /** ms to wait for the reply. */
+  timeout?: number;
+}
+
+export interface NatsReply {
+  subject: string;
+  data: Uint8Array;
+  headers: Record<string, string>;
+  string(): string;
+  json<T = unknown>(): T;
+}
+
+/** What a scenario calls; bound to one iteration. */
+export interface IterationNats {
+  /** Resolves once the message is handed to the connection (no acknowledgement exists). */
+  publish(subject: string, data: NatsData, options?: NatsPublishOptions): Promise<void>;
+  /** Rejects on a timeout, no responders, or the iteration's abort. */
+  request(subject: string, data: NatsData, options?: NatsRequestOptions): Promise<NatsReply>;
+}
+
+export interface NatsClientOptions {
+  connection: () => Promise<NatsConnection>;
+  recorder: EngineRecorder;
+}
+
+export class NatsClient {
+  constructor(private readonly o: NatsClientOptions) {}
+
+  forIteration(info: IterationInfo): IterationNats {
+    return {
+      publish: (subject, data, options) => this.publish(info, subject, data, options),
+      request: (subject, data, options) => this.request(info, subject, data, options),
+    };
+  }
+
+  async publish(info: IterationInfo, subject: string, data: NatsData, options: NatsPublishOptions = {}) {
+    info.signal.throwIfAborted();
+    const nc = await this.o.connection();
+    nc.publish(subject, natsPayload(data), { headers: withIterationHeaders(info, options.headers) });
+  }
+
+  async request(
+    info: IterationInfo,
+    subject: string,
+    data: NatsData,
+    options: NatsRequestOptions = {},
+  ): Promise<NatsReply> {
+    info.signal.throwIfAborted();
+    allowManyListeners(info.signal);
+    const nc = await this.o.connection();
+    const sentMs = nowMs();
+    const reply = nc.request(subject, natsPayload(data), {
+      timeout: options.timeout ?? CLIENT_DEFAULTS.natsRequestTimeoutMs,
+      headers: withIterationHeaders(info, options.headers),
+    });
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(info.signal.reason);
+      info.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const msg = await Promise.race([reply, aborted]);
+      const endMs = nowMs();
+      this.o.recorder.latency(M.natsRequestLatency, endMs - (info.openModel ? info.intendedStartMs : sentMs));
+      const hdrs: Record<string, string> = {};
+      if (msg.headers) for (const k of msg.headers.keys()) hdrs[k] = msg.headers.get(k);
+      return {
+        subject: msg.subject,
+        data: msg.data,
+        headers: hdrs,
+        string: () => msg.string(),
+        json: <T>() => msg.json<T>(),
+      };
+    } finally {
+      if (onAbort) info.signal.removeEventListener('abort', onAbort);
+      reply.catch(() => undefined); // an abort leaves the request's own rejection unobserved
+    }
+  }
+}
+
+function withIterationHeaders(info: IterationInfo, extra: Record<string, string> | undefined): MsgHdrs {
+  const h = natsHeaders();
+  h.set(HEADERS.traceparent, info.traceparent);
+  h.set(HEADERS.natsCorrelationId, info.correlationId);
+  if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  return h;
+}
