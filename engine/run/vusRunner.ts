@@ -1,0 +1,77 @@
+// The closed-model loop of constant-vus and ramping-vus in one worker: each of its VUs loops over
+// iterations while the VU target at that moment covers it (VU g is active while g < target).
+import { nowMs } from '../clock.ts';
+import type { VusPlan } from '../executors/executorPlan.ts';
+import type { Stripe } from '../segment.ts';
+import type { Vu } from '../vuPool.ts';
+import type { ScenarioRun } from './scenarioRun.ts';
+
+/** Poll interval of a VU that is ramped down, waiting to be needed again. */
+const INACTIVE_POLL_MS = 100;
+
+/** VU target t ms after the executor starts: linear within each stage, as k6's ramping-vus. */
+export function vuTargetAt(plan: VusPlan, t: number): number {
+  let from = plan.startVUs;
+  let at = 0;
+  for (const s of plan.stages) {
+    if (t < at + s.durationMs) return Math.floor(from + ((s.target - from) * (t - at)) / s.durationMs);
+    at += s.durationMs;
+    from = s.target;
+  }
+  return from;
+}
+
+export interface ClosedIndex {
+  /** Most VUs the executor has at once (the VU stride of k). */
+  maxVUs: number;
+  kBase: number;
+  closedCount: number;
+  closedIndex: number;
+}
+
+export async function runVus(
+  run: ScenarioRun,
+  plan: VusPlan,
+  stripe: Stripe,
+  startMs: number,
+  index: ClosedIndex,
+  onActive: (delta: number) => void,
+): Promise<void> {
+  const durationMs = plan.stages.reduce((sum, s) => sum + s.durationMs, 0);
+  const endMs = startMs + durationMs;
+  const mine = stripe.countBelow(index.maxVUs);
+  const loops: Promise<void>[] = [];
+  for (let j = 0; j < mine; j++) {
+    const g = stripe.at(j);
+    loops.push(vuLoop(run, plan, { id: g + 1, iterations: 0 }, g, startMs, endMs, index, onActive));
+  }
+  await Promise.all(loops);
+  await run.finish(endMs + plan.gracefulStopMs);
+}
+
+async function vuLoop(
+  run: ScenarioRun,
+  plan: VusPlan,
+  vu: Vu,
+  g: number,
+  startMs: number,
+  endMs: number,
+  index: ClosedIndex,
+  onActive: (delta: number) => void,
+): Promise<void> {
+  let active = false;
+  for (let now = nowMs(); now < endMs && !run.stopping; now = nowMs()) {
+    if (g >= vuTargetAt(plan, now - startMs)) {
+      if (active) onActive(-1);
+      active = false;
+      await run.sleepUntil(Math.min(endMs, now + INACTIVE_POLL_MS));
+      continue;
+    }
+    if (!active) onActive(1);
+    active = true;
+    // k interleaves VUs and closed scenarios so it is unique across workers, segments and scenarios.
+    const k = index.kBase + (vu.iterations * index.maxVUs + g) * index.closedCount + index.closedIndex;
+    await run.iterate(vu, k, now, false);
+  }
+  if (active) onActive(-1);
+}
