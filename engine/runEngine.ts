@@ -96,7 +96,7 @@ export interface EngineHandle {
   stopNow(): void;
 }
 
-const WORKER_URL = new URL('./workerMain.ts', import.meta.url);
+const WORKER_URL = new URL('./workerBoot.mjs', import.meta.url);
 
 export function startEngine(o: EngineOptions): EngineHandle {
   const events = new EventEmitter();
@@ -249,9 +249,6 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     else if (m.type === 'fatal') failed(new Error(`engine worker failed: ${m.message}`));
   });
 
-  const execArgv = process.execArgv.some((a) => a.includes('tsx'))
-    ? process.execArgv
-    : ['--import', 'tsx', ...process.execArgv];
   for (let w = 0; w < workers; w++) {
     const init: WorkerInit = {
       bundlePath: o.bundlePath,
@@ -272,7 +269,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
       ...(o.dataset === undefined ? {} : { dataset: o.dataset }),
       ...(o.clientsModule === undefined ? {} : { clientsModule: o.clientsModule }),
     };
-    const t = new Worker(WORKER_URL, { workerData: init, execArgv });
+    const t = new Worker(WORKER_URL, { workerData: init });
     t.on('message', (m: WorkerToMain) => {
       for (const h of [...handlers]) h(m, w);
     });
