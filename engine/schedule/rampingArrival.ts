@@ -50,7 +50,7 @@ export function rampingArrival(startRate: number, timeUnitMs: number, stages: Ra
     }
     const s = segments[lo];
     // Past the end, or only zero-rate stages left: the schedule offers no such iteration.
-    if (s === undefined || s.count <= 0 || k >= s.before + s.count + 1e-9) return Number.POSITIVE_INFINITY;
+    if (s === undefined || s.count <= 0 || k >= s.before + s.count - 1e-9) return Number.POSITIVE_INFINITY;
     return s.startMs + offsetInSegment(s, k - s.before);
   }
 
