@@ -160,7 +160,8 @@ async function main(): Promise<void> {
         return;
       case 'teardown': {
         const teardown = bundle.teardown;
-        if (typeof teardown === 'function') await teardown(m.setupData ?? setupData);
+        if (typeof teardown === 'function')
+          await teardown({ target: init.target, setupData: m.setupData ?? setupData });
         post({ type: 'teardownDone' });
         return;
       }

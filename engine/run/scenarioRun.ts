@@ -1,6 +1,7 @@
 // One executor's run inside one worker: starts iterations on VUs, counts them, and ends the run
 // (graceful stop, then abort). Nothing is kept per iteration once it has ended.
 import { randomFillSync } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { ClientSeam, Clients, IterationInfo, Tags } from '../clientSeam.ts';
 import { nowMs } from '../clock.ts';
 import { M } from '../engineMetrics.ts';
@@ -64,6 +65,8 @@ export class ScenarioRun {
     private readonly deps: RunDeps,
   ) {
     this.tags = { ...plan.tags, scenario: plan.name };
+    // Every running iteration's requests listen on this one signal.
+    setMaxListeners(0, this.abort.signal);
   }
 
   get running(): number {

@@ -29,8 +29,14 @@ export async function bundleFixture(
 
 export interface TestTarget {
   url: string;
-  /** Requests answered so far. */
+  /** Requests received so far. */
   requests: number;
+  /** x-correlation-id of every request, in arrival order. */
+  correlationIds: string[];
+  /** Method and URL of every request. */
+  paths: string[];
+  /** Body of every request with one, with its correlation id. */
+  bodies: { id: string; body: string }[];
   close(): Promise<void>;
 }
 
@@ -38,11 +44,26 @@ export interface TestTarget {
 export async function startTarget(
   respond: (req: IncomingMessage, n: number) => number = () => 0,
 ): Promise<TestTarget> {
-  const target = { url: '', requests: 0, close: async () => {} } as TestTarget;
+  const target: TestTarget = {
+    url: '',
+    requests: 0,
+    correlationIds: [],
+    paths: [],
+    bodies: [],
+    close: async () => {},
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const n = target.requests++;
-    req.resume();
+    const id = req.headers['x-correlation-id'];
+    if (typeof id === 'string') target.correlationIds.push(id);
+    target.paths.push(`${req.method} ${req.url}`);
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
     req.on('end', () => {
+      if (body !== '') target.bodies.push({ id: typeof id === 'string' ? id : '', body });
       const delay = respond(req, n);
       const answer = (): void => {
         res.writeHead(200, { 'content-type': 'application/json' });
