@@ -49,10 +49,7 @@ export async function runArrival(
     do {
       const vu = pool.acquire();
       if (vu === undefined) run.dropped();
-      else {
-        const thisVu = vu;
-        void run.iterate(thisVu, kBase + k, due, true).then(() => pool.release(thisVu));
-      }
+      else void run.iterate(vu, kBase + k, due, true, pool);
       j++;
       if (j >= n) break;
       k = stripe.at(j);

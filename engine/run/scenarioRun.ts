@@ -7,7 +7,7 @@ import { nowMs } from '../clock.ts';
 import { M } from '../engineMetrics.ts';
 import { errorMessageTag } from '../errorFrame.ts';
 import type { ExecutorPlan } from '../executors/executorPlan.ts';
-import type { Vu } from '../vuPool.ts';
+import type { Vu, VuPool } from '../vuPool.ts';
 import type { WorkerRecorder } from '../workerRecorder.ts';
 
 /** Distinct load.errors messages kept per worker; beyond this they are counted as one, to bound memory. */
@@ -73,8 +73,14 @@ export class ScenarioRun {
     return this.inFlight;
   }
 
-  /** Runs iteration k on a VU; resolves when it ends (never rejects). */
-  async iterate(vu: Vu, k: number, intendedStartMs: number, openModel: boolean): Promise<void> {
+  /** Runs iteration k on a VU; resolves when it ends (never rejects), after handing the VU back to `pool`. */
+  async iterate(
+    vu: Vu,
+    k: number,
+    intendedStartMs: number,
+    openModel: boolean,
+    pool?: VuPool,
+  ): Promise<void> {
     const d = this.deps;
     if (openModel) d.recorder.latency(M.iterationDelay, nowMs() - intendedStartMs);
     this.inFlight++;
@@ -108,6 +114,7 @@ export class ScenarioRun {
         this.countError(err);
       }
     } finally {
+      pool?.release(vu);
       this.inFlight--;
       if (this.inFlight === 0 && this.finishing !== undefined) this.cutNow();
     }
