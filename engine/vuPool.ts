@@ -5,6 +5,11 @@ export interface Vu {
   id: number;
   /** Iterations this VU has started. */
   iterations: number;
+  /** Closed model: this VU's own abort (ramp-down), combined with the scenario's. */
+  abort?: AbortController;
+  signal?: AbortSignal;
+  /** Its running iteration was cut off on its own and already counted interrupted. */
+  cut?: boolean;
 }
 
 export class VuPool {

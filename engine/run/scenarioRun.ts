@@ -58,6 +58,7 @@ export class ScenarioRun {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private stopWaiters: (() => void)[] = [];
   private readonly tags: Tags;
+  private cutOnTheirOwn = 0;
 
   constructor(
     readonly plan: ExecutorPlan,
@@ -91,7 +92,7 @@ export class ScenarioRun {
       traceparent: newTraceparent(),
       intendedStartMs,
       openModel,
-      signal: this.abort.signal,
+      signal: vu.signal ?? this.abort.signal,
       markAccepted: () => d.accepted(k),
     };
     const items = d.items;
@@ -107,13 +108,17 @@ export class ScenarioRun {
     });
     try {
       await this.fn(ctx);
-      if (!this.cutOff) d.recorder.count(M.loadIterations);
+      if (!this.cutOff && vu.cut !== true) d.recorder.count(M.loadIterations);
     } catch (err) {
-      if (!this.cutOff) {
+      if (!this.cutOff && vu.cut !== true) {
         d.recorder.count(M.loadIterations);
         this.countError(err);
       }
     } finally {
+      if (vu.cut === true) {
+        vu.cut = false;
+        this.cutOnTheirOwn--;
+      }
       pool?.release(vu);
       this.inFlight--;
       if (this.inFlight === 0 && this.finishing !== undefined) this.cutNow();
@@ -180,12 +185,32 @@ export class ScenarioRun {
     return this.finishing;
   }
 
+  /** Gives a closed-model VU its own abort signal, joined with the scenario's. */
+  armVu(vu: Vu): void {
+    vu.abort = new AbortController();
+    vu.signal = AbortSignal.any([this.abort.signal, vu.abort.signal]);
+    setMaxListeners(0, vu.signal);
+  }
+
+  /** Cuts off one VU's running iteration (ramped down past gracefulRampDown) and counts it interrupted. */
+  cutVu(vu: Vu): void {
+    if (this.cutOff || vu.cut === true || vu.abort === undefined) return;
+    vu.cut = true;
+    this.cutOnTheirOwn++;
+    this.deps.recorder.count(M.loadInterruptedIterations);
+    vu.abort.abort(
+      new Error(`scenario ${this.plan.name}: VU ramped down, gracefulRampDown over, iteration interrupted`),
+    );
+    this.armVu(vu);
+  }
+
   /** Aborts every running iteration now and counts them interrupted. */
   cutNow(): void {
     if (this.cutOff) return;
     this.stop();
     this.cutOff = true;
-    if (this.inFlight > 0) this.deps.recorder.count(M.loadInterruptedIterations, this.inFlight);
+    const running = this.inFlight - this.cutOnTheirOwn;
+    if (running > 0) this.deps.recorder.count(M.loadInterruptedIterations, running);
     clearTimeout(this.deadlineTimer);
     this.abort.abort(new Error(`scenario ${this.plan.name}: gracefulStop over, iteration interrupted`));
     this.settle?.();

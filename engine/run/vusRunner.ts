@@ -8,6 +8,8 @@ import type { ScenarioRun } from './scenarioRun.ts';
 
 /** Poll interval of a VU that is ramped down, waiting to be needed again. */
 const INACTIVE_POLL_MS = 100;
+/** How often ramped-down VUs in the middle of an iteration are checked against gracefulRampDown. */
+const WATCHDOG_MS = 50;
 
 /** VU target t ms after the executor starts: linear within each stage, as k6's ramping-vus. */
 export function vuTargetAt(plan: VusPlan, t: number): number {
@@ -41,24 +43,44 @@ export async function runVus(
   const endMs = startMs + durationMs;
   const mine = stripe.countBelow(index.maxVUs);
   const loops: Promise<void>[] = [];
+  const vus: { vu: Vu; g: number; busy: boolean; downSince: number }[] = [];
   for (let j = 0; j < mine; j++) {
     const g = stripe.at(j);
-    loops.push(vuLoop(run, plan, { id: g + 1, iterations: 0 }, g, startMs, endMs, index, onActive));
+    const vu: Vu = { id: g + 1, iterations: 0 };
+    run.armVu(vu);
+    const state = { vu, g, busy: false, downSince: Number.NaN };
+    vus.push(state);
+    loops.push(vuLoop(run, plan, state, startMs, endMs, index, onActive));
   }
+  // One watchdog per executor (not a timer per iteration): a VU ramped down in the middle of an
+  // iteration gets gracefulRampDown to finish it, then it is cut off.
+  const watchdog = setInterval(() => {
+    const now = nowMs();
+    const target = vuTargetAt(plan, now - startMs);
+    for (const s of vus) {
+      if (!s.busy || s.g < target) {
+        s.downSince = Number.NaN;
+        continue;
+      }
+      if (Number.isNaN(s.downSince)) s.downSince = now;
+      if (now - s.downSince >= plan.gracefulRampDownMs) run.cutVu(s.vu);
+    }
+  }, WATCHDOG_MS);
   await Promise.all(loops);
+  clearInterval(watchdog);
   await run.finish(endMs + plan.gracefulStopMs);
 }
 
 async function vuLoop(
   run: ScenarioRun,
   plan: VusPlan,
-  vu: Vu,
-  g: number,
+  state: { vu: Vu; g: number; busy: boolean },
   startMs: number,
   endMs: number,
   index: ClosedIndex,
   onActive: (delta: number) => void,
 ): Promise<void> {
+  const { vu, g } = state;
   let active = false;
   for (let now = nowMs(); now < endMs && !run.stopping; now = nowMs()) {
     if (g >= vuTargetAt(plan, now - startMs)) {
@@ -71,7 +93,9 @@ async function vuLoop(
     active = true;
     // k interleaves VUs and closed scenarios so it is unique across workers, segments and scenarios.
     const k = index.kBase + (vu.iterations * index.maxVUs + g) * index.closedCount + index.closedIndex;
+    state.busy = true;
     await run.iterate(vu, k, now, false);
+    state.busy = false;
   }
   if (active) onActive(-1);
 }

@@ -164,6 +164,19 @@ describe('engine runs', () => {
     expect(r.summaries['iteration.delay']).toBeUndefined();
   });
 
+  test('a VU ramped down mid-iteration gets gracefulRampDown, then its iteration is interrupted', async () => {
+    target = await startTarget(() => 60_000);
+    const bundle = await bundleFixture('rampDown.mjs');
+    const r = await startEngine(options(bundle, target.url)).done;
+    expect(target.requests).toBe(2);
+    expect(r.interrupted).toBe(2);
+    expect(r.iterations).toBe(0);
+    expect(r.errors).toEqual({});
+    // The stages last 2.5 s; gracefulStop (10 s) was never needed.
+    expect(r.durationMs).toBeGreaterThanOrEqual(2400);
+    expect(r.durationMs).toBeLessThan(4500);
+  });
+
   test('each segment of a sequence runs exactly its stripe of the one-machine indices', async () => {
     const bundle = await bundleFixture('constantPost.mjs');
     const sequence = '0,1/3,1/2,1';
