@@ -2,6 +2,7 @@
 // process, printing achieved/target, drops, iteration.delay p99 and gateway.latency p99 per run, and
 // the medians. Until the clients branch is merged the HTTP calls go through test/support's stand-in.
 // Usage: node --import tsx bench/engineRate.ts [--rates 1000,5000] [--seconds 60] [--runs 3] [--workers N]
+//        [--vus 200] [--scenario http|noop]
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     workers: { type: 'string' },
     vus: { type: 'string', default: '200' },
+    // 'noop' measures the engine alone (iterations that do nothing); 'http' posts to the server.
+    scenario: { type: 'string', default: 'http' },
   },
 });
 
@@ -28,14 +31,21 @@ const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe
 const port = await new Promise<string>((resolve) =>
   server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
 );
-const bundlePath = await bundleFixture('constantPost.mjs');
+const bundlePath = await bundleFixture(values.scenario === 'noop' ? 'noop.mjs' : 'constantPost.mjs');
 const vus = Number(values.vus);
 
 try {
   for (const rate of (values.rates ?? '').split(',').map(Number)) {
-    const rows: { ratio: number; dropped: number; delayP99: number; latencyP99: number; rssMb: number }[] =
-      [];
+    const rows: {
+      ratio: number;
+      dropped: number;
+      delayP99: number;
+      latencyP99: number;
+      rssMb: number;
+      cpuUsPerIteration: number;
+    }[] = [];
     for (let i = 0; i < Number(values.runs); i++) {
+      const cpuBefore = process.cpuUsage();
       const r = await startEngine({
         bundlePath,
         runId: `bench-${rate}-${i}`,
@@ -57,11 +67,16 @@ try {
         delayP99: r.summaries['iteration.delay']?.p99 ?? 0,
         latencyP99: r.summaries['gateway.latency']?.p99 ?? 0,
         rssMb: process.memoryUsage().rss / 1e6,
+        cpuUsPerIteration: (() => {
+          const c = process.cpuUsage(cpuBefore);
+          return (c.user + c.system) / Math.max(1, r.iterations);
+        })(),
       };
       rows.push(row);
       console.log(
         `rate ${rate}/s run ${i + 1}: achieved/target ${row.ratio.toFixed(4)}, dropped ${row.dropped}, ` +
-          `iteration.delay p99 ${row.delayP99.toFixed(2)} ms, gateway.latency p99 ${row.latencyP99.toFixed(2)} ms` +
+          `iteration.delay p99 ${row.delayP99.toFixed(2)} ms, gateway.latency p99 ${row.latencyP99.toFixed(2)} ms, ` +
+          `engine CPU ${row.cpuUsPerIteration.toFixed(0)} µs/iteration (all threads, start-up included)` +
           `${r.generatorSaturated ? `, SATURATED: ${r.saturationNote}` : ''}`,
       );
     }

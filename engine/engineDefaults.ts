@@ -2,10 +2,11 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * Worker threads when --workers is not given: one per core, at most 2 and at least 1. On this
- * 2-core machine the HTTP client in one worker already drives a one-thread target server to its
- * limit, and the second core is needed by the target and the main thread (ticks, hlog, merging);
- * more workers than cores only add context switches to iteration.delay.
+ * Worker threads when --workers is not given: one per core less one for the main thread and the
+ * target, at least 1 and at most 2. Measured on this 2-core machine (bench/engineRate.ts, 10 s,
+ * 200 VUs, load average ~6 from other work): 1 worker held 1,000/s with 333 dropped and 3,000/s at
+ * 0.88 of target; 2 workers dropped 791 at 1,000/s and reached 0.50 at 3,000/s, because the second
+ * worker competes with the main thread and the server for the same two cores.
  */
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, availableParallelism() - 1));
