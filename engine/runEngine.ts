@@ -175,6 +175,8 @@ class Cumulative {
 
 async function runEngine(o: EngineOptions, events: EventEmitter, control: Control): Promise<EngineResult> {
   mkdirSync(o.runDir, { recursive: true });
+  // Errors thrown while the bundle loads or resolves its options name the scenario's .ts lines.
+  process.setSourceMapsEnabled(true);
   const bundleUrl = pathToFileURL(o.bundlePath).href;
   const bundle = (await import(bundleUrl)) as Record<string, unknown>;
   const plans = resolveScenarioOptions(bundle.options, o.load);

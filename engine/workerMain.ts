@@ -170,8 +170,7 @@ async function main(): Promise<void> {
         await clients.close();
         recorder.destroy();
         loop.disable();
-        post({ type: 'closed' });
-        port.close();
+        post({ type: 'closed' }); // the main thread terminates this worker on receipt
         return;
     }
   }

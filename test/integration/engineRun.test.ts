@@ -38,7 +38,7 @@ describe('engine runs', () => {
     const series: { name: string; delta: number }[] = [];
     const o = options(bundle, target.url, {
       workers: 2,
-      load: { rate: 200, durationMs: 2000, warmUpMs: 0, vus: { preAllocated: 200, max: 200 }, seed: 1 },
+      load: { rate: 200, durationMs: 2000, warmUpMs: 0, vus: { preAllocated: 400, max: 400 }, seed: 1 },
       series: {
         counter: (name, delta) => series.push({ name, delta }),
         gauge: () => {},
@@ -50,12 +50,11 @@ describe('engine runs', () => {
     engine.on('tick', (t) => ticks.push(t));
     const r = await engine.done;
 
-    // Every offered index is started or dropped; on a quiet machine none is dropped, but this one is
-    // shared, so the test holds the accounting exact rather than the timing.
+    // A VU for every offered iteration, so none can be dropped however slow this shared machine is.
     const started = target.correlationIds.length;
     expect(r.iterations + r.interrupted).toBe(started);
     expect(started + r.dropped).toBe(400);
-    expect(r.dropped).toBeLessThan(40);
+    expect(r.dropped).toBe(0);
     expect(r.errors).toEqual({});
     expect(r.targetRate).toBeCloseTo(200, 6);
     const all = new Set(ids('run1', 400));
