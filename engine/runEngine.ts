@@ -179,14 +179,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
   process.setSourceMapsEnabled(true);
   const bundleUrl = pathToFileURL(o.bundlePath).href;
   const bundle = (await import(bundleUrl)) as Record<string, unknown>;
-  const plans = resolveScenarioOptions(bundle.options, o.load);
-  const missing = plans
-    .filter((p) => typeof bundle[p.exec] !== 'function')
-    .map(
-      (p) =>
-        `scenarios.${p.name}.exec: the scenario exports no function "${p.exec}"${p.exec === 'default' ? ' (export default async function (ctx) {...})' : ''}`,
-    );
-  if (missing.length > 0) throw new OptionsError(missing);
+  const plans = resolveScenarioOptions(bundle.options, o.load, (name) => typeof bundle[name] === 'function');
 
   const segment = segmentStripe(o.segment, o.segmentSequence);
   const scenarios = indexScenarios(plans);

@@ -20,7 +20,12 @@ export class OptionsError extends Error {
   }
 }
 
-export function resolveScenarioOptions(options: unknown, load: LoadSettings): ExecutorPlan[] {
+/** `isExported(name)`, when given, also checks that each scenario's exec function exists in the bundle. */
+export function resolveScenarioOptions(
+  options: unknown,
+  load: LoadSettings,
+  isExported?: (name: string) => boolean,
+): ExecutorPlan[] {
   let value = options;
   if (typeof value === 'function') {
     try {
@@ -61,6 +66,12 @@ export function resolveScenarioOptions(options: unknown, load: LoadSettings): Ex
       continue;
     }
     const found = executor.validate(name, raw as Record<string, unknown>);
+    const exec = (raw as { exec?: unknown }).exec ?? 'default';
+    if (isExported !== undefined && typeof exec === 'string' && exec !== '' && !isExported(exec)) {
+      found.push(
+        `scenarios.${name}.exec: the scenario exports no function "${exec}"${exec === 'default' ? ' (export default async function (ctx) {...})' : ''}`,
+      );
+    }
     if (found.length > 0) problems.push(...found);
     else plans.push(executor.plan(name, raw as Record<string, unknown>));
   }

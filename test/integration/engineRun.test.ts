@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { readAcceptedBitmap } from '../../engine/acceptedBitmap.ts';
 import { type EngineOptions, type EngineTick, startEngine } from '../../engine/runEngine.ts';
+import { OptionsError } from '../../engine/scenarioOptions.ts';
 import { readHlog } from '../../reports/hlog.ts';
 import { bundleFixture, startTarget, type TestTarget } from '../support/engineFixtures.ts';
 import { ENGINE_STAND_IN } from '../support/engineStandIn.ts';
@@ -174,6 +175,24 @@ describe('engine runs', () => {
     // The stages last 2.5 s; gracefulStop (10 s) was never needed.
     expect(r.durationMs).toBeGreaterThanOrEqual(2400);
     expect(r.durationMs).toBeLessThan(4500);
+  });
+
+  test('bad scenario options are refused before any worker starts, every problem listed', async () => {
+    target = await startTarget();
+    await expect(
+      startEngine(options(await bundleFixture('badOptions.mjs'), target.url)).done,
+    ).rejects.toThrow(
+      new OptionsError([
+        'scenarios.steady.maxVUs: must be at least preAllocatedVUs (10)',
+        'scenarios.other.exec: the scenario exports no function "missing"',
+      ]),
+    );
+    const noDefault = startEngine(options(await bundleFixture('noDefault.mjs'), target.url)).done;
+    await expect(noDefault).rejects.toBeInstanceOf(OptionsError);
+    await expect(noDefault).rejects.toThrow(
+      'scenarios.steady.exec: the scenario exports no function "default" (export default async function (ctx) {...})',
+    );
+    expect(target.requests).toBe(0);
   });
 
   test('each segment of a sequence runs exactly its stripe of the one-machine indices', async () => {
