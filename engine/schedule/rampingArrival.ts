@@ -1,7 +1,8 @@
 // Ramping arrival rate with k6's semantics: the rate moves linearly from each stage's start rate to
-// its target over the stage, and iteration k starts where the integral of the rate from 0 reaches k.
-// The integral runs across stages, so the fractional iteration left at the end of a stage carries
-// into the next (a 0→100/s ramp over 10 s starts iteration 500 at exactly 10 s).
+// its target over the stage, and the n-th iteration (n = k + 1, counted from 1 as k6 does) starts
+// where the integral of the rate from 0 reaches n, stage ends included. The integral runs across
+// stages, so the fractional iteration left at the end of a stage carries into the next (a 0→100/s
+// ramp over 10 s starts its 500th iteration, k = 499, at exactly 10 s).
 import type { ArrivalSchedule } from './arrivalSchedule.ts';
 
 export interface RateStage {
@@ -36,22 +37,23 @@ export function rampingArrival(startRate: number, timeUnitMs: number, stages: Ra
     from = to;
   }
   const durationMs = startMs;
-  const total = Math.max(0, Math.ceil(before - 1e-9));
+  const total = Math.max(0, Math.floor(before + 1e-9));
 
   function intended(k: number): number {
-    // The last segment whose integral before its start is ≤ k and that offers iterations.
     if (!(k >= 0)) return Number.NaN;
+    const n = k + 1;
+    // The last segment that starts before the integral reaches n.
     let lo = 0;
     let hi = segments.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if ((segments[mid] as Segment).before <= k) lo = mid;
+      if ((segments[mid] as Segment).before < n) lo = mid;
       else hi = mid - 1;
     }
     const s = segments[lo];
-    // Past the end, or only zero-rate stages left: the schedule offers no such iteration.
-    if (s === undefined || s.count <= 0 || k >= s.before + s.count - 1e-9) return Number.POSITIVE_INFINITY;
-    return s.startMs + offsetInSegment(s, k - s.before);
+    // Past the end (or only zero-rate stages left): the schedule offers no such iteration.
+    if (s === undefined || s.count <= 0 || n > s.before + s.count + 1e-9) return Number.POSITIVE_INFINITY;
+    return s.startMs + offsetInSegment(s, n - s.before);
   }
 
   function ratePerSecondAt(t: number): number {

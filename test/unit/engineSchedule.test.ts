@@ -23,44 +23,49 @@ describe('constant arrival schedule', () => {
   });
 });
 
-describe('ramping arrival schedule (k6 semantics)', () => {
-  test('a ramp from 0 to 100/s over 10 s starts iteration 500 at exactly 10 s', () => {
+describe('ramping arrival schedule (k6 semantics: the n-th iteration, n = k + 1, where the integral reaches n)', () => {
+  test('a ramp from 0 to 100/s over 10 s starts its 500th iteration at exactly 10 s', () => {
     const s = rampingArrival(0, 1000, [
       { target: 100, durationMs: 10_000 },
       { target: 100, durationMs: 10_000 },
     ]);
-    expect(s.intended(500)).toBeCloseTo(10_000, 6);
-    // Within the ramp the integral is 5·t² (t in s): iteration 5 at 1 s, 125 at 5 s.
-    expect(s.intended(5)).toBeCloseTo(1000, 6);
-    expect(s.intended(125)).toBeCloseTo(5000, 6);
-    // Then 100/s flat: iteration 600 one second after the ramp.
-    expect(s.intended(600)).toBeCloseTo(11_000, 6);
+    expect(s.intended(499)).toBeCloseTo(10_000, 6);
+    // Within the ramp the integral is 5·t² (t in s): the 5th iteration at 1 s, the 125th at 5 s.
+    expect(s.intended(4)).toBeCloseTo(1000, 6);
+    expect(s.intended(124)).toBeCloseTo(5000, 6);
+    // Then 100/s flat: the 600th iteration one second after the ramp, the last at the very end.
+    expect(s.intended(599)).toBeCloseTo(11_000, 6);
     expect(s.total).toBe(1500);
+    expect(s.intended(1499)).toBeCloseTo(20_000, 6);
+    expect(s.intended(1500)).toBe(Number.POSITIVE_INFINITY);
   });
 
   test('the fractional iteration carries over a stage boundary instead of being lost or doubled', () => {
-    // 0→3/s over 1 s offers 1.5 iterations: k=0 at 0, k=1 at sqrt(2/3) s. The second stage holds
-    // 3/s, so k=2 comes where the integral reaches 2: 0.5 more iterations, 1/6 s into it.
+    // 0→3/s over 1 s: the integral is 1.5·t², 1.5 iterations in the stage, the 1st at sqrt(2/3) s.
+    // The second stage holds 3/s: the 2nd iteration comes where the integral reaches 2, that is the
+    // carried half iteration plus 0.5 more, 1/6 s into it.
     const s = rampingArrival(0, 1000, [
       { target: 3, durationMs: 1000 },
       { target: 3, durationMs: 1000 },
     ]);
-    expect(s.intended(1)).toBeCloseTo(Math.sqrt(2 / 3) * 1000, 6);
-    expect(s.intended(2)).toBeCloseTo(1000 + 1000 / 6, 6);
-    expect(s.total).toBe(5); // 1.5 + 3 = 4.5 → indices 0..4
+    expect(s.intended(0)).toBeCloseTo(Math.sqrt(2 / 3) * 1000, 6);
+    expect(s.intended(1)).toBeCloseTo(1000 + 1000 / 6, 6);
+    expect(s.intended(3)).toBeCloseTo(2000 - 1000 / 6, 6);
+    expect(s.total).toBe(4); // floor(1.5 + 3)
   });
 
   test('zero-rate stages offer nothing and shift later iterations by their length', () => {
     const s = rampingArrival(10, 1000, [
-      { target: 10, durationMs: 1000 }, // 10 iterations, 0..900 ms
+      { target: 10, durationMs: 1000 }, // 10 iterations, at 100 … 1000 ms
       { target: 0, durationMs: 0 }, // instant drop to 0
       { target: 0, durationMs: 5000 }, // silence
       { target: 10, durationMs: 0 }, // instant jump back
       { target: 10, durationMs: 1000 },
     ]);
-    expect(s.intended(9)).toBeCloseTo(900, 6);
-    expect(s.intended(10)).toBeCloseTo(6000, 6);
-    expect(s.intended(19)).toBeCloseTo(6900, 6);
+    expect(s.intended(0)).toBeCloseTo(100, 6);
+    expect(s.intended(9)).toBeCloseTo(1000, 6);
+    expect(s.intended(10)).toBeCloseTo(6100, 6);
+    expect(s.intended(19)).toBeCloseTo(7000, 6);
     expect(s.total).toBe(20);
     expect(s.intended(20)).toBe(Number.POSITIVE_INFINITY);
     expect(s.ratePerSecondAt(3000)).toBe(0);
@@ -68,21 +73,21 @@ describe('ramping arrival schedule (k6 semantics)', () => {
   });
 
   test('a ramp down to 0 inverts the falling integral', () => {
-    // 10/s → 0 over 2 s offers 10 iterations; the integral is 10t − 2.5t²: k=5 where it reaches 5.
+    // 10/s → 0 over 2 s offers 10 iterations; the integral is 10t − 2.5t²: the 5th where it reaches 5.
     const s = rampingArrival(10, 1000, [{ target: 0, durationMs: 2000 }]);
     expect(s.total).toBe(10);
     const t = (10 - Math.sqrt(100 - 50)) / 5; // root of 2.5t² − 10t + 5 = 0
-    expect(s.intended(5)).toBeCloseTo(t * 1000, 6);
-    expect(s.intended(9)).toBeLessThan(2000);
+    expect(s.intended(4)).toBeCloseTo(t * 1000, 6);
+    expect(s.intended(9)).toBeCloseTo(2000, 3);
   });
 
   test('timeUnit scales the rate (per minute)', () => {
     const s = rampingArrival(60, 60_000, [{ target: 60, durationMs: 10_000 }]);
     expect(s.total).toBe(10);
-    expect(s.intended(3)).toBeCloseTo(3000, 6);
+    expect(s.intended(2)).toBeCloseTo(3000, 6);
   });
 
-  test('intended is non-decreasing over a ramp of many stages', () => {
+  test('intended is non-decreasing and inside the schedule over a ramp of many stages', () => {
     const s = rampingArrival(5, 1000, [
       { target: 50, durationMs: 3000 },
       { target: 0, durationMs: 2000 },
@@ -94,7 +99,7 @@ describe('ramping arrival schedule (k6 semantics)', () => {
     for (let k = 0; k < s.total; k++) {
       const t = s.intended(k);
       expect(t).toBeGreaterThanOrEqual(prev);
-      expect(t).toBeLessThan(s.durationMs);
+      expect(t).toBeLessThanOrEqual(s.durationMs);
       prev = t;
     }
   });
