@@ -22,7 +22,7 @@ import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/execu
 import { GeneratorHealth } from './generatorHealth.ts';
 import { HistogramSnapshot, HlogWriter, type LatencySummary } from './loadLog.ts';
 import { arrivalSchedule } from './run/arrivalRunner.ts';
-import { type LoadSettings, OptionsError, resolveScenarioOptions } from './scenarioOptions.ts';
+import { type LoadSettings, resolveScenarioOptions } from './scenarioOptions.ts';
 import { type Stripe, segmentStripe } from './segment.ts';
 import type {
   MainToWorker,
@@ -31,6 +31,10 @@ import type {
   WorkerScenario,
   WorkerToMain,
 } from './workerProtocol.ts';
+
+// What the runner catches: bad options (exit 2), bad segment flags (exit 2).
+export { OptionsError } from './scenarioOptions.ts';
+export { SegmentError } from './segment.ts';
 
 export interface EngineSeries {
   counter(name: string, delta: number, tags?: Tags, atMs?: number): void;
@@ -279,9 +283,14 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
   let closing = false;
   const closeAll = async (): Promise<void> => {
     closing = true;
-    const closed = waitAll('closed').catch(() => {});
-    broadcast({ type: 'close' });
-    await Promise.race([closed, new Promise((r) => setTimeout(r, WORKER_CLOSE_TIMEOUT_MS))]);
+    // After a failure a worker may never answer: terminate at once rather than wait.
+    if (failure === undefined) {
+      const closed = waitAll('closed').catch(() => {});
+      broadcast({ type: 'close' });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, WORKER_CLOSE_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+    }
     await Promise.all(threads.map((t) => t.terminate()));
   };
 
