@@ -5,6 +5,7 @@ import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
+import { k8sCommand } from './commands/k8s.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
 import { PreflightError } from './preflightError.ts';
@@ -27,6 +28,7 @@ try {
     .command(compareCommand)
     .command(generateCommand)
     .command(initCommand)
+    .command(k8sCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()
