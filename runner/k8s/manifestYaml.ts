@@ -1,8 +1,8 @@
 // Kubernetes objects as one multi-document YAML file, written without a YAML library (the `yaml`
 // package is a dev dependency; tests parse this output with it). Every string is a JSON string,
-// which YAML reads as a double-quoted scalar, except multi-line text in a mapping (the bundle, the
-// config), written as a literal block so a person can read it in the file. Keys are quoted unless
-// plainly safe, also for YAML 1.1 readers (kubectl's) that take `on`, `yes` or `y` for booleans.
+// which YAML reads as a double-quoted scalar, except multi-line text (the bundle, the config, the
+// pods' shell scripts), written as a literal block so a person can read it in the file. Keys are
+// quoted unless plainly safe, also for YAML 1.1 readers (kubectl's) that take `on` or `y` for true.
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 const YAML11_WORDS = /^(y|yes|n|no|true|false|on|off|null)$/i;
@@ -36,6 +36,15 @@ function blockHeader(text: string): string {
   return text.endsWith('\n\n') ? '|+' : '|';
 }
 
+/** The lines of a literal block's text, indented. */
+function block(text: string, indent: string, out: string[]): void {
+  const body = text.replace(/\n+$/, '');
+  const trailing = text.length - body.length;
+  for (const line of body.split('\n')) out.push(line === '' ? '' : `${indent}${line}`);
+  // |+ keeps the newlines after the last line: all but the one ending that line are empty lines.
+  for (let n = 1; n < trailing; n++) out.push('');
+}
+
 function scalar(v: unknown, where: string): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return quoted(v);
@@ -61,6 +70,10 @@ function lines(v: unknown, indent: string, where: string, out: string[]): void {
         lines(item, `${indent}  `, `${where}[${i}]`, inner);
         // The first line of the item goes after the dash.
         out.push(`${indent}- ${(inner[0] ?? '').trimStart()}`, ...inner.slice(1));
+      } else if (typeof item === 'string' && literalBlock(item)) {
+        // The form of `args: - |` scripts in most manifests: the text two columns right of the dash.
+        out.push(`${indent}- ${blockHeader(item)}`);
+        block(item, `${indent}  `, out);
       } else {
         out.push(
           `${indent}- ${isCollection(item) ? (Array.isArray(item) ? '[]' : '{}') : scalar(item, where)}`,
@@ -80,11 +93,7 @@ function lines(v: unknown, indent: string, where: string, out: string[]): void {
       }
     } else if (typeof value === 'string' && literalBlock(value)) {
       out.push(`${indent}${key(k)}: ${blockHeader(value)}`);
-      const body = value.endsWith('\n') ? value.replace(/\n+$/, '') : value;
-      const trailing = value.length - body.length;
-      for (const line of body.split('\n')) out.push(line === '' ? '' : `${indent}  ${line}`);
-      // |+ keeps the newlines after the last line: all but the one ending that line are empty lines.
-      if (trailing > 1) for (let n = 1; n < trailing; n++) out.push('');
+      block(value, `${indent}  `, out);
     } else {
       out.push(`${indent}${key(k)}: ${scalar(value, at)}`);
     }
