@@ -105,7 +105,8 @@ export function manifestYaml(objects: readonly object[], comments: readonly stri
   const head = comments.map((c) => (c === '' ? '#' : `# ${c}`));
   const docs = objects.map((o, i) => {
     const out: string[] = [];
-    lines(o, '', `[${i}]`, out);
+    if (isEmpty(o)) out.push(Array.isArray(o) ? '[]' : '{}');
+    else lines(o, '', `[${i}]`, out);
     return `${out.join('\n')}\n`;
   });
   return `${head.length > 0 ? `${head.join('\n')}\n` : ''}${docs.map((d) => `---\n${d}`).join('')}`;
