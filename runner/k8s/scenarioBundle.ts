@@ -44,8 +44,11 @@ export async function scenarioBundle(entry: string): Promise<ScenarioBundle> {
       logLevel: 'silent',
     }).catch((err: { errors?: Message[]; message: string }) => {
       const first = err.errors?.[0];
-      const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
-      throw new UsageError(`scenario ${entry}: ${where}${first?.text ?? err.message}`);
+      const at = first?.location;
+      // esbuild names files relative to the working folder; the entry is named as the user typed it.
+      const file = at && resolve(at.file) !== resolve(entry) ? `${at.file}:` : '';
+      const where = at ? ` ${file}${at.line}:` : '';
+      throw new UsageError(`scenario ${entry}:${where} ${first?.text ?? err.message}`);
     });
     return {
       fileName,
