@@ -28,6 +28,7 @@ interface K8sArgs {
   runId?: string;
   claim?: string;
   storageSize?: string;
+  allowRemote: boolean;
 }
 
 /** 2026-12-01T22:15:00Z → 20261201-221500, the run-folder stamp. */
@@ -70,6 +71,11 @@ export const k8sCommand: CommandModule<object, K8sArgs> = {
         describe: 'total events per second over all segments [default: config]',
       })
       .option('duration', { type: 'string', describe: 'run length, e.g. 30m [default: config]' })
+      .option('allow-remote', {
+        type: 'boolean',
+        default: false,
+        describe: 'let the pods load targets that are not on loopback (in a cluster, they are not)',
+      })
       .option('config', { type: 'string', default: 'pipesoak.config.ts', describe: 'the run configuration' })
       .option('run-id', {
         type: 'string',
@@ -84,7 +90,7 @@ export const k8sCommand: CommandModule<object, K8sArgs> = {
         describe: `size of the claim made when --claim is not given [default: ${K8S_DEFAULTS.storageSize}]`,
       })
       .example(
-        '$0 k8s scenarios/steady.ts --parallelism 4 --image registry.example/pipesoak:0.1.0 --secret soak-db --rate 2000 --duration 1h',
+        '$0 k8s scenarios/steady.ts --parallelism 4 --image registry.example/pipesoak:0.1.0 --secret soak-db --rate 2000 --duration 1h --allow-remote',
         `writes ./${K8S_DEFAULTS.manifestFile}: 4 pods of 500 events/s each, then: kubectl apply -f ${K8S_DEFAULTS.manifestFile}`,
       )
       .epilog(
@@ -143,6 +149,7 @@ export const k8sCommand: CommandModule<object, K8sArgs> = {
     const runArgs = [
       ...(args.rate !== undefined ? ['--rate', String(args.rate)] : []),
       ...(args.duration !== undefined ? ['--duration', args.duration] : []),
+      ...(args.allowRemote ? ['--allow-remote'] : []),
     ];
     const runSeconds =
       Math.ceil((startMs - now) / 1000) +

@@ -104,6 +104,7 @@ describe('pipesoak k8s', () => {
       'registry.example/pipesoak:0.1.0',
       '--name',
       'soak-plain',
+      '--allow-remote',
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -167,6 +168,7 @@ describe('pipesoak k8s', () => {
       '400',
       '--duration',
       '30m',
+      '--allow-remote',
     ]);
     // Long enough for the wait, the 30 min run, the config's 60 s drain and the graceful stop.
     const deadline = merge.spec?.activeDeadlineSeconds ?? 0;
@@ -266,6 +268,7 @@ describe('pipesoak k8s', () => {
     const result = await cli('k8s', '--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('pipesoak k8s scenarios/steady.ts --parallelism 4');
+    expect(result.stdout).toContain('--allow-remote');
     expect(result.stdout).toContain('--start-at');
   });
 });
