@@ -2,7 +2,7 @@
 // schemas (kubernetes-models 4.5.1, pinned), the Indexed Job's fields, the segment pods' shell
 // wrapper run for real (with a stand-in for `pipesoak run` that prints its argv), the merge pod's
 // wait, and secrets kept out of the ConfigMap.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { type K8sManifestOptions, type K8sObject, k8sManifests } from '../../run
 import { manifestYaml } from '../../runner/k8s/manifestYaml.ts';
 import { awaitSegmentsCommand, segmentOf, segmentSequence } from '../../runner/k8s/podCommands.ts';
 import { UsageError } from '../../runner/usageError.ts';
+import { localPodArgv, runPodLocally } from '../support/localPod.ts';
 
 const BUNDLE =
   '// pipesoak scenario: steady.ts\nexport const options = {};\nexport default async function () {}\n';
@@ -86,21 +87,6 @@ function appDir(name: string): string {
     'console.log(JSON.stringify(process.argv.slice(2)));\nprocess.exit(Number(process.env.FAKE_EXIT ?? 0));\n',
   );
   return dir;
-}
-
-/** The segment container's argv with the run folder moved under `root`, run with an index. */
-function runSegmentPod(argv: string[], cwd: string, env: Record<string, string>) {
-  const [cmd, ...rest] = argv;
-  const out = spawnSync(cmd as string, rest, {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
-
-function localise(argv: string[], runDir: string, localRunDir: string): string[] {
-  return argv.map((a) => (a === runDir ? localRunDir : a));
 }
 
 describe('k8s manifests', () => {
@@ -179,72 +165,72 @@ describe('k8s manifests', () => {
     }
   });
 
-  it.each([1, 2, 3, 7])('k8s manifests - %i pods run that many distinct segments, which tile [0,1]', (n) => {
-    const { segments } = byKind(k8sManifests(options({ parallelism: n })));
-    const command = segments?.spec?.template.spec?.containers[0]?.command ?? [];
-    const runDir = '/runs/steady-20261201-220000';
-    expect(command).toContain(runDir);
-    const cwd = appDir(`tile-${n}`);
-    const local = join(cwd, 'runs');
-    const argvs = Array.from({ length: n }, (_, i) => {
-      const out = runSegmentPod(localise(command, runDir, local), cwd, { JOB_COMPLETION_INDEX: String(i) });
-      expect(out.code).toBe(0);
-      return JSON.parse(out.stdout.split('\n')[0] as string) as string[];
-    });
-    const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
-    const sequence = segmentSequence(n).split(',').map(fraction);
-    const spans = argvs.map((argv, i) => {
-      expect(argv.slice(0, 2)).toEqual(['run', '/etc/pipesoak/scenario/steady.mjs']);
-      expect(flag(argv, '--segment-sequence')).toBe(segmentSequence(n));
-      expect(flag(argv, '--start-at')).toBe('2026-12-01T22:00:00Z');
-      expect(flag(argv, '--rate')).toBe('300');
-      expect(flag(argv, '--out')).toBe(join(local, `segment-${i}`));
-      const segment = flag(argv, '--segment') as string;
-      expect(segment).toBe(segmentOf(i, n));
-      return segment.split(':').map(fraction);
-    });
-    expect(new Set(argvs.map((a) => flag(a, '--segment'))).size).toBe(n);
-    // Exact tiling: segment i starts where i-1 ends (cross-multiplied), the first at 0, the last at 1,
-    // and the segments' bounds are the sequence's points.
-    const value = ([a, b]: [number, number]) => a / b;
-    expect(value(spans[0]?.[0] as [number, number])).toBe(0);
-    expect(value(spans[n - 1]?.[1] as [number, number])).toBe(1);
-    for (let i = 0; i < n; i++) {
-      const [from, to] = spans[i] as [[number, number], [number, number]];
-      const [sFrom, sTo] = [sequence[i], sequence[i + 1]] as [[number, number], [number, number]];
-      expect(from[0] * sFrom[1]).toBe(sFrom[0] * from[1]);
-      expect(to[0] * sTo[1]).toBe(sTo[0] * to[1]);
-    }
-    for (let i = 0; i < n; i++)
-      expect(readFileSync(join(local, `status/segment-${i}.exit`), 'utf8')).toBe('0\n');
-  });
+  it.each([1, 2, 3, 7])(
+    'k8s manifests - %i pods run that many distinct segments, which tile [0,1]',
+    async (n) => {
+      const { segments } = byKind(k8sManifests(options({ parallelism: n })));
+      const command = segments?.spec?.template.spec?.containers[0]?.command ?? [];
+      const runDir = '/runs/steady-20261201-220000';
+      expect(command).toContain(runDir);
+      const cwd = appDir(`tile-${n}`);
+      const local = join(cwd, 'runs/steady-20261201-220000');
+      const argv = localPodArgv(command, { runsDir: join(cwd, 'runs') });
+      const argvs: string[][] = [];
+      for (let i = 0; i < n; i++) {
+        const out = await runPodLocally(argv, { cwd, index: i });
+        expect(out.code).toBe(0);
+        argvs.push(JSON.parse(out.stdout.split('\n')[0] as string) as string[]);
+      }
+      const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
+      const sequence = segmentSequence(n).split(',').map(fraction);
+      const spans = argvs.map((argv, i) => {
+        expect(argv.slice(0, 2)).toEqual(['run', '/etc/pipesoak/scenario/steady.mjs']);
+        expect(flag(argv, '--segment-sequence')).toBe(segmentSequence(n));
+        expect(flag(argv, '--start-at')).toBe('2026-12-01T22:00:00Z');
+        expect(flag(argv, '--rate')).toBe('300');
+        expect(flag(argv, '--out')).toBe(join(local, `segment-${i}`));
+        const segment = flag(argv, '--segment') as string;
+        expect(segment).toBe(segmentOf(i, n));
+        return segment.split(':').map(fraction);
+      });
+      expect(new Set(argvs.map((a) => flag(a, '--segment'))).size).toBe(n);
+      // Exact tiling: segment i starts where i-1 ends (cross-multiplied), the first at 0, the last at 1,
+      // and the segments' bounds are the sequence's points.
+      const value = ([a, b]: [number, number]) => a / b;
+      expect(value(spans[0]?.[0] as [number, number])).toBe(0);
+      expect(value(spans[n - 1]?.[1] as [number, number])).toBe(1);
+      for (let i = 0; i < n; i++) {
+        const [from, to] = spans[i] as [[number, number], [number, number]];
+        const [sFrom, sTo] = [sequence[i], sequence[i + 1]] as [[number, number], [number, number]];
+        expect(from[0] * sFrom[1]).toBe(sFrom[0] * from[1]);
+        expect(to[0] * sTo[1]).toBe(sTo[0] * to[1]);
+      }
+      for (let i = 0; i < n; i++)
+        expect(readFileSync(join(local, `status/segment-${i}.exit`), 'utf8')).toBe('0\n');
+    },
+  );
 
-  it('k8s manifests - a segment whose SLOs failed ends its pod well (the merge gives the verdict); a crash fails it', () => {
+  it('k8s manifests - a segment whose SLOs failed ends its pod well (the merge gives the verdict); a crash fails it', async () => {
     const { segments } = byKind(k8sManifests(options()));
     const command = segments?.spec?.template.spec?.containers[0]?.command ?? [];
     const cwd = appDir('exits');
-    const local = join(cwd, 'runs');
-    const argv = localise(command, '/runs/steady-20261201-220000', local);
-    const slo = runSegmentPod(argv, cwd, { JOB_COMPLETION_INDEX: '1', FAKE_EXIT: '1' });
+    const local = join(cwd, 'runs/steady-20261201-220000');
+    const argv = localPodArgv(command, { runsDir: join(cwd, 'runs') });
+    const slo = await runPodLocally(argv, { cwd, index: 1, env: { FAKE_EXIT: '1' } });
     expect(slo.code).toBe(0);
     expect(readFileSync(join(local, 'status/segment-1.exit'), 'utf8')).toBe('1\n');
-    const crash = runSegmentPod(argv, cwd, { JOB_COMPLETION_INDEX: '2', FAKE_EXIT: '3' });
+    const crash = await runPodLocally(argv, { cwd, index: 2, env: { FAKE_EXIT: '3' } });
     expect(crash.code).toBe(3);
     expect(readFileSync(join(local, 'status/segment-2.exit'), 'utf8')).toBe('3\n');
   });
 
-  it('k8s manifests - a segment pod without a valid JOB_COMPLETION_INDEX refuses to run', () => {
+  it('k8s manifests - a segment pod without a valid JOB_COMPLETION_INDEX refuses to run', async () => {
     const { segments } = byKind(k8sManifests(options()));
     const command = segments?.spec?.template.spec?.containers[0]?.command ?? [];
     const cwd = appDir('no-index');
-    const argv = localise(command, '/runs/steady-20261201-220000', join(cwd, 'runs'));
-    const envs: Record<string, string>[] = [
-      {},
-      { JOB_COMPLETION_INDEX: 'x1' },
-      { JOB_COMPLETION_INDEX: '3' },
-    ];
-    for (const env of envs) {
-      const out = runSegmentPod(argv, cwd, env);
+    const argv = localPodArgv(command, { runsDir: join(cwd, 'runs') });
+    for (const index of [undefined, 'x1', '3']) {
+      const out = await runPodLocally(argv, { cwd, ...(index === undefined ? {} : { index }) });
       expect(out.code).toBe(2);
       expect(out.stdout).toBe('');
       expect(out.stderr).toMatch(/^pipesoak segment: JOB_COMPLETION_INDEX/);
@@ -260,8 +246,8 @@ describe('k8s manifests', () => {
       join(cwd, 'runner/pipesoak.mjs'),
       "process.on('SIGTERM', () => process.exit(130));\nconsole.log('ready');\nsetInterval(() => {}, 1000);\n",
     );
-    const local = join(cwd, 'runs');
-    const [cmd, ...rest] = localise(command, '/runs/steady-20261201-220000', local);
+    const local = join(cwd, 'runs/steady-20261201-220000');
+    const [cmd, ...rest] = localPodArgv(command, { runsDir: join(cwd, 'runs') });
     const pod = spawn(cmd as string, rest, {
       cwd,
       env: { PATH: process.env.PATH ?? '', JOB_COMPLETION_INDEX: '0' },
