@@ -174,7 +174,7 @@ describe('k8s manifests', () => {
       expect(command).toContain(runDir);
       const cwd = appDir(`tile-${n}`);
       const local = join(cwd, 'runs/steady-20261201-220000');
-      const argv = localPodArgv(command, { runsDir: join(cwd, 'runs') });
+      const argv = localPodArgv(command, { runsDir: join(cwd, 'runs'), scenarioDir: join(cwd, 'scenario') });
       const argvs: string[][] = [];
       for (let i = 0; i < n; i++) {
         const out = await runPodLocally(argv, { cwd, index: i });
@@ -184,7 +184,7 @@ describe('k8s manifests', () => {
       const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
       const sequence = segmentSequence(n).split(',').map(fraction);
       const spans = argvs.map((argv, i) => {
-        expect(argv.slice(0, 2)).toEqual(['run', '/etc/pipesoak/scenario/steady.mjs']);
+        expect(argv.slice(0, 2)).toEqual(['run', join(cwd, 'scenario/steady.mjs')]);
         expect(flag(argv, '--segment-sequence')).toBe(segmentSequence(n));
         expect(flag(argv, '--start-at')).toBe('2026-12-01T22:00:00Z');
         expect(flag(argv, '--rate')).toBe('300');
@@ -235,7 +235,7 @@ describe('k8s manifests', () => {
       expect(out.stdout).toBe('');
       expect(out.stderr).toMatch(/^pipesoak segment: JOB_COMPLETION_INDEX/);
     }
-    expect(existsSync(join(cwd, 'runs/status'))).toBe(false);
+    expect(existsSync(join(cwd, 'runs/steady-20261201-220000/status'))).toBe(false);
   });
 
   it('k8s manifests - SIGTERM to a segment pod reaches pipesoak, whose exit code is recorded', async () => {
