@@ -174,7 +174,7 @@ export const k8sCommand: CommandModule<object, K8sArgs> = {
         ...(args.claim !== undefined ? { claimName: args.claim } : {}),
         ...(args.storageSize !== undefined ? { size: args.storageSize } : {}),
       },
-      mergeDeadlineSeconds: runSeconds + K8S_DEFAULTS.mergeSlackSeconds,
+      runSeconds,
     });
 
     const runDir = `${K8S_DEFAULTS.runsDir}/${runId}`;

@@ -17,8 +17,12 @@ export const K8S_DEFAULTS = {
   runsDir: '/runs',
   /** The merge pod polls for the segments' exit files this often. */
   pollSeconds: 10,
-  /** Beyond the run's own length (start delay + duration + drain + graceful stop), how long merge waits. */
+  /** Beyond the run's own length (start delay + duration + drain + graceful stop), how long segments may take. */
+  segmentSlackSeconds: 5 * 60,
+  /** ...and how long the merge may wait and run: after the segments' deadline, so it merges what they left. */
   mergeSlackSeconds: 15 * 60,
+  /** A segment told to stop (deadline, deletion) writes its partial report in this time. */
+  terminationGraceSeconds: 60,
   /** The engine's gracefulStop (DESIGN section 5), part of how long a segment can take. */
   gracefulStopSeconds: 30,
   /** A load generator: whole CPUs so it is not throttled; requests = limits (Guaranteed QoS). */

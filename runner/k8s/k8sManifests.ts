@@ -42,8 +42,12 @@ export interface K8sManifestOptions {
   runArgs: string[];
   /** An existing ReadWriteMany claim, or the size of a new one. */
   storage: { claimName?: string; size?: string };
-  /** How long the merge Job may wait and run before Kubernetes ends it. */
-  mergeDeadlineSeconds?: number;
+  /**
+   * How long the run takes from `kubectl apply`: the wait for startAt, the duration, the drain and
+   * the graceful stop. The Jobs' activeDeadlineSeconds are this plus a margin; left out, the Jobs
+   * have no deadline.
+   */
+  runSeconds?: number;
 }
 
 export type K8sObject = IConfigMap | IPersistentVolumeClaim | IJob;
@@ -103,9 +107,8 @@ function optionsProblem(o: K8sManifestOptions, configFile: string): string | und
   if (o.secretName !== undefined && !DNS_SUBDOMAIN.test(o.secretName)) {
     return `--secret: "${o.secretName}" is not a Secret name`;
   }
-  const deadline = o.mergeDeadlineSeconds;
-  if (deadline !== undefined && (!Number.isInteger(deadline) || deadline < 1)) {
-    return `merge deadline ${deadline} must be a whole number of seconds, at least 1`;
+  if (o.runSeconds !== undefined && (!Number.isInteger(o.runSeconds) || o.runSeconds < 1)) {
+    return `run length ${o.runSeconds} must be a whole number of seconds, at least 1`;
   }
   const bytes = [o.bundle, o.bundleMap ?? '', o.config].reduce((n, s) => n + Buffer.byteLength(s), 0);
   if (bytes > K8S_DEFAULTS.configMapMaxBytes) {
@@ -214,10 +217,13 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
       // 0: a replaced pod would replay its segment, so its iterations (and correlation ids) would
       // reach the pipeline twice and the merged counts would be wrong. A failed segment fails the run.
       backoffLimit: 0,
+      // A segment that hangs is stopped (SIGTERM, then its partial report) rather than left running.
+      ...(o.runSeconds === undefined ? {} : { activeDeadlineSeconds: o.runSeconds + d.segmentSlackSeconds }),
       template: {
         metadata: { labels: labels('segment') },
         spec: {
           restartPolicy: 'Never',
+          terminationGracePeriodSeconds: d.terminationGraceSeconds,
           securityContext: podSecurity,
           // Generators on separate nodes where the cluster allows: that is the point of spreading.
           topologySpreadConstraints: [
@@ -249,7 +255,8 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
       parallelism: 1,
       // Merging twice would meet its own half-written output; a failed merge is rerun by hand.
       backoffLimit: 0,
-      activeDeadlineSeconds: o.mergeDeadlineSeconds ?? 7 * 86_400,
+      // Ends the wait if a segment pod vanished without its exit file (node lost, OOM kill).
+      ...(o.runSeconds === undefined ? {} : { activeDeadlineSeconds: o.runSeconds + d.mergeSlackSeconds }),
       template: {
         metadata: { labels: labels('merge') },
         spec: {

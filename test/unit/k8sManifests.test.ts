@@ -156,6 +156,17 @@ describe('k8s manifests', () => {
     });
   });
 
+  it('k8s manifests - the segments are stopped after the run and a margin, the merge later still', () => {
+    const timed = byKind(k8sManifests(options({ runSeconds: 3600 })));
+    expect(timed.segments?.spec?.activeDeadlineSeconds).toBe(3600 + 300);
+    expect(timed.merge?.spec?.activeDeadlineSeconds).toBe(3600 + 900);
+    // Time for the partial report after SIGTERM.
+    expect(timed.segments?.spec?.template.spec?.terminationGracePeriodSeconds).toBe(60);
+    const untimed = byKind(k8sManifests(options()));
+    expect(untimed.segments?.spec?.activeDeadlineSeconds).toBeUndefined();
+    expect(untimed.merge?.spec?.activeDeadlineSeconds).toBeUndefined();
+  });
+
   it('k8s manifests - an existing claim is used, not made', () => {
     const objects = k8sManifests(options({ storage: { claimName: 'shared-runs' } }));
     expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Job', 'Job']);
