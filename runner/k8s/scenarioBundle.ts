@@ -3,7 +3,7 @@
 // to engine/compile/compileScenario.ts (compileScenario(entry, outDir)) with the same result.
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { build, type Message } from 'esbuild';
 import { UsageError } from '../usageError.ts';
 import { bundleFileName } from './k8sManifests.ts';
@@ -39,7 +39,8 @@ export async function scenarioBundle(entry: string): Promise<ScenarioBundle> {
       keepNames: true,
       // CommonJS packages bundled into ESM may call require(); give them Node's.
       banner: {
-        js: "import { createRequire as __pipesoakRequire } from 'node:module';\nconst require = __pipesoakRequire(import.meta.url);",
+        // The first line names the source, as compileScenario's bundles do (loadScenario reads it).
+        js: `// pipesoak scenario: ${basename(entry)}\nimport { createRequire as __pipesoakRequire } from 'node:module';\nconst require = __pipesoakRequire(import.meta.url);`,
       },
       logLevel: 'silent',
     }).catch((err: { errors?: Message[]; message: string }) => {

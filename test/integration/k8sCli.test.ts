@@ -124,6 +124,7 @@ describe('pipesoak k8s', () => {
 
     const [configMap, , segments, merge] = objects as [ConfigMap, PersistentVolumeClaim, Job, Job];
     const bundle = configMap.data?.['steady.mjs'] ?? '';
+    expect(bundle.startsWith('// pipesoak scenario: steady.ts\n')).toBe(true);
     expect(bundle).toContain('return "k8s-bundle-marker"');
     expect(bundle.trimEnd().endsWith('//# sourceMappingURL=steady.mjs.map')).toBe(true);
     const map = JSON.parse(configMap.data?.['steady.mjs.map'] ?? '{}') as { sourcesContent: string[] };
