@@ -5,12 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../config/duration.ts';
-import { loadConfig } from '../config/loadConfig.ts';
-import { clusterConfig } from '../k8s/clusterConfig.ts';
 import { K8S_DEFAULTS } from '../k8s/k8sDefaults.ts';
-import { k8sManifests } from '../k8s/k8sManifests.ts';
-import { manifestYaml } from '../k8s/manifestYaml.ts';
-import { scenarioBundle } from '../k8s/scenarioBundle.ts';
 import { UsageError } from '../usageError.ts';
 
 interface K8sArgs {
@@ -97,6 +92,12 @@ export const k8sCommand: CommandModule<object, K8sArgs> = {
         'The merged report appears in /runs/<run id>/merged on the claim; docs/kubernetes.md says how to run and fetch it.',
       ) as unknown as Argv<K8sArgs>, // yargs types the kebab-case keys; the camelCase ones exist at run time
   handler: async (args) => {
+    // Loaded here, not at the top: every other command starts without them (esbuild, the config).
+    const { loadConfig } = await import('../config/loadConfig.ts');
+    const { clusterConfig } = await import('../k8s/clusterConfig.ts');
+    const { k8sManifests } = await import('../k8s/k8sManifests.ts');
+    const { manifestYaml } = await import('../k8s/manifestYaml.ts');
+    const { scenarioBundle } = await import('../k8s/scenarioBundle.ts');
     const repeated = Object.keys(args).find(
       (key) => key !== '_' && !/[A-Z]/.test(key) && Array.isArray(args[key]),
     );
