@@ -6,6 +6,7 @@ import { compileCommand } from './commands/compile.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
+import { k8sCommand } from './commands/k8s.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
 import { PreflightError } from './preflightError.ts';
@@ -29,6 +30,7 @@ try {
     .command(generateCommand)
     .command(compileCommand)
     .command(initCommand)
+    .command(k8sCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()
