@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { COLLECTOR_KINDS } from '../collectors/collectorSet.ts';
-import { RUN_FILES } from '../reports/runFiles.ts';
+import { RUN_FILES } from '../record/runFiles.ts';
 import { openLoad } from '../test/support/openLoad.ts';
 import { type BenchPipeline, startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
 import {

@@ -3,12 +3,15 @@
 // into OTLP, and flushes the store once per interval so memory stays flat however long the run.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LatencySummary } from '../record/histogramSnapshot.ts';
+import { HlogWriter } from '../record/hlog.ts';
+import { IntervalStore } from '../record/intervalStore.ts';
+import type { Recorder, Tags } from '../record/recorder.ts';
+import { writeCollectorsFlushFailed } from '../record/runEvents.ts';
+import { RUN_FILES } from '../record/runFiles.ts';
+import { SeriesWriter } from '../record/series.ts';
 import { loadSettings } from '../reference/settings.ts';
-import type { LatencySummary } from '../reports/histogramSnapshot.ts';
-import { HlogWriter } from '../reports/hlog.ts';
-import { IntervalStore } from '../reports/intervalStore.ts';
-import { RUN_FILES } from '../reports/runFiles.ts';
-import type { Collector, Recorder, Tags } from './collector.ts';
+import type { Collector } from './collector.ts';
 import {
   COLLECTOR_DEFAULTS,
   CollectorRunner,
@@ -24,7 +27,6 @@ import { OutboxCollector } from './outbox/outboxCollector.ts';
 import { defaultPoolApplications, PoolCollector } from './pool/poolCollector.ts';
 import { PrometheusCollector, type PrometheusMapping } from './prometheus/prometheusCollector.ts';
 import { REFERENCE_WORKER_MAPPINGS } from './prometheus/referenceWorkerMappings.ts';
-import { SeriesWriter } from './seriesWriter.ts';
 
 export const COLLECTOR_KINDS = [
   'outbox',
@@ -170,9 +172,9 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
       store.flush();
     } catch (err) {
       // A failing disk must not kill the run; the timeline says what was lost.
-      safeEvent(store, 'collectors.flush.failed', {
-        error: err instanceof Error ? err.message : String(err),
-      });
+      safeEvent(() =>
+        writeCollectorsFlushFailed(store, { error: err instanceof Error ? err.message : String(err) }),
+      );
     }
   };
   const flushTimer = setInterval(flush, targets.intervalMs);
@@ -221,9 +223,9 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function safeEvent(recorder: Recorder, kind: string, data: Record<string, unknown>): void {
+function safeEvent(write: () => void): void {
   try {
-    recorder.event(kind, data);
+    write();
   } catch {
     // Nowhere better to report it.
   }

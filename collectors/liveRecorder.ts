@@ -2,8 +2,8 @@
 // series and how many observations each latency metric has had. Memory is bounded by the number of
 // distinct series, never by the length of the run.
 
-import { formatHlogTag } from '../reports/hlogTag.ts';
-import type { Recorder, Tags } from './collector.ts';
+import { formatHlogTag } from '../record/hlogTag.ts';
+import type { Recorder, Tags } from '../record/recorder.ts';
 
 export interface LatestGauge {
   name: string;

@@ -15,14 +15,13 @@
 // (reports/gaugeFold.ts). Memory: the chosen gauges' points (two numbers a sample) and one merged
 // histogram per fault and metric.
 import { join } from 'node:path';
-import { isGaugePoint, readSeriesRecords } from '../collectors/seriesWriter.ts';
-import { FAULT_END_EVENT, FAULT_START_EVENT, faultEndWire, faultStartWire } from '../reports/faultEvents.ts';
+import { readEncodedHlogIntervals } from '../record/hlog.ts';
+import { parseHlogTag } from '../record/hlogTag.ts';
+import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
+import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
+import { isGaugePoint, readSeriesRecords } from '../record/series.ts';
 import { gaugeFold, SampleFolder } from '../reports/gaugeFold.ts';
 import { HistogramAccumulator } from '../reports/histogramAccumulator.ts';
-import { readEncodedHlogIntervals } from '../reports/hlog.ts';
-import { parseHlogTag } from '../reports/hlogTag.ts';
-import { RUN_END_EVENT, RUN_START_EVENT, runStartWire } from '../reports/runEvents.ts';
-import { RUN_FILES, runHlogPaths } from '../reports/runFiles.ts';
 
 export interface RecoveryOptions {
   /** Backlog gauges that must be back within bounds. */
@@ -253,12 +252,12 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
       folders.get(record.gauge)?.add(record.t, record.value, record.tags);
       continue;
     }
-    if (record.event === RUN_START_EVENT) {
+    if (record.event === EVENT.runStart) {
       const start = runStartWire.safeParse(record);
       if (start.success) steadyStartMs = start.data.t + start.data.warmUpMs;
-    } else if (record.event === RUN_END_EVENT) {
+    } else if (record.event === EVENT.runEnd) {
       runEndMs = record.t;
-    } else if (record.event === FAULT_START_EVENT) {
+    } else if (record.event === EVENT.faultStart) {
       const start = faultStartWire.parse(record);
       const fault: FaultWindow = {
         id: start.id,
@@ -269,7 +268,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
       };
       faults.push(fault);
       open.set(start.id, fault);
-    } else if (record.event === FAULT_END_EVENT) {
+    } else if (record.event === EVENT.faultEnd) {
       const end = faultEndWire.parse(record);
       const fault = open.get(end.id);
       if (fault !== undefined) fault.endMs = end.t;

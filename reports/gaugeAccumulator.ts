@@ -1,7 +1,7 @@
 // Streams one gauge's points (all tag sets) into steady-window statistics: min, mean, max, last,
 // per-second means for the trend, and the value at the end of warm-up so cumulative counters
 // (k6.dropped_iterations) count only the steady window. Memory: two floats per second of run.
-import type { Tags } from '../collectors/collector.ts';
+import type { Tags } from '../record/recorder.ts';
 import { fitTrend } from './drift.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
 import type { GaugeSummary } from './runSummary.ts';

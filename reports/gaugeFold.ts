@@ -2,7 +2,7 @@
 // Default: the sum over tag sets (one consumer, one stream: the value itself). db.connections is
 // per application with a per-state breakdown: take each application's total (`state=all`) and the
 // busiest application, since the pool limit (DB_POOL_MAX) is per application.
-import type { Tags } from '../collectors/collector.ts';
+import type { Tags } from '../record/recorder.ts';
 
 export interface GaugeFold {
   include(tags: Tags): boolean;

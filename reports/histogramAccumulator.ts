@@ -10,7 +10,7 @@ import {
   HistogramSnapshot,
   LOWEST_DISCERNIBLE_US,
   SIGNIFICANT_DIGITS,
-} from './histogramSnapshot.ts';
+} from '../record/histogramSnapshot.ts';
 
 const V2_COOKIE_BASE = 0x1c849303;
 const V2_COMPRESSED_COOKIE_BASE = 0x1c849304;

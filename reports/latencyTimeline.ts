@@ -3,9 +3,9 @@
 // and p50/p90/p99 taken from the merged bucket. Memory: one open histogram per metric plus a few
 // numbers per bucket, so a 24 h run costs what a 30 min one does.
 
+import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
+import { parseHlogTag } from '../record/hlogTag.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
-import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from './hlog.ts';
-import { parseHlogTag } from './hlogTag.ts';
 
 export interface LatencyBuckets {
   /** Bucket indexes (bucket i starts i × bucketS after the run start), ascending. */

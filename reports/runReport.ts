@@ -1,7 +1,7 @@
 // Builds report.json from a run folder: the steady-window summary, the SLO results against the
 // run's own SLOs, and the verdict. Deterministic: keys sorted, numbers rounded, nothing about the
 // render itself (no "generated at"), so rendering twice gives the same bytes.
-import { redact } from '../runner/config/redact.ts';
+import { redact } from '../record/redact.ts';
 import type { ReportJson } from './reportJson.ts';
 import { REPORT_SCHEMA } from './reportJson.ts';
 import { roundReportNumber as round } from './reportNumbers.ts';

@@ -1,6 +1,6 @@
 // What the SLO engine judges: one run's steady window (after warm-up), reduced to numbers.
 // Built from a run folder by summarizeRunFolder; hand-built in tests.
-import type { LatencySummary } from './histogramSnapshot.ts';
+import type { LatencySummary } from '../record/histogramSnapshot.ts';
 
 /** A least-squares trend of a gauge over its steady window (reports/drift.ts). */
 export interface Trend {

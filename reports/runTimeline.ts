@@ -3,9 +3,9 @@
 // (latency buckets merge their intervals' histograms exactly), plus the fault windows. Streams
 // the hlogs and series.ndjson once each, so memory does not grow with the length of the run.
 import { join } from 'node:path';
+import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
 import type { ReportJson } from './reportJson.ts';
-import { RUN_FILES, runHlogPaths } from './runFiles.ts';
 import { type FaultWindow, type GaugeLine, type GaugeLineSpec, seriesTimeline } from './seriesTimeline.ts';
 
 /** Points per line at most: enough for any screen, small enough for a light page. */

@@ -2,10 +2,10 @@
 // share a timestamp fold across tag sets as the summaries do (reports/gaugeFold.ts), optionally
 // split by one tag into a line each; then each time bucket keeps the peak of a depth gauge, or the
 // growth per second of a cumulative counter. Memory: one number per bucket per line.
-import { isGaugePoint, readSeriesRecords } from '../collectors/seriesWriter.ts';
-import { FAULT_END_EVENT, FAULT_START_EVENT, faultEndWire, faultStartWire } from './faultEvents.ts';
+
+import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
+import { isGaugePoint, readSeriesRecords } from '../record/series.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
-import { RUN_START_EVENT, runStartWire } from './runEvents.ts';
 
 export interface GaugeLineSpec {
   gauge: string;
@@ -117,17 +117,17 @@ export async function seriesTimeline(
       state.folder.add(record.t, record.value, record.tags);
       continue;
     }
-    if (record.event === RUN_START_EVENT) {
+    if (record.event === EVENT.runStart) {
       const start = runStartWire.safeParse(record);
       if (start.success) warmUpS = start.data.warmUpMs / 1000;
-    } else if (record.event === FAULT_START_EVENT) {
+    } else if (record.event === EVENT.faultStart) {
       const start = faultStartWire.safeParse(record);
       if (!start.success) notes.push(`series.ndjson line ${lineNo}: a fault.start without an id, not shaded`);
       else {
         const { id, what, where, t } = start.data;
         faultStarts.set(id, { fromS: toS(t), what, where });
       }
-    } else if (record.event === FAULT_END_EVENT) {
+    } else if (record.event === EVENT.faultEnd) {
       const end = faultEndWire.safeParse(record);
       const started = end.success ? faultStarts.get(end.data.id) : undefined;
       if (end.success && started !== undefined) {

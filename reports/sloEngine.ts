@@ -1,9 +1,10 @@
 // SLO checks as pure functions: compileSlos turns the config's objectives (and custom expressions)
 // into checks once, at start-up, so a bad expression fails before the run; evaluateSlos judges a
 // summary with them. A check without data fails with a reason, it never passes silently.
+
+import { isGauge } from '../record/metricCatalog.ts';
 import type { SloConfig } from '../runner/config/configSchema.ts';
 import { driftVerdict } from './drift.ts';
-import { isGauge } from './metricCatalog.ts';
 import type { RunSummary } from './runSummary.ts';
 import {
   compare,

@@ -3,7 +3,7 @@
 //   max(db.connections) <= 10     a gauge: min mean max last slopePerMin
 //   counts.dropped_iterations == 0, integrity.lost <= 0, errorRate <= 0.001
 // Parsing resolves every name against the catalogue, so a typo fails before the run starts.
-import { GAUGES, isGauge, isLatencyMetric, LATENCY_METRICS } from './metricCatalog.ts';
+import { GAUGES, isGauge, isLatencyMetric, LATENCY_METRICS } from '../record/metricCatalog.ts';
 import { COUNT_KEYS, INTEGRITY_KEYS, type RunSummary } from './runSummary.ts';
 
 export type Comparison = '<' | '<=' | '>' | '>=' | '==';

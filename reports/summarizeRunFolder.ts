@@ -4,26 +4,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
-import { isGaugePoint, readSeriesRecords, SeriesFormatError } from '../collectors/seriesWriter.ts';
-import { type SloConfig, slosSchema } from '../runner/config/configSchema.ts';
-import { GaugeAccumulator } from './gaugeAccumulator.ts';
-import { HistogramAccumulator } from './histogramAccumulator.ts';
-import { HlogFormatError, readEncodedHlogIntervals } from './hlog.ts';
-import { parseHlogTag } from './hlogTag.ts';
+import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
+import { parseHlogTag } from '../record/hlogTag.ts';
 import {
-  ACK_SAMPLING_OFF_EVENT,
-  COLLECTOR_GAP_START_EVENT,
-  INTEGRITY_EVENT,
+  EVENT,
   type IntegrityWire,
   integrityWire,
-  RUN_END_EVENT,
-  RUN_START_EVENT,
   type RunEndWire,
   type RunStartWire,
   runEndWire,
   runStartWire,
-} from './runEvents.ts';
-import { RUN_FILES, runHlogPaths } from './runFiles.ts';
+} from '../record/runEvents.ts';
+import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
+import { isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
+import { type SloConfig, slosSchema } from '../runner/config/configSchema.ts';
+import { GaugeAccumulator } from './gaugeAccumulator.ts';
+import { HistogramAccumulator } from './histogramAccumulator.ts';
 import type { RunSummary } from './runSummary.ts';
 
 /** A run folder that cannot be read: missing, or a file truncated or garbled at a line. */
@@ -168,22 +164,22 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
       continue;
     }
     switch (record.event) {
-      case RUN_START_EVENT:
+      case EVENT.runStart:
         start = parse(runStartWire, record);
         steadyStartMs = start.t + start.warmUpMs;
         // Points before run.start are set-up, not run: start every gauge afresh on the window.
         for (const name of gauges.keys()) gauges.set(name, new GaugeAccumulator(name, steadyStartMs));
         break;
-      case RUN_END_EVENT:
+      case EVENT.runEnd:
         end = parse(runEndWire, record);
         break;
-      case INTEGRITY_EVENT:
+      case EVENT.integrity:
         integrity = parse(integrityWire, record);
         break;
-      case ACK_SAMPLING_OFF_EVENT:
+      case EVENT.ackSamplingOff:
         ackSamplingOff = true;
         break;
-      case COLLECTOR_GAP_START_EVENT: {
+      case EVENT.collectorGapStart: {
         const collector = String(record.collector ?? 'unknown');
         gaps.set(collector, (gaps.get(collector) ?? 0) + 1);
         break;

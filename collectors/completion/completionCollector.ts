@@ -3,7 +3,8 @@
 // The query's contract: columns (correlation_id text, accepted_at timestamptz, completed_at timestamptz),
 // `$1` the cursor (completed_at > $1), ordered by completed_at, `LIMIT $2`.
 import type pg from 'pg';
-import type { Collector, Recorder } from '../collector.ts';
+import type { Recorder } from '../../record/recorder.ts';
+import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
 
 export const REFERENCE_COMPLETION_QUERY = `SELECT correlation_id, (payload->>'acceptedAt')::timestamptz AS accepted_at,

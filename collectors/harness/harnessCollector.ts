@@ -1,7 +1,10 @@
 // The harness's own footprint (and that of processes it runs, e.g. k6): resident memory and CPU,
 // so a soak can show the load generator stayed flat and was not the bottleneck.
 // Other processes are read from /proc (Linux); the harness itself through process.* (portable).
-import type { Collector, Recorder } from '../collector.ts';
+
+import type { Recorder } from '../../record/recorder.ts';
+import { writeProcessExited } from '../../record/runEvents.ts';
+import type { Collector } from '../collector.ts';
 import { CLOCK_TICKS_PER_SECOND, readProcStat } from './procStat.ts';
 
 export interface TrackedProcess {
@@ -57,7 +60,7 @@ export class HarnessCollector implements Collector {
       const read = await readProcess(pid, this.ticks);
       if (!read) {
         this.tracked.delete(pid);
-        recorder.event('harness.process.exited', { pid, process: entry.label }, at);
+        writeProcessExited(recorder, { pid, process: entry.label }, at);
         continue;
       }
       const now = { cpuSeconds: read.cpuSeconds, wallMs: performance.now() };

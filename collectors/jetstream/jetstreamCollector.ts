@@ -2,8 +2,10 @@
 // Talks to the `$JS.API` subjects directly (plain request/reply) so the wire shapes are ours and
 // nothing depends on client-side API version checks; works on nats-server 2.9.
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Recorder, Tags } from '../../record/recorder.ts';
+import { writeAckSamplingOff } from '../../record/runEvents.ts';
 import { loadSettings } from '../../reference/settings.ts';
-import type { Collector, Recorder, Tags } from '../collector.ts';
+import type { Collector } from '../collector.ts';
 import {
   type ApiResponseWire,
   apiSubjects,
@@ -197,7 +199,7 @@ export class JetStreamCollector implements Collector {
     if (!this.ackSampling && !this.samplingOffReported) {
       // Without sample_freq the server publishes no ack metrics: say so instead of showing nothing.
       this.samplingOffReported = true;
-      recorder.event('jetstream.ack_sampling_off', tags, at);
+      writeAckSamplingOff(recorder, tags, at);
     }
   }
 

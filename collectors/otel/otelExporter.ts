@@ -6,7 +6,7 @@ import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetr
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { Recorder, Tags } from '../collector.ts';
+import type { Recorder, Tags } from '../../record/recorder.ts';
 
 export interface OtelOptions {
   /** OTLP/HTTP base URL (e.g. `http://127.0.0.1:4318`) or the full `/v1/metrics` URL. */

@@ -2,7 +2,8 @@
 // and `outbox.oldest.age`, and `outbox.lag` (published_at - created_at, ms) once per row published
 // since the previous sample, walked through a (published_at, id) cursor a page at a time.
 import type pg from 'pg';
-import type { Collector, Recorder } from '../collector.ts';
+import type { Recorder } from '../../record/recorder.ts';
+import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
 import {
   type CursorRow,

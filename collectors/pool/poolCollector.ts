@@ -2,8 +2,9 @@
 // configured application_name and connection state, plus each application's total as state=all.
 // Seeing other roles' states takes pg_read_all_stats (or pg_monitor); without it they count as `unknown`.
 import type pg from 'pg';
+import type { Recorder } from '../../record/recorder.ts';
 import { loadSettings, type ReferenceSettings } from '../../reference/settings.ts';
-import type { Collector, Recorder } from '../collector.ts';
+import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
 
 export interface PoolCollectorConfig {

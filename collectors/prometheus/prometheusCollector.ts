@@ -1,7 +1,10 @@
 // Scrapes a Prometheus text endpoint (the worker's :9090) and turns chosen metrics into samples:
 // counters into per-second rates, histograms into latency observations, gauges as they are.
 // Everything is computed between consecutive scrapes; start() takes the baseline scrape.
-import type { Collector, Recorder, Tags } from '../collector.ts';
+
+import type { Recorder, Tags } from '../../record/recorder.ts';
+import { writePrometheusMetricMissing } from '../../record/runEvents.ts';
+import type { Collector } from '../collector.ts';
 import { labelKey, type PromSample, parseSamples } from './prometheusSamples.ts';
 
 interface MappingBase {
@@ -172,8 +175,8 @@ export class PrometheusCollector implements Collector {
     const series = findSeries(scrape, names);
     if (!series && !this.reportedMissing.has(mapping.as)) {
       this.reportedMissing.add(mapping.as);
-      recorder.event(
-        'prometheus.metric_missing',
+      writePrometheusMetricMissing(
+        recorder,
         { collector: this.name, metric: mapping.metric, as: mapping.as, url: this.config.url },
         scrape.atMs,
       );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxCollector } from '../../collectors/outbox/outboxCollector.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import { RecordingRecorder } from '../support/recordingRecorder.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 

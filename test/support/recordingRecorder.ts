@@ -1,5 +1,5 @@
 // A Recorder for collector tests: keeps everything it is given, in order, for assertions.
-import type { Recorder, Tags } from '../../collectors/collector.ts';
+import type { Recorder, Tags } from '../../record/recorder.ts';
 import { waitFor as waitForValue } from './load.ts';
 
 export interface RecordedLatency {

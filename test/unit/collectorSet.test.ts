@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceTargets, startCollectors } from '../../collectors/collectorSet.ts';
 import { LiveRecorder } from '../../collectors/liveRecorder.ts';
-import { isGaugePoint, readSeries } from '../../collectors/seriesWriter.ts';
-import { readHlog } from '../../reports/hlog.ts';
+import { readHlog } from '../../record/hlog.ts';
+import { isGaugePoint, readSeries } from '../../record/series.ts';
 import { RecordingRecorder } from '../support/recordingRecorder.ts';
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import { HistogramAccumulator } from '../../reports/histogramAccumulator.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
 
 function snapshot(seed: number, n: number): HistogramSnapshot {
   const s = HistogramSnapshot.empty();

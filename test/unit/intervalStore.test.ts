@@ -2,11 +2,11 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Tags } from '../../collectors/collector.ts';
-import { readSeries, SeriesFormatError, SeriesWriter } from '../../collectors/seriesWriter.ts';
-import { HlogWriter, readHlog } from '../../reports/hlog.ts';
-import { parseHlogTag } from '../../reports/hlogTag.ts';
-import { type IntervalSink, IntervalStore, type SeriesSink } from '../../reports/intervalStore.ts';
+import { HlogWriter, readHlog } from '../../record/hlog.ts';
+import { parseHlogTag } from '../../record/hlogTag.ts';
+import { type IntervalSink, IntervalStore, type SeriesSink } from '../../record/intervalStore.ts';
+import type { Tags } from '../../record/recorder.ts';
+import { readSeries, SeriesFormatError, SeriesWriter } from '../../record/series.ts';
 
 const START_MS = 1_700_000_000_000;
 

@@ -34,7 +34,7 @@ describe('run report', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('run report - merges hlogs exactly, leaves out the warm-up and evaluates the SLOs', async () => {
-    writeSyntheticRunFolder(dir, { seconds: 120, warmUpS: 30, k6: true });
+    writeSyntheticRunFolder(dir, { seconds: 120, warmUpS: 30, load: true });
     const report = await buildRunReport(dir);
     expect(reportJsonSchema.parse(report)).toEqual(report);
     expect(report.run).toEqual({
@@ -45,7 +45,7 @@ describe('run report', () => {
       durationS: 121,
       target: { databaseUrl: 'postgres://app:***@127.0.0.1:5432/db', gatewayUrl: 'http://127.0.0.1:8080' },
     });
-    // gateway.latency comes from k6.hlog, the rest from collectors.hlog; 90 steady s × 10 values.
+    // gateway.latency comes from load.hlog, the rest from collectors.hlog; 90 steady s × 10 values.
     expect(report.metrics['gateway.latency']).toEqual({
       unit: 'ms',
       count: 900,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LatencySummary } from '../../reports/histogramSnapshot.ts';
+import type { LatencySummary } from '../../record/histogramSnapshot.ts';
 import type { GaugeSummary, RunSummary } from '../../reports/runSummary.ts';
 import { compileSlos, evaluateSlos, SloCompileError } from '../../reports/sloEngine.ts';
 import { slosSchema } from '../../runner/config/configSchema.ts';

@@ -5,8 +5,9 @@
 // `tags` is left out when empty; the reader always returns it.
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { redact } from '../runner/config/redact.ts';
-import type { Tags } from './collector.ts';
+import { RecordFormatError } from './recordError.ts';
+import type { Tags } from './recorder.ts';
+import { redact } from './redact.ts';
 
 export interface GaugePoint {
   t: number;
@@ -28,16 +29,7 @@ export function isGaugePoint(record: SeriesRecord): record is GaugePoint {
 }
 
 /** A truncated or garbled series file; `line` is 1-based. Callers turn it into exit code 2. */
-export class SeriesFormatError extends Error {
-  constructor(
-    readonly source: string,
-    readonly line: number,
-    reason: string,
-  ) {
-    super(`${source}: line ${line}: ${reason}`);
-    this.name = 'SeriesFormatError';
-  }
-}
+export class SeriesFormatError extends RecordFormatError {}
 
 export class SeriesWriter {
   private fd: number | undefined;

@@ -3,9 +3,10 @@
 // an hlog line (tag encoding: reports/hlogTag.ts) and folds it into one cumulative snapshot per
 // metric for the summaries. Gauges and events go straight to the series writer. So memory is
 // bounded by the number of distinct (metric, tags) pairs, never by the length of the run.
-import type { Recorder, Tags } from '../collectors/collector.ts';
+
 import { HistogramSnapshot, type LatencySummary } from './histogramSnapshot.ts';
 import { formatHlogTag } from './hlogTag.ts';
+import type { Recorder, Tags } from './recorder.ts';
 
 /** Where interval histograms go (HlogWriter). */
 export interface IntervalSink {

@@ -6,6 +6,7 @@
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { HistogramSnapshot } from './histogramSnapshot.ts';
+import { RecordFormatError } from './recordError.ts';
 
 export const HLOG_LEGEND =
   '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"';
@@ -41,16 +42,7 @@ export interface Hlog {
 }
 
 /** A truncated or garbled log; `line` is 1-based. Callers turn it into exit code 2. */
-export class HlogFormatError extends Error {
-  constructor(
-    readonly source: string,
-    readonly line: number,
-    reason: string,
-  ) {
-    super(`${source}: line ${line}: ${reason}`);
-    this.name = 'HlogFormatError';
-  }
-}
+export class HlogFormatError extends RecordFormatError {}
 
 export class HlogWriter {
   private fd: number | undefined;
