@@ -17,9 +17,10 @@
 import { join } from 'node:path';
 import { readEncodedHlogIntervals } from '../record/hlog.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
-import { isGaugePoint, readSeriesRecords } from '../record/series.ts';
+import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
 import { gaugeFold, SampleFolder } from '../reports/gaugeFold.ts';
 import { HistogramAccumulator } from '../reports/histogramAccumulator.ts';
 
@@ -38,8 +39,8 @@ export interface RecoveryOptions {
 }
 
 export const RECOVERY_DEFAULTS = {
-  gauges: ['consumer.pending', 'outbox.pending'],
-  metrics: ['e2e.latency', 'gateway.latency'],
+  gauges: [METRIC.consumerPending, METRIC.outboxPending],
+  metrics: [METRIC.e2eLatency, METRIC.gatewayLatency],
   bounds: {},
   boundPercentile: 0.99,
   boundFactor: 1.5,
@@ -252,6 +253,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
       folders.get(record.gauge)?.add(record.t, record.value, record.tags);
       continue;
     }
+    if (isCounterPoint(record)) continue;
     if (record.event === EVENT.runStart) {
       const start = runStartWire.safeParse(record);
       if (start.success) steadyStartMs = start.data.t + start.data.warmUpMs;

@@ -1,8 +1,10 @@
-// series.ndjson: the run's gauges and timeline events, one JSON object a line, appended as they
-// happen so memory stays flat and a crash keeps everything already sampled:
+// series.ndjson: the run's gauges, counters and timeline events, one JSON object a line, appended
+// as they happen so memory stays flat and a crash keeps everything already sampled:
 //   {"t":1700000000000,"gauge":"outbox.pending","value":12,"tags":{"application":"sea-sink"}}
+//   {"t":1700000000000,"counter":"http.requests","value":250,"tags":{"status":"202"}}
 //   {"t":1700000000000,"event":"collector.gap.start","collector":"jetstream","error":"..."}
-// `tags` is left out when empty; the reader always returns it.
+// A counter line's value is the delta since the previous line of that series, so any window's total
+// is a sum. `tags` is left out when empty; the reader always returns it.
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { RecordFormatError } from './recordError.ts';
@@ -16,16 +18,28 @@ export interface GaugePoint {
   tags: Tags;
 }
 
+export interface CounterPoint {
+  t: number;
+  counter: string;
+  /** Increase since the previous line of the same (counter, tags) series. */
+  value: number;
+  tags: Tags;
+}
+
 export interface EventPoint {
   t: number;
   event: string;
   [field: string]: unknown;
 }
 
-export type SeriesRecord = GaugePoint | EventPoint;
+export type SeriesRecord = GaugePoint | CounterPoint | EventPoint;
 
 export function isGaugePoint(record: SeriesRecord): record is GaugePoint {
   return 'gauge' in record;
+}
+
+export function isCounterPoint(record: SeriesRecord): record is CounterPoint {
+  return 'counter' in record;
 }
 
 /** A truncated or garbled series file; `line` is 1-based. Callers turn it into exit code 2. */
@@ -47,6 +61,14 @@ export class SeriesWriter {
     // JSON has no NaN or Infinity: a non-finite gauge is a collector bug, not a value.
     if (!Number.isFinite(value)) throw new RangeError(`gauge ${name} value ${value} is not a finite number`);
     const line: Record<string, unknown> = { t: atMs, gauge: name, value };
+    if (tags !== undefined && Object.keys(tags).length > 0) line.tags = tags;
+    this.write(line);
+  }
+
+  counter(name: string, delta: number, tags?: Tags, atMs: number = Date.now()): void {
+    if (!Number.isFinite(delta) || delta < 0)
+      throw new RangeError(`counter ${name} delta ${delta} is not a finite number >= 0`);
+    const line: Record<string, unknown> = { t: atMs, counter: name, value: delta };
     if (tags !== undefined && Object.keys(tags).length > 0) line.tags = tags;
     this.write(line);
   }
@@ -109,15 +131,19 @@ function parseRecord(line: string, source: string, lineNo: number): SeriesRecord
   if (typeof record.t !== 'number' || !Number.isFinite(record.t)) {
     throw new SeriesFormatError(source, lineNo, 'field "t" is not an epoch ms number');
   }
-  if (typeof record.gauge === 'string') {
+  const kind =
+    typeof record.gauge === 'string' ? 'gauge' : typeof record.counter === 'string' ? 'counter' : '';
+  if (kind !== '') {
     if (typeof record.value !== 'number')
-      throw new SeriesFormatError(source, lineNo, 'gauge without a number value');
+      throw new SeriesFormatError(source, lineNo, `${kind} without a number value`);
     const tags = record.tags ?? {};
     if (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string')) {
-      throw new SeriesFormatError(source, lineNo, 'gauge tags are not an object of strings');
+      throw new SeriesFormatError(source, lineNo, `${kind} tags are not an object of strings`);
     }
-    return { t: record.t, gauge: record.gauge, value: record.value, tags: tags as Tags };
+    return kind === 'gauge'
+      ? { t: record.t, gauge: record.gauge as string, value: record.value, tags: tags as Tags }
+      : { t: record.t, counter: record.counter as string, value: record.value, tags: tags as Tags };
   }
   if (typeof record.event === 'string') return record as EventPoint;
-  throw new SeriesFormatError(source, lineNo, 'neither a gauge nor an event');
+  throw new SeriesFormatError(source, lineNo, 'neither a gauge, a counter nor an event');
 }

@@ -42,7 +42,11 @@ export const reportJsonSchema = z.object({
     durationS: z.number(),
     target: z.record(z.string(), z.unknown()),
   }),
+  /** Filled by the load engine (targetRate, achievedRate, iterations, ...); empty until it runs. */
+  load: z.record(z.string(), z.union([z.number(), z.boolean(), z.null()])),
   metrics: z.record(z.string(), metric),
+  /** Counters: each one's total over the steady window. */
+  counts: z.record(z.string(), z.number()),
   gauges: z.record(z.string(), gauge),
   slos: z.array(slo),
   integrity: z.object({

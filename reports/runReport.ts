@@ -30,7 +30,9 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
       // The runner redacts before writing; redacting again costs nothing and guards old folders.
       target: redact(meta.target),
     },
+    load: {},
     metrics: {},
+    counts: { ...summary.counters },
     gauges: {},
     slos,
     integrity: summary.integrity ?? {

@@ -44,6 +44,8 @@ export interface IntegrityCounts {
 export interface RunSummary {
   metrics: Record<string, LatencySummary>;
   gauges: Record<string, GaugeSummary>;
+  /** Every counter's total over the steady window, by name (all tags summed). */
+  counters: Record<string, number>;
   counts: RunCounts;
   /** null when the integrity checker did not run (an interrupted run). */
   integrity: IntegrityCounts | null;

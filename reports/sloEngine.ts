@@ -2,7 +2,7 @@
 // into checks once, at start-up, so a bad expression fails before the run; evaluateSlos judges a
 // summary with them. A check without data fails with a reason, it never passes silently.
 
-import { isGauge } from '../record/metricCatalog.ts';
+import { isGauge, METRIC } from '../record/metricCatalog.ts';
 import type { SloConfig } from '../runner/config/configSchema.ts';
 import { driftVerdict } from './drift.ts';
 import type { RunSummary } from './runSummary.ts';
@@ -37,11 +37,11 @@ export class SloCompileError extends Error {
 }
 
 const LATENCY_KEYS = [
-  'gateway.latency',
-  'e2e.latency',
-  'dispatch.latency',
-  'outbox.lag',
-  'consumer.ack.latency',
+  METRIC.gatewayLatency,
+  METRIC.e2eLatency,
+  METRIC.dispatchLatency,
+  METRIC.outboxLag,
+  METRIC.consumerAckLatency,
 ] as const;
 const PERCENTILES = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
 
@@ -63,7 +63,7 @@ export function compileSlos(slos: SloConfig): CompiledSlo[] {
     add(
       'slos.droppedIterations',
       `counts.dropped_iterations <= ${slos.droppedIterations}`,
-      'k6.dropped_iterations',
+      METRIC.loadDroppedIterations,
     );
   if (slos.deliveriesPerEvent !== false)
     add(

@@ -1,9 +1,10 @@
 // The SLO expression language, one comparison per check:
 //   p99(e2e.latency) < 1000ms     a latency metric: p50 p90 p99 p999 min mean max (ms) or count
 //   max(db.connections) <= 10     a gauge: min mean max last slopePerMin
+//   p99(custom.checkout) < 200ms  a scenario's own metric (custom.<name>), histogram or gauge by stat
 //   counts.dropped_iterations == 0, integrity.lost <= 0, errorRate <= 0.001
 // Parsing resolves every name against the catalogue, so a typo fails before the run starts.
-import { GAUGES, isGauge, isLatencyMetric, LATENCY_METRICS } from '../record/metricCatalog.ts';
+import { isCustomMetricName, isGauge, isLatencyMetric, metricsOfKind } from '../record/metricCatalog.ts';
 import { COUNT_KEYS, INTEGRITY_KEYS, type RunSummary } from './runSummary.ts';
 
 export type Comparison = '<' | '<=' | '>' | '>=' | '==';
@@ -89,7 +90,9 @@ function resolve(ref: string, text: string): Target {
   const call = /^(\w+)\(\s*([\w.]+)\s*\)$/.exec(ref);
   if (call) {
     const [, stat = '', name = ''] = call;
-    if (isLatencyMetric(name)) {
+    const custom = isCustomMetricName(name);
+    // A custom metric is a histogram or a gauge, as the scenario recorded it: the stat says which.
+    if (isLatencyMetric(name) || (custom && (LATENCY_STATS as readonly string[]).includes(stat))) {
       if (!(LATENCY_STATS as readonly string[]).includes(stat)) {
         throw new SloExpressionError(
           `"${text}": ${stat}() does not apply to latency metric ${name} (use ${LATENCY_STATS.join(', ')})`,
@@ -105,7 +108,7 @@ function resolve(ref: string, text: string): Target {
         },
       };
     }
-    if (isGauge(name)) {
+    if (isGauge(name) || (custom && (GAUGE_STATS as readonly string[]).includes(stat))) {
       if (!(GAUGE_STATS as readonly string[]).includes(stat)) {
         throw new SloExpressionError(
           `"${text}": ${stat}() does not apply to gauge ${name} (use ${GAUGE_STATS.join(', ')})`,
@@ -124,7 +127,7 @@ function resolve(ref: string, text: string): Target {
       };
     }
     throw new SloExpressionError(
-      `"${text}": unknown metric or gauge "${name}" (metrics: ${LATENCY_METRICS.join(', ')}; gauges: ${GAUGES.join(', ')})`,
+      `"${text}": unknown metric or gauge "${name}" (metrics: ${metricsOfKind('latency').join(', ')}; gauges: ${metricsOfKind('gauge').join(', ')})`,
     );
   }
   if (ref === 'errorRate') {

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import {
   EVENT,
   type IntegrityWire,
@@ -16,7 +17,7 @@ import {
   runStartWire,
 } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
-import { isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
+import { isCounterPoint, isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
 import { type SloConfig, slosSchema } from '../runner/config/configSchema.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
@@ -62,10 +63,11 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
     const summary: RunSummary = {
       metrics: {},
       gauges: {},
+      counters: Object.fromEntries([...series.counters].sort(([a], [b]) => a.localeCompare(b))),
       counts: {
-        http_reqs: series.counter('k6.http_reqs'),
-        errors: series.counter('k6.errors'),
-        dropped_iterations: series.counter('k6.dropped_iterations'),
+        http_reqs: series.counter(METRIC.httpRequests),
+        errors: series.counter(METRIC.httpErrors),
+        dropped_iterations: series.counter(METRIC.loadDroppedIterations),
         deliveries_per_event_max: series.integrity?.maxDeliveries ?? null,
         dlq_attempts_max: series.integrity?.maxDlqAttempts ?? null,
       },
@@ -127,11 +129,13 @@ interface SeriesResult {
   steadyStartMs: number;
   gauges: Map<string, GaugeAccumulator>;
   integrity: IntegrityWire | undefined;
+  counters: Map<string, number>;
   counter(name: string): number | null;
 }
 
 async function readSeriesFile(path: string, folderName: string): Promise<SeriesResult> {
   const gauges = new Map<string, GaugeAccumulator>();
+  const counters = new Map<string, number>();
   let start: RunStartWire | undefined;
   let end: RunEndWire | undefined;
   let integrity: IntegrityWire | undefined;
@@ -163,12 +167,21 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
       acc.add(record.t, record.value, record.tags);
       continue;
     }
+    if (isCounterPoint(record)) {
+      // Deltas: the steady window's total is the sum of its lines.
+      // A line is stamped at the end of the interval it counts, so one at the warm-up's end is
+      // warm-up. A counter seen only in warm-up still counts as recorded: its steady total is 0.
+      const steady = record.t > steadyStartMs ? record.value : 0;
+      counters.set(record.counter, (counters.get(record.counter) ?? 0) + steady);
+      continue;
+    }
     switch (record.event) {
       case EVENT.runStart:
         start = parse(runStartWire, record);
         steadyStartMs = start.t + start.warmUpMs;
         // Points before run.start are set-up, not run: start every gauge afresh on the window.
         for (const name of gauges.keys()) gauges.set(name, new GaugeAccumulator(name, steadyStartMs));
+        for (const name of counters.keys()) counters.set(name, 0);
         break;
       case EVENT.runEnd:
         end = parse(runEndWire, record);
@@ -195,7 +208,7 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
   if (integrity === undefined) notes.push('no integrity check was recorded');
   if (ackSamplingOff) {
     notes.push(
-      'JetStream ack sampling is off (consumer sample_freq unset): consumer.ack.latency has no samples',
+      `JetStream ack sampling is off (consumer sample_freq unset): ${METRIC.consumerAckLatency} has no samples`,
     );
   }
   for (const [collector, count] of [...gaps].sort(([a], [b]) => a.localeCompare(b))) {
@@ -226,6 +239,7 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
     steadyStartMs,
     gauges,
     integrity,
-    counter: (name) => gauges.get(name)?.counterDelta() ?? null,
+    counters,
+    counter: (name) => counters.get(name) ?? null,
   };
 }

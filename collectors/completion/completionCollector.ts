@@ -3,6 +3,7 @@
 // The query's contract: columns (correlation_id text, accepted_at timestamptz, completed_at timestamptz),
 // `$1` the cursor (completed_at > $1), ordered by completed_at, `LIMIT $2`.
 import type pg from 'pg';
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
 import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
@@ -146,7 +147,7 @@ export class CompletionCollector implements Collector {
     this.completedCount++;
     if (row.correlation_id !== null) this.ids?.push(row.correlation_id);
     if (row.latency_ms === null) this.missingAcceptedCount++;
-    else recorder.recordLatency('e2e.latency', Number(row.latency_ms));
+    else recorder.recordLatency(METRIC.e2eLatency, Number(row.latency_ms));
   }
 
   private started(): { pool: pg.Pool; recorder: Recorder } {

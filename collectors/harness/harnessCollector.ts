@@ -2,6 +2,7 @@
 // so a soak can show the load generator stayed flat and was not the bottleneck.
 // Other processes are read from /proc (Linux); the harness itself through process.* (portable).
 
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
 import { writeProcessExited } from '../../record/runEvents.ts';
 import type { Collector } from '../collector.ts';
@@ -51,8 +52,8 @@ export class HarnessCollector implements Collector {
     if (!recorder) throw new Error('harness collector sampled before start');
     const at = Date.now();
     const self = selfCpu();
-    recorder.gauge('harness.rss', process.memoryUsage().rss, { process: 'harness' }, at);
-    if (this.self) recorder.gauge('harness.cpu', cpuShare(this.self, self), { process: 'harness' }, at);
+    recorder.gauge(METRIC.harnessRss, process.memoryUsage().rss, { process: 'harness' }, at);
+    if (this.self) recorder.gauge(METRIC.harnessCpu, cpuShare(this.self, self), { process: 'harness' }, at);
     this.self = self;
 
     for (const [pid, entry] of this.tracked) {
@@ -64,8 +65,8 @@ export class HarnessCollector implements Collector {
         continue;
       }
       const now = { cpuSeconds: read.cpuSeconds, wallMs: performance.now() };
-      recorder.gauge('harness.rss', read.rssBytes, tags, at);
-      if (entry.baseline) recorder.gauge('harness.cpu', cpuShare(entry.baseline, now), tags, at);
+      recorder.gauge(METRIC.harnessRss, read.rssBytes, tags, at);
+      if (entry.baseline) recorder.gauge(METRIC.harnessCpu, cpuShare(entry.baseline, now), tags, at);
       entry.baseline = now;
     }
   }

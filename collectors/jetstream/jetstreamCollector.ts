@@ -2,6 +2,7 @@
 // Talks to the `$JS.API` subjects directly (plain request/reply) so the wire shapes are ours and
 // nothing depends on client-side API version checks; works on nats-server 2.9.
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { Recorder, Tags } from '../../record/recorder.ts';
 import { writeAckSamplingOff } from '../../record/runEvents.ts';
 import { loadSettings } from '../../reference/settings.ts';
@@ -97,20 +98,20 @@ export class JetStreamCollector implements Collector {
     if (consumerInfo.status === 'fulfilled') this.recordConsumer(recorder, consumerInfo.value, at);
     if (streamInfo.status === 'fulfilled') this.recordStream(recorder, streamInfo.value, at);
     if (dlqInfo.status === 'fulfilled') {
-      recorder.gauge('dlq.depth', dlqInfo.value.state.messages, { stream: dlqStream }, at);
+      recorder.gauge(METRIC.dlqDepth, dlqInfo.value.state.messages, { stream: dlqStream }, at);
     } else if (isStreamNotFound(dlqInfo.reason)) {
       // No DLQ stream yet means nothing was dead-lettered.
-      recorder.gauge('dlq.depth', 0, { stream: dlqStream }, at);
+      recorder.gauge(METRIC.dlqDepth, 0, { stream: dlqStream }, at);
     }
 
     for (const [key, c] of this.counts) {
       const tags = tagsFromKey(key);
-      recorder.gauge('consumer.max_deliveries', c.maxDeliveries, tags, at);
-      recorder.gauge('consumer.terminated', c.terminated, tags, at);
+      recorder.gauge(METRIC.consumerMaxDeliveries, c.maxDeliveries, tags, at);
+      recorder.gauge(METRIC.consumerTerminated, c.terminated, tags, at);
     }
     if (this.ackCount > 0) {
       recorder.gauge(
-        'consumer.ack.deliveries',
+        METRIC.consumerAckDeliveries,
         this.ackDeliveriesSum / this.ackCount,
         { stream, consumer },
         at,
@@ -174,7 +175,7 @@ export class JetStreamCollector implements Collector {
 
   private onAck(metric: ConsumerAckMetricWire): void {
     // ack_time is nanoseconds on the wire.
-    this.recorder?.recordLatency('consumer.ack.latency', metric.ack_time / 1e6, {
+    this.recorder?.recordLatency(METRIC.consumerAckLatency, metric.ack_time / 1e6, {
       stream: metric.stream,
       consumer: metric.consumer,
     });
@@ -189,12 +190,12 @@ export class JetStreamCollector implements Collector {
 
   private recordConsumer(recorder: Recorder, info: ConsumerInfoWire, at: number): void {
     const tags = { stream: info.stream_name, consumer: info.name };
-    recorder.gauge('consumer.pending', info.num_pending, tags, at);
-    recorder.gauge('consumer.ack_pending', info.num_ack_pending, tags, at);
-    recorder.gauge('consumer.redelivered', info.num_redelivered, tags, at);
-    recorder.gauge('consumer.waiting', info.num_waiting, tags, at);
-    recorder.gauge('consumer.delivered', info.delivered.stream_seq, tags, at);
-    recorder.gauge('consumer.ack_floor', info.ack_floor.stream_seq, tags, at);
+    recorder.gauge(METRIC.consumerPending, info.num_pending, tags, at);
+    recorder.gauge(METRIC.consumerAckPending, info.num_ack_pending, tags, at);
+    recorder.gauge(METRIC.consumerRedelivered, info.num_redelivered, tags, at);
+    recorder.gauge(METRIC.consumerWaiting, info.num_waiting, tags, at);
+    recorder.gauge(METRIC.consumerDelivered, info.delivered.stream_seq, tags, at);
+    recorder.gauge(METRIC.consumerAckFloor, info.ack_floor.stream_seq, tags, at);
     this.ackSampling = Boolean(info.config.sample_freq);
     if (!this.ackSampling && !this.samplingOffReported) {
       // Without sample_freq the server publishes no ack metrics: say so instead of showing nothing.
@@ -205,9 +206,9 @@ export class JetStreamCollector implements Collector {
 
   private recordStream(recorder: Recorder, info: StreamInfoWire, at: number): void {
     const tags = { stream: info.config.name };
-    recorder.gauge('stream.messages', info.state.messages, tags, at);
-    recorder.gauge('stream.bytes', info.state.bytes, tags, at);
-    recorder.gauge('stream.last_seq', info.state.last_seq, tags, at);
+    recorder.gauge(METRIC.streamMessages, info.state.messages, tags, at);
+    recorder.gauge(METRIC.streamBytes, info.state.bytes, tags, at);
+    recorder.gauge(METRIC.streamLastSeq, info.state.last_seq, tags, at);
   }
 
   private async api<T extends ApiResponseWire>(subject: string): Promise<T> {

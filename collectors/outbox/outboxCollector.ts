@@ -2,6 +2,7 @@
 // and `outbox.oldest.age`, and `outbox.lag` (published_at - created_at, ms) once per row published
 // since the previous sample, walked through a (published_at, id) cursor a page at a time.
 import type pg from 'pg';
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
 import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
@@ -78,8 +79,8 @@ export class OutboxCollector implements Collector {
     const pendingResult = await pool.query<PendingRow>(this.queries.pending, [this.config.settleMs]);
     const pending = pendingResult.rows[0];
     if (pending === undefined) throw new Error('outbox pending query returned no row');
-    recorder.gauge('outbox.pending', Number(pending.pending), undefined, atMs);
-    recorder.gauge('outbox.oldest.age', Math.max(0, Number(pending.oldest_age_ms ?? 0)), undefined, atMs);
+    recorder.gauge(METRIC.outboxPending, Number(pending.pending), undefined, atMs);
+    recorder.gauge(METRIC.outboxOldestAge, Math.max(0, Number(pending.oldest_age_ms ?? 0)), undefined, atMs);
 
     let read = 0;
     while (read < this.config.maxRowsPerSample) {
@@ -90,7 +91,7 @@ export class OutboxCollector implements Collector {
         pending.horizon,
         limit,
       ]);
-      for (const row of rows) recorder.recordLatency('outbox.lag', Number(row.lag_ms));
+      for (const row of rows) recorder.recordLatency(METRIC.outboxLag, Number(row.lag_ms));
       const last = rows.at(-1);
       if (last !== undefined) this.cursor = { publishedAt: last.published_at, id: last.id };
       read += rows.length;

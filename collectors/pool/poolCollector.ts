@@ -2,6 +2,7 @@
 // configured application_name and connection state, plus each application's total as state=all.
 // Seeing other roles' states takes pg_read_all_stats (or pg_monitor); without it they count as `unknown`.
 import type pg from 'pg';
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
 import { loadSettings, type ReferenceSettings } from '../../reference/settings.ts';
 import type { Collector } from '../collector.ts';
@@ -66,10 +67,10 @@ export class PoolCollector implements Collector {
       }
       let total = 0;
       for (const [state, connections] of byState) {
-        this.recorder.gauge('db.connections', connections, { application, state }, atMs);
+        this.recorder.gauge(METRIC.dbConnections, connections, { application, state }, atMs);
         total += connections;
       }
-      this.recorder.gauge('db.connections', total, { application, state: 'all' }, atMs);
+      this.recorder.gauge(METRIC.dbConnections, total, { application, state: 'all' }, atMs);
     }
   }
 

@@ -2,6 +2,7 @@
 // counters into per-second rates, histograms into latency observations, gauges as they are.
 // Everything is computed between consecutive scrapes; start() takes the baseline scrape.
 
+import type { RecordedMetricName } from '../../record/metricCatalog.ts';
 import type { Recorder, Tags } from '../../record/recorder.ts';
 import { writePrometheusMetricMissing } from '../../record/runEvents.ts';
 import type { Collector } from '../collector.ts';
@@ -11,7 +12,7 @@ interface MappingBase {
   /** The Prometheus metric (family) name, e.g. `worker_events_processed_total`. */
   metric: string;
   /** The pipesoak name to record under, e.g. `worker.processed.rate`. */
-  as: string;
+  as: RecordedMetricName;
   /** Labels kept as tags; series are summed within each group. Omitted: one sum over all series. */
   groupBy?: string[];
 }

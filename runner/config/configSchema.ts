@@ -2,6 +2,7 @@
 // durations as strings turned into ms, and an SLO default for every row of DESIGN section 1 taken
 // from the reference settings, the one place those numbers live.
 import { z } from 'zod';
+import { METRIC } from '../../record/metricCatalog.ts';
 import { loadSettings } from '../../reference/settings.ts';
 import { formatDuration } from './duration.ts';
 import { duration, typeError } from './zodFields.ts';
@@ -141,9 +142,9 @@ const driftGaugeSchema = z.strictObject({
 });
 
 const DRIFT_DEFAULTS: Record<string, { minSlopePerMin: number; minRelativeSlopePerMin: number }> = {
-  'consumer.pending': { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
-  'outbox.pending': { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
-  'harness.rss': { minSlopePerMin: 256 * 1024, minRelativeSlopePerMin: 0.001 },
+  [METRIC.consumerPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
+  [METRIC.outboxPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
+  [METRIC.harnessRss]: { minSlopePerMin: 256 * 1024, minRelativeSlopePerMin: 0.001 },
 };
 
 const driftSchema = z
@@ -160,11 +161,11 @@ const driftSchema = z
 
 export const slosSchema = z
   .strictObject({
-    'gateway.latency': latencyObjectives({ p99: 500 }),
-    'e2e.latency': latencyObjectives({ p99: 1000 }),
-    'dispatch.latency': latencyObjectives({ p99: 1000 }),
-    'outbox.lag': latencyObjectives({ p99: 1000 }),
-    'consumer.ack.latency': latencyObjectives({ p99: 1000 }),
+    [METRIC.gatewayLatency]: latencyObjectives({ p99: 500 }),
+    [METRIC.e2eLatency]: latencyObjectives({ p99: 1000 }),
+    [METRIC.dispatchLatency]: latencyObjectives({ p99: 1000 }),
+    [METRIC.outboxLag]: latencyObjectives({ p99: 1000 }),
+    [METRIC.consumerAckLatency]: latencyObjectives({ p99: 1000 }),
     /** Failed requests / requests. */
     errorRate: z
       .union([

@@ -110,10 +110,13 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     series.gauge('db.connections', inWarmUp ? 40 : 7, { application: 'sea-mq-worker', state: 'all' }, at);
     series.gauge('db.connections', 3, { application: 'sea-gateway', state: 'all' }, at);
     series.gauge('harness.rss', 100_000_000, { process: 'harness' }, at);
-    series.gauge('harness.rss', 50_000_000, { process: 'k6' }, at);
-    series.gauge('k6.dropped_iterations', inWarmUp ? i + 1 : warmUpS, undefined, at);
-    series.gauge('k6.http_reqs', (i + 1) * 100, undefined, at);
-    series.gauge('k6.errors', Math.floor((i + 1) / 10), undefined, at);
+    series.gauge('harness.rss', 50_000_000, { process: 'load' }, at);
+    // Counters, a line a second stamped at its end as the engine ships them: one drop a second
+    // during warm-up only, 100 requests a second, an error every 10 s.
+    const end = t + 1000;
+    series.counter('load.dropped_iterations', inWarmUp ? 1 : 0, undefined, end);
+    series.counter('http.requests', 100, { status: '202' }, end);
+    series.counter('http.errors', (i + 1) % 10 === 0 ? 1 : 0, undefined, end);
   }
   collectors.close();
   load?.close();

@@ -14,6 +14,7 @@ class CountingSinks implements IntervalSink, SeriesSink {
   lines = 0;
   values = 0;
   gauges = 0;
+  counters = 0;
   events = 0;
   writeInterval(_tag: string, _startMs: number, _endMs: number, snapshot: { count: number }): void {
     this.lines++;
@@ -21,6 +22,9 @@ class CountingSinks implements IntervalSink, SeriesSink {
   }
   gauge(): void {
     this.gauges++;
+  }
+  counter(): void {
+    this.counters++;
   }
   event(): void {
     this.events++;
@@ -105,7 +109,7 @@ describe('interval store', () => {
   it('interval store - keeps the number of live snapshots bounded over 10^6 values in 1000 intervals', () => {
     const sinks = new CountingSinks();
     const store = new IntervalStore({ hlog: sinks, series: sinks, startMs: START_MS });
-    const metrics = ['outbox.lag', 'e2e.latency', 'consumer.ack.latency'];
+    const metrics = ['outbox.lag', 'e2e.latency', 'consumer.ack.latency'] as const;
     const states = ['idle', 'active'];
     let peakCurrent = 0;
     let recorded = 0;

@@ -74,7 +74,7 @@ describe('run report', () => {
       observed: 0.001,
       pass: true,
     });
-    expect(slo.get('k6.dropped_iterations')?.observed).toBe(0);
+    expect(slo.get('load.dropped_iterations')?.observed).toBe(0);
     expect(slo.get('deliveries per event')?.observed).toBe(4);
     expect(report.integrity).toEqual({
       accepted: 1000,

@@ -103,7 +103,7 @@ describe('run timeline', () => {
       expect(c.x.length, c.id).toBeLessThanOrEqual(MAX_POINTS);
       for (const line of c.lines) expect(line.values).toHaveLength(c.x.length);
     }
-    // k6.http_reqs grows 100 a second: 100 req/s in every bucket after the first sample.
+    // http.requests counts 100 a second: 100 req/s in every bucket.
     const rate = chart.get('request-rate');
     expect(rate?.lines.map((l) => l.label)).toEqual(['requests/s', 'errors/s']);
     expect(new Set(rate?.lines[0]?.values)).toEqual(new Set([100]));
@@ -125,18 +125,18 @@ describe('run timeline', () => {
     });
   });
 
-  it('run timeline - without k6.http_reqs the request rate comes from gateway.latency sample counts', async () => {
+  it('run timeline - without http.requests the request rate comes from gateway.latency sample counts', async () => {
     writeSyntheticRunFolder(dir, { seconds: 30, metrics: ['gateway.latency'] });
     const t = await runTimeline(dir, run(31));
-    expect(t.charts[0]?.source).toBe('k6.http_reqs growth per second');
-    // Rewrite the series without the k6 counters.
+    expect(t.charts[0]?.source).toBe('http.requests per second');
+    // Rewrite the series without the HTTP counters.
     const path = join(dir, 'series.ndjson');
     const kept = readFileSync(path, 'utf8')
       .split('\n')
-      .filter((l) => !l.includes('"k6.http_reqs"') && !l.includes('"k6.errors"'));
+      .filter((l) => !l.includes('"http.requests"') && !l.includes('"http.errors"'));
     writeFileSync(path, kept.join('\n'));
     const fallback = (await runTimeline(dir, run(31))).charts[0];
-    expect(fallback?.source).toBe('gateway.latency samples per second (no k6.http_reqs)');
+    expect(fallback?.source).toBe('gateway.latency samples per second (no http.requests)');
     // The synthetic gateway.latency interval holds 10 samples a second.
     expect(new Set(fallback?.lines[0]?.values)).toEqual(new Set([10]));
   });

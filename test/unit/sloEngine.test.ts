@@ -16,6 +16,7 @@ const flat = { slopePerMin: 0.1, stdErrPerMin: 0.5, dof: 58, windows: 60, window
 
 function healthy(): RunSummary {
   return {
+    counters: {},
     metrics: {
       'gateway.latency': latency(120),
       'e2e.latency': latency(640),
@@ -73,7 +74,7 @@ describe('sloEngine', () => {
     expect(failed).toEqual([
       'e2e.latency p99',
       'error rate',
-      'k6.dropped_iterations',
+      'load.dropped_iterations',
       'deliveries per event',
       'dlq attempts per event',
       'db.connections max',
