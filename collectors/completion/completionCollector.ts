@@ -8,12 +8,10 @@ import type { Recorder } from '../../record/recorder.ts';
 import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
 
-export const REFERENCE_COMPLETION_QUERY = `SELECT correlation_id, (payload->>'acceptedAt')::timestamptz AS accepted_at,
-  applied_at AS completed_at FROM kg_facts WHERE applied_at > $1 ORDER BY applied_at LIMIT $2`;
-
 export interface CompletionCollectorConfig {
   databaseUrl: string;
-  query?: string;
+  /** The target's completion query (`target.completionQuery`); there is no default. */
+  query: string;
   applicationName?: string;
   /** Rows per query (`$2`); doubled for one query when a page holds nothing but one timestamp. */
   pageSize?: number;
@@ -26,7 +24,6 @@ export interface CompletionCollectorConfig {
 }
 
 export const COMPLETION_COLLECTOR_DEFAULTS = {
-  query: REFERENCE_COMPLETION_QUERY,
   applicationName: COLLECTOR_APPLICATION_NAME,
   pageSize: 5_000,
   maxRowsPerSample: 50_000,

@@ -5,7 +5,6 @@ import { connect, type NatsConnection, type Subscription } from '@nats-io/transp
 import { METRIC } from '../../record/metricCatalog.ts';
 import type { Recorder, Tags } from '../../record/recorder.ts';
 import { writeAckSamplingOff } from '../../record/runEvents.ts';
-import { loadSettings } from '../../reference/settings.ts';
 import type { Collector } from '../collector.ts';
 import {
   type ApiResponseWire,
@@ -41,17 +40,6 @@ export class JetStreamApiError extends Error {
   }
 }
 
-function defaultJetStreamConfig(): JetStreamCollectorConfig {
-  const s = loadSettings({});
-  return {
-    natsUrl: s.natsUrl,
-    stream: s.stream,
-    consumer: s.consumer,
-    dlqStream: s.dlqStream,
-    dlqConsumer: s.dlqConsumer,
-  };
-}
-
 interface AdvisoryCounts {
   maxDeliveries: number;
   terminated: number;
@@ -70,8 +58,8 @@ export class JetStreamCollector implements Collector {
   /** Whether the consumer samples acks (`sample_freq` set); known after the first sample. */
   ackSampling = false;
 
-  constructor(config: Partial<JetStreamCollectorConfig> = {}) {
-    this.config = { requestTimeoutMs: 2000, reconnectWaitMs: 250, ...defaultJetStreamConfig(), ...config };
+  constructor(config: JetStreamCollectorConfig) {
+    this.config = { requestTimeoutMs: 2000, reconnectWaitMs: 250, ...config };
   }
 
   async start(recorder: Recorder): Promise<void> {

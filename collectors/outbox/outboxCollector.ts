@@ -15,7 +15,8 @@ import {
   type PendingRow,
 } from './outboxQueries.ts';
 
-export interface OutboxCollectorConfig extends Partial<OutboxTable> {
+/** The table and its columns come from the target (`target.outbox`); there is no default. */
+export interface OutboxCollectorConfig extends OutboxTable {
   databaseUrl: string;
   applicationName?: string;
   /** Rows per lag query. */
@@ -30,10 +31,6 @@ export interface OutboxCollectorConfig extends Partial<OutboxTable> {
 }
 
 export const OUTBOX_COLLECTOR_DEFAULTS = {
-  table: 'outbox_events',
-  idColumn: 'id',
-  createdAtColumn: 'created_at',
-  publishedAtColumn: 'published_at',
   applicationName: COLLECTOR_APPLICATION_NAME,
   pageSize: 5_000,
   maxRowsPerSample: 50_000,

@@ -1,13 +1,13 @@
 // The shape of pipesoak.config.ts: strict objects (an unknown key is a typo, so it is an error),
 // durations as strings turned into ms, and an SLO default for every row of DESIGN section 1 taken
-// from the reference settings, the one place those numbers live.
+// from the system contract (record/contract.ts), the one place those numbers live.
 import { z } from 'zod';
+import type { CollectorTarget } from '../../collectors/collectorTarget.ts';
+import { PLAIN_IDENTIFIER } from '../../collectors/outbox/outboxQueries.ts';
+import { CONTRACT } from '../../record/contract.ts';
 import { METRIC } from '../../record/metricCatalog.ts';
-import { loadSettings } from '../../reference/settings.ts';
 import { formatDuration } from './duration.ts';
 import { duration, typeError } from './zodFields.ts';
-
-const reference = loadSettings({});
 
 function url(protocols: string[]) {
   return z.string({ error: typeError('must be a URL string') }).check((ctx) => {
@@ -31,7 +31,7 @@ function url(protocols: string[]) {
 const name = z.string({ error: typeError('must be a string') }).min(1, { error: 'must not be empty' });
 const identifier = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'must be a plain SQL identifier' });
+  .regex(PLAIN_IDENTIFIER, { error: 'must be a plain SQL identifier' });
 const positive = z
   .number({ error: 'must be a number' })
   .refine(Number.isFinite, { error: 'must be a finite number' })
@@ -163,7 +163,7 @@ export const slosSchema = z
   .strictObject({
     [METRIC.gatewayLatency]: latencyObjectives({ p99: 500 }),
     [METRIC.e2eLatency]: latencyObjectives({ p99: 1000 }),
-    [METRIC.dispatchLatency]: latencyObjectives({ p99: 1000 }),
+    [METRIC.dispatchLatency]: latencyObjectives({ p99: CONTRACT.dispatchP99Ms }),
     [METRIC.outboxLag]: latencyObjectives({ p99: 1000 }),
     [METRIC.consumerAckLatency]: latencyObjectives({ p99: 1000 }),
     /** Failed requests / requests. */
@@ -175,12 +175,12 @@ export const slosSchema = z
       .default(0.001),
     droppedIterations: bound(0),
     /** The worker retries INBOX_MAX_RETRIES times, so an event is delivered at most that + 1 times. */
-    deliveriesPerEvent: bound(reference.inboxMaxRetries + 1),
-    dlqAttempts: bound(reference.dlqMaxAttempts),
+    deliveriesPerEvent: bound(CONTRACT.inboxMaxRetries + 1),
+    dlqAttempts: bound(CONTRACT.dlqMaxAttempts),
     /** Per application's pool (pg_stat_activity by application_name). */
-    dbConnections: bound(reference.dbPoolMax),
+    dbConnections: bound(CONTRACT.dbPoolMax),
     /** Queue depth stays bounded: a hundred full worker batches. */
-    consumerPending: bound(reference.batchSize * 100),
+    consumerPending: bound(CONTRACT.batchSize * CONTRACT.pendingBatches),
     integrity: z.strictObject({ lost: bound(0), duplicated: bound(0) }).prefault({}),
     drift: driftSchema,
     /** Extra checks in the SLO expression language, e.g. `p999(e2e.latency) < 5000`. */
@@ -213,3 +213,8 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** A validated config: durations in ms, every default filled in. */
 export type Config = z.output<typeof configSchema>;
 export type SloConfig = Config['slos'];
+
+// The collectors take the target as it is validated here; a field they need that the schema lacks
+// is a type error at this line, not a run without samples.
+const targetFitsCollectors: (target: Config['target']) => CollectorTarget = (target) => target;
+void targetFitsCollectors;

@@ -13,6 +13,7 @@ import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import { waitFor } from '../support/load.ts';
 import { openLoad } from '../support/openLoad.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
+import { testTarget } from '../support/testTarget.ts';
 
 const SINK_LATENCY_MS = 40;
 const RATE = 50;
@@ -64,8 +65,7 @@ describe('collectors end to end', () => {
     expect(workerUrl).toBeDefined();
     collectors = await startCollectors({
       runDir,
-      env: t.env,
-      workerMetricsUrl: `${workerUrl}/metrics`,
+      target: testTarget(settings, { workerMetricsUrl: `${workerUrl}/metrics` }),
       intervalMs: 500,
       processes: workerPid === undefined ? [] : [{ pid: workerPid, label: 'worker' }],
     });
