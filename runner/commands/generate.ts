@@ -25,7 +25,7 @@ interface GenerateArgs {
 }
 
 // 128 + the signal's number, as a shell reports a process the signal ended.
-const EXIT_ON_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+import { EXIT, EXIT_ON_SIGNAL } from '../exitCodes.ts';
 
 function size(bytes: number): string {
   return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
@@ -128,7 +128,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       if (err instanceof OutputError) throw new UsageError(`--out: ${err.message}`);
       if (abort.signal.aborted) {
         process.stderr.write(`pipesoak: interrupted by ${signalled}; ${args.out} is as it was before\n`);
-        process.exit(EXIT_ON_SIGNAL[signalled] ?? 130);
+        process.exit(EXIT_ON_SIGNAL[signalled] ?? EXIT.interrupted);
       }
       throw err;
     } finally {
