@@ -3,7 +3,7 @@
 // summary with them. A check without data fails with a reason, it never passes silently.
 
 import { isGauge, METRIC } from '../record/metricCatalog.ts';
-import type { SloConfig } from '../runner/config/configSchema.ts';
+import type { SloConfig } from '../record/sloConfig.ts';
 import { driftVerdict } from './drift.ts';
 import type { RunSummary } from './runSummary.ts';
 import {

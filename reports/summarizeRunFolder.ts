@@ -18,7 +18,7 @@ import {
 } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
-import { type SloConfig, slosSchema } from '../runner/config/configSchema.ts';
+import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
 import type { RunSummary } from './runSummary.ts';

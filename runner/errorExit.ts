@@ -2,9 +2,8 @@
 // a garbled run-folder file, a zod error that slipped through) are 2, anything else is a crash,
 // 3. No stack trace reaches a user unless PIPESOAK_DEBUG is set.
 import { ZodError } from 'zod';
+import { ConfigError, formatPath } from '../record/configError.ts';
 import { RecordFormatError } from '../record/recordError.ts';
-import { ConfigError } from './config/configError.ts';
-import { formatPath } from './config/validateConfig.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { UsageError } from './usageError.ts';
 

@@ -81,7 +81,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   handler: async (args) => {
     // Loaded here, not at the top: faker takes most of a second to load and only this command needs it.
     const { generateDataset } = await import('../../generators/generateDataset.ts');
-    const { OutputError } = await import('../../generators/writeAtomically.ts');
+    const { OutputError } = await import('../../record/writeAtomically.ts');
     // yargs turns a repeated flag into an array; which value was meant would be a guess.
     // (Keys without capitals are the flags as typed; the camelCase copies repeat them.)
     const repeated = Object.keys(args).find(

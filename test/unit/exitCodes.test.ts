@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ConfigError } from '../../record/configError.ts';
 import { HlogFormatError } from '../../record/hlog.ts';
-import { ConfigError } from '../../runner/config/configError.ts';
 import { exitFor } from '../../runner/errorExit.ts';
 import { EXIT } from '../../runner/exitCodes.ts';
 import { UsageError } from '../../runner/usageError.ts';

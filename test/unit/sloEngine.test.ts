@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LatencySummary } from '../../record/histogramSnapshot.ts';
+import { slosSchema } from '../../record/sloConfig.ts';
 import type { GaugeSummary, RunSummary } from '../../reports/runSummary.ts';
 import { compileSlos, evaluateSlos, SloCompileError } from '../../reports/sloEngine.ts';
-import { slosSchema } from '../../runner/config/configSchema.ts';
 
 function latency(p99: number, count = 1000): LatencySummary {
   return { count, min: 1, mean: p99 / 2, p50: p99 / 3, p90: p99 / 1.5, p99, p999: p99 * 1.2, max: p99 * 1.5 };

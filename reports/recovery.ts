@@ -21,8 +21,8 @@ import { METRIC } from '../record/metricCatalog.ts';
 import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
-import { gaugeFold, SampleFolder } from '../reports/gaugeFold.ts';
-import { HistogramAccumulator } from '../reports/histogramAccumulator.ts';
+import { gaugeFold, SampleFolder } from './gaugeFold.ts';
+import { HistogramAccumulator } from './histogramAccumulator.ts';
 
 export interface RecoveryOptions {
   /** Backlog gauges that must be back within bounds. */
