@@ -5,8 +5,8 @@
 //   {"t":1700000000000,"event":"collector.gap.start","collector":"jetstream","error":"..."}
 // A counter line's value is the delta since the previous line of that series, so any window's total
 // is a sum. `tags` is left out when empty; the reader always returns it.
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { type CutTailOptions, readLines } from './lineReader.ts';
 import { RecordFormatError } from './recordError.ts';
 import type { Tags } from './recorder.ts';
 import { redact } from './redact.ts';
@@ -97,23 +97,31 @@ export class SeriesWriter {
   }
 }
 
-/** Streams the records of a series file in order, without reading the whole file into memory. */
-export async function* readSeriesRecords(path: string): AsyncGenerator<SeriesRecord> {
-  const lines = createInterface({
-    input: createReadStream(path, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    yield parseRecord(line, path, lineNo);
+/**
+ * Streams the records of a series file in order, without reading the whole file into memory. A cut
+ * last line (no newline, does not parse) goes to `onCutTail` when given; otherwise it is an error.
+ */
+export async function* readSeriesRecords(
+  path: string,
+  options: CutTailOptions = {},
+): AsyncGenerator<SeriesRecord> {
+  for await (const { text, lineNo, cut } of readLines(path)) {
+    if (text.trim() === '') continue;
+    let record: SeriesRecord;
+    try {
+      record = parseRecord(text, path, lineNo);
+    } catch (err) {
+      if (!cut || options.onCutTail === undefined || !(err instanceof SeriesFormatError)) throw err;
+      options.onCutTail({ source: path, line: lineNo, reason: err.reason });
+      return;
+    }
+    yield record;
   }
 }
 
-export async function readSeries(path: string): Promise<SeriesRecord[]> {
+export async function readSeries(path: string, options: CutTailOptions = {}): Promise<SeriesRecord[]> {
   const records: SeriesRecord[] = [];
-  for await (const record of readSeriesRecords(path)) records.push(record);
+  for await (const record of readSeriesRecords(path, options)) records.push(record);
   return records;
 }
 

@@ -4,6 +4,7 @@
 // numbers per bucket, so a 24 h run costs what a 30 min one does.
 
 import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
 
@@ -102,7 +103,7 @@ interface SourcedInterval {
 
 /** Interleaves the logs' intervals by start time, reading each log one line ahead. */
 async function* byStart(paths: readonly string[]): AsyncGenerator<SourcedInterval> {
-  const sources = paths.map(readEncodedHlogIntervals);
+  const sources = paths.map((p) => readEncodedHlogIntervals(p, SKIP_CUT_TAIL));
   const heads = await Promise.all(sources.map((s) => s.next()));
   for (;;) {
     let best: number | undefined;

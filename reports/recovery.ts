@@ -16,6 +16,7 @@
 // histogram per fault and metric.
 import { join } from 'node:path';
 import { readEncodedHlogIntervals } from '../record/hlog.ts';
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
@@ -118,7 +119,7 @@ export async function analyzeRecovery(
   const wanted = new Set(o.metrics);
   for (const path of runHlogPaths(runDir)) {
     const metricOf = new Map<string, string>();
-    for await (const interval of readEncodedHlogIntervals(path)) {
+    for await (const interval of readEncodedHlogIntervals(path, SKIP_CUT_TAIL)) {
       let metric = metricOf.get(interval.tag);
       if (metric === undefined) {
         metric = parseHlogTag(interval.tag).metric;
@@ -246,7 +247,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
   let firstT: number | undefined;
   let lastT = Number.NEGATIVE_INFINITY;
   let runEndMs: number | undefined;
-  for await (const record of readSeriesRecords(path)) {
+  for await (const record of readSeriesRecords(path, SKIP_CUT_TAIL)) {
     firstT ??= record.t;
     lastT = Math.max(lastT, record.t);
     if (isGaugePoint(record)) {

@@ -4,6 +4,7 @@
 // increase per second of a counter (the sum of its counter lines). Memory: one number per bucket per line.
 
 import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
 
@@ -105,7 +106,7 @@ export async function seriesTimeline(
   };
 
   let lineNo = 0;
-  for await (const record of readSeriesRecords(path)) {
+  for await (const record of readSeriesRecords(path, SKIP_CUT_TAIL)) {
     lineNo++;
     if (isGaugePoint(record)) {
       const spec = specOf.get(record.gauge);

@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
+import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import {
@@ -55,10 +56,19 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
     if (!existsSync(path)) throw new RunFolderError(`${path}: missing from the run folder`);
   }
   try {
-    const series = await readSeriesFile(seriesPath, basename(dir));
+    // A line cut off mid-write (a crash) is left out and named; the rest of the run still reports.
+    const cuts: CutTail[] = [];
+    const cutTail: CutTailOptions = { onCutTail: (cut) => cuts.push(cut) };
+    const series = await readSeriesFile(seriesPath, basename(dir), cutTail);
     const metrics = new Map<string, HistogramAccumulator>();
     const steadyStartS = series.steadyStartMs / 1000;
-    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics);
+    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics, cutTail);
+    for (const cut of cuts) {
+      series.meta.partial = true;
+      series.meta.notes.push(
+        `${basename(cut.source)} line ${cut.line} was cut off mid-write (${cut.reason}): left out, partial results`,
+      );
+    }
 
     const summary: RunSummary = {
       metrics: {},
@@ -97,9 +107,14 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
   }
 }
 
-async function mergeHlog(path: string, steadyStartS: number, metrics: Map<string, HistogramAccumulator>) {
+async function mergeHlog(
+  path: string,
+  steadyStartS: number,
+  metrics: Map<string, HistogramAccumulator>,
+  cutTail: CutTailOptions,
+) {
   const tags = new Map<string, string>();
-  for await (const interval of readEncodedHlogIntervals(path)) {
+  for await (const interval of readEncodedHlogIntervals(path, cutTail)) {
     // Warm-up: an interval that starts before the steady window belongs to it.
     if (interval.startS < steadyStartS) continue;
     let metric = tags.get(interval.tag);
@@ -133,7 +148,11 @@ interface SeriesResult {
   counter(name: string): number | null;
 }
 
-async function readSeriesFile(path: string, folderName: string): Promise<SeriesResult> {
+async function readSeriesFile(
+  path: string,
+  folderName: string,
+  cutTail: CutTailOptions,
+): Promise<SeriesResult> {
   const gauges = new Map<string, GaugeAccumulator>();
   const counters = new Map<string, number>();
   let start: RunStartWire | undefined;
@@ -153,7 +172,7 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
     throw new SeriesFormatError(path, lineNo, `${where}: ${issue?.message ?? 'invalid'}`);
   };
 
-  for await (const record of readSeriesRecords(path)) {
+  for await (const record of readSeriesRecords(path, cutTail)) {
     // readSeriesRecords skips blank lines; count records to name a line (series has no blank lines).
     lineNo++;
     firstT ??= record.t;

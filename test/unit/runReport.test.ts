@@ -136,7 +136,7 @@ describe('run report', () => {
     expect(report.verdict).toBe('fail');
   });
 
-  it('run report - a truncated hlog or series line is an error naming the file and line', async () => {
+  it('run report - a garbled hlog or series line inside the file is an error naming the file and line', async () => {
     writeSyntheticRunFolder(dir, { seconds: 20 });
     const hlog = join(dir, 'collectors.hlog');
     const lines = readFileSync(hlog, 'utf8').split('\n');
@@ -146,14 +146,43 @@ describe('run report', () => {
 
     const other = mkdtempSync(join(tmpdir(), 'pipesoak-report-'));
     writeSyntheticRunFolder(other, { seconds: 20 });
-    appendFileSync(join(other, 'series.ndjson'), '{"t":1700000021000,"gauge":"outbox.pen');
+    // A cut line with more after it is not a crash's tail: the file is garbled.
+    appendFileSync(
+      join(other, 'series.ndjson'),
+      '{"t":1700000021000,"gauge":"outbox.pen\n{"t":1700000022000,"gauge":"outbox.pending","value":1}\n',
+    );
     await expect(buildRunReport(other)).rejects.toThrow(
       /series\.ndjson: line \d+: not a complete JSON object/,
     );
     rmSync(other, { recursive: true, force: true });
   });
 
-  it('run report - pipesoak report exits 2 with one line for a missing folder or a truncated log, 0 on pass', async () => {
+  it('run report - a series or hlog whose last line was cut off mid-write renders as partial, naming the cut line', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 30 });
+    const whole = await buildRunReport(dir);
+    expect(whole.partial).toBeUndefined();
+    const hlog = join(dir, 'collectors.hlog');
+    const hlogLines = readFileSync(hlog, 'utf8').split('\n').length - 1;
+    writeFileSync(hlog, readFileSync(hlog, 'utf8').slice(0, -40));
+    const series = join(dir, 'series.ndjson');
+    const seriesLines = readFileSync(series, 'utf8').split('\n').length - 1;
+    appendFileSync(series, '{"t":1700000031000,"gauge":"outbox.pen');
+    const report = await buildRunReport(dir);
+    expect(report.partial).toBe(true);
+    expect(report.notes).toEqual([
+      `series.ndjson line ${seriesLines + 1} was cut off mid-write (not a complete JSON object (truncated?)): left out, partial results`,
+      `collectors.hlog line ${hlogLines} was cut off mid-write (histogram is not complete base64 (truncated?)): left out, partial results`,
+    ]);
+    // Everything before the cut still counts: the cut interval's 10 values are all that is missing.
+    const metric = Object.keys(whole.metrics).find(
+      (m) => (report.metrics[m]?.count ?? 0) < (whole.metrics[m]?.count ?? 0),
+    );
+    expect(metric).toBeDefined();
+    expect((whole.metrics[metric ?? '']?.count ?? 0) - (report.metrics[metric ?? '']?.count ?? 0)).toBe(10);
+    expect(report.counts).toEqual(whole.counts);
+  });
+
+  it('run report - pipesoak report exits 2 with one line for a missing folder or a garbled log, 0 on pass', async () => {
     const missing = await cli('report', join(dir, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`pipesoak: ${join(dir, 'nope')}: no such run folder\n`);
@@ -164,7 +193,11 @@ describe('run report', () => {
     expect(ok.stdout).toContain('verdict pass');
 
     const hlog = join(dir, 'collectors.hlog');
-    writeFileSync(hlog, readFileSync(hlog, 'utf8').slice(0, -40));
+    const lines = readFileSync(hlog, 'utf8').split('\n');
+    writeFileSync(
+      hlog,
+      [...lines.slice(0, 10), (lines[10] ?? '').slice(0, 60), ...lines.slice(11)].join('\n'),
+    );
     const truncated = await cli('report', dir);
     expect(truncated.code).toBe(2);
     expect(truncated.stderr.trim().split('\n')).toHaveLength(1);

@@ -6,7 +6,6 @@ import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import { readHlog } from '../../record/hlog.ts';
 import { parseHlogTag } from '../../record/hlogTag.ts';
 import { SeriesWriter } from '../../record/series.ts';
-import { HistogramAccumulator } from '../../reports/histogramAccumulator.ts';
 import { latencyTimeline } from '../../reports/latencyTimeline.ts';
 import { MAX_POINTS, runTimeline } from '../../reports/runTimeline.ts';
 import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
@@ -26,27 +25,6 @@ describe('run timeline', () => {
     dir = mkdtempSync(join(tmpdir(), 'pipesoak-timeline-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('run timeline - percentiles match HdrHistogram for the same merged counts', () => {
-    const acc = new HistogramAccumulator();
-    const expected = HistogramSnapshot.empty();
-    let x = 1;
-    for (let k = 0; k < 5; k++) {
-      const s = HistogramSnapshot.empty();
-      for (let i = 0; i < 997; i++) {
-        x = (x * 1103515245 + 12345) % 2147483648;
-        s.record(Math.exp((x / 2147483648) * 9) - 1);
-      }
-      acc.add(Buffer.from(s.encode(), 'base64'));
-      expected.merge(s);
-    }
-    const { p50, p90, p99, p999, count } = expected.summary();
-    expect(acc.count).toBe(count);
-    expect(acc.percentiles([50, 90, 99, 99.9])).toEqual([p50, p90, p99, p999]);
-    acc.reset();
-    expect(acc.count).toBe(0);
-    expect(acc.percentiles([50])).toEqual([0]);
-  });
 
   it('run timeline - a bucket merges its intervals exactly, it does not average percentiles', async () => {
     writeSyntheticRunFolder(dir, { seconds: 120, metrics: ['e2e.latency'], variety: 5, extraSamples: 30 });
