@@ -4,8 +4,8 @@
 // Histogram values are integer microseconds, Interval_Max is in ms. The writer appends each line
 // to the file as it comes, so a 24 h soak never holds its log in memory and a crash loses nothing.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { type CutTailOptions, readLines } from './lineReader.ts';
 import { HistogramSnapshot } from './histogramSnapshot.ts';
+import { type CutTailOptions, readLines } from './lineReader.ts';
 import { RecordFormatError } from './recordError.ts';
 
 export const HLOG_LEGEND =

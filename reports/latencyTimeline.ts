@@ -4,8 +4,8 @@
 // numbers per bucket, so a 24 h run costs what a 30 min one does.
 
 import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
-import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
 
 export interface LatencyBuckets {

@@ -16,8 +16,8 @@
 // histogram per fault and metric.
 import { join } from 'node:path';
 import { readEncodedHlogIntervals } from '../record/hlog.ts';
-import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';

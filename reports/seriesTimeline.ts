@@ -3,8 +3,8 @@
 // split by one tag into a line each; then each time bucket keeps the peak of a depth gauge, or the
 // increase per second of a counter (the sum of its counter lines). Memory: one number per bucket per line.
 
-import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
 import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
+import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
 

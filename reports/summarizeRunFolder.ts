@@ -5,8 +5,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
-import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
+import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import {
   EVENT,
