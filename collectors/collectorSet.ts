@@ -140,14 +140,20 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
   const recorder: Recorder = tee ?? live;
   const runner = new CollectorRunner(active, recorder, { ...runnerOptions, intervalMs });
 
+  // A failing disk must not kill the run mid-way: the timeline says what was lost (the report
+  // notes it), and stop() throws if any interval was lost, so the run ends as one that failed.
+  let lostFlushes: string[] = [];
   const flush = () => {
     try {
       store.flush();
     } catch (err) {
-      // A failing disk must not kill the run; the timeline says what was lost.
-      safeEvent(() =>
-        writeCollectorsFlushFailed(store, { error: err instanceof Error ? err.message : String(err) }),
-      );
+      const error = err instanceof Error ? err.message : String(err);
+      lostFlushes.push(error);
+      try {
+        writeCollectorsFlushFailed(store, { error });
+      } catch {
+        // The series is failing too; stop() reports the loss.
+      }
     }
   };
   const flushTimer = setInterval(flush, intervalMs);
@@ -166,10 +172,17 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
     try {
       await runner.stop();
       flush();
+      // Telemetry export is best effort: the run's own files are complete without it.
       await tee?.shutdown().catch(() => undefined);
     } finally {
       hlog.close();
       series.close();
+    }
+    if (lostFlushes.length > 0) {
+      const [first] = lostFlushes;
+      const count = lostFlushes.length;
+      lostFlushes = [];
+      throw new Error(`collectors: ${count} interval(s) could not be written to ${runDir}: ${first}`);
     }
   };
 
@@ -189,12 +202,4 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
       return stopping;
     },
   };
-}
-
-function safeEvent(write: () => void): void {
-  try {
-    write();
-  } catch {
-    // Nowhere better to report it.
-  }
 }

@@ -42,8 +42,11 @@ export async function latencyTimeline(
   for await (const { path, interval } of byStart(paths)) {
     let metric = metricOfTag.get(interval.tag);
     if (metric === undefined) {
-      // summarizeRunFolder has already checked every tag; an unreadable one is simply not charted.
-      metric = safeMetric(interval.tag);
+      try {
+        metric = parseHlogTag(interval.tag).metric;
+      } catch (err) {
+        throw new HlogFormatError(path, interval.line, (err as Error).message);
+      }
       metricOfTag.set(interval.tag, metric);
     }
     if (!wanted.has(metric)) continue;
@@ -88,13 +91,6 @@ function close(state: OpenBucket): void {
   state.acc.reset();
 }
 
-function safeMetric(tag: string): string {
-  try {
-    return parseHlogTag(tag).metric;
-  } catch {
-    return '';
-  }
-}
 
 interface SourcedInterval {
   path: string;

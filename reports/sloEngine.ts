@@ -2,9 +2,10 @@
 // into checks once, at start-up, so a bad expression fails before the run; evaluateSlos judges a
 // summary with them. A check without data fails with a reason, it never passes silently.
 
-import { isGauge, METRIC } from '../record/metricCatalog.ts';
+import { isGauge, METRIC, metricEntry } from '../record/metricCatalog.ts';
 import type { SloConfig } from '../record/sloConfig.ts';
-import { driftVerdict } from './drift.ts';
+import { DRIFT_MIN_WINDOWS, driftVerdict } from './drift.ts';
+import { formatPerMinute, significant } from './reportNumbers.ts';
 import type { RunSummary } from './runSummary.ts';
 import {
   compare,
@@ -127,10 +128,11 @@ function driftCheck(
   options: { confidence: number; minSlopePerMin: number; minRelativeSlopePerMin: number },
 ): CompiledSlo {
   const name = `${gauge} drift`;
+  const unit = metricEntry(gauge)?.unit;
   const pct = Number((options.minRelativeSlopePerMin * 100).toPrecision(6));
   const objective =
     `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
-    `or below max(${options.minSlopePerMin}, ${pct}% of mean)`;
+    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean)`;
   return {
     name,
     objective,
@@ -139,18 +141,21 @@ function driftCheck(
       const g = summary.gauges[gauge];
       if (g === undefined || g.samples === 0)
         return { name, objective, observed: null, pass: false, reason: NO_SAMPLES };
+      // A run too short for the windows a trend needs is not a failure of the system: say so.
       if (g.trend === null) {
-        return { name, objective, observed: null, pass: false, reason: 'too few samples for a trend' };
+        return {
+          name,
+          objective,
+          observed: null,
+          pass: true,
+          reason: `not judged: the steady window holds fewer than the ${DRIFT_MIN_WINDOWS} windows a trend needs`,
+        };
       }
       const v = driftVerdict(g.trend, g.mean, options);
       const reason =
-        `lower bound ${round(v.lowerBoundPerMin)}/min, ` +
-        `threshold ${round(v.thresholdPerMin)}/min over ${g.trend.windows} windows of ${round(g.trend.windowS)} s`;
+        `lower bound ${formatPerMinute(v.lowerBoundPerMin, unit)}, ` +
+        `threshold ${formatPerMinute(v.thresholdPerMin, unit)} over ${g.trend.windows} windows of ${significant(g.trend.windowS)} s`;
       return { name, objective, observed: v.slopePerMin, pass: v.pass, reason };
     },
   };
-}
-
-function round(n: number): number {
-  return Number(n.toPrecision(4));
 }

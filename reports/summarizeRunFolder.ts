@@ -162,6 +162,7 @@ async function readSeriesFile(
   let firstT: number | undefined;
   let lastT = 0;
   let ackSamplingOff = false;
+  let flushFailures = 0;
   const gaps = new Map<string, number>();
   let lineNo = 0;
   const parse = <S extends z.ZodType>(schema: S, record: unknown): z.output<S> => {
@@ -211,6 +212,9 @@ async function readSeriesFile(
       case EVENT.ackSamplingOff:
         ackSamplingOff = true;
         break;
+      case EVENT.collectorsFlushFailed:
+        flushFailures++;
+        break;
       case EVENT.collectorGapStart: {
         const collector = String(record.collector ?? 'unknown');
         gaps.set(collector, (gaps.get(collector) ?? 0) + 1);
@@ -228,6 +232,11 @@ async function readSeriesFile(
   if (ackSamplingOff) {
     notes.push(
       `JetStream ack sampling is off (consumer sample_freq unset): ${METRIC.consumerAckLatency} has no samples`,
+    );
+  }
+  if (flushFailures > 0) {
+    notes.push(
+      `collectors could not write ${flushFailures} interval${flushFailures === 1 ? '' : 's'} (collectors.flush.failed in series.ndjson): their samples are missing`,
     );
   }
   for (const [collector, count] of [...gaps].sort(([a], [b]) => a.localeCompare(b))) {
@@ -252,7 +261,7 @@ async function readSeriesFile(
       durationS: Math.max(0, (endMs - startedAtMs) / 1000),
       target: start?.target ?? {},
       slos: slosParsed.data,
-      partial: end === undefined || end.interrupted,
+      partial: end === undefined || end.interrupted || flushFailures > 0,
       notes,
     },
     steadyStartMs,

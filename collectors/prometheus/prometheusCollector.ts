@@ -214,10 +214,16 @@ function histogramSeries(
   return out;
 }
 
+/** Prometheus reads a missing label as empty; it is kept as `unset`, so no tag value is ''. */
+export const UNSET_LABEL = 'unset';
+
 function tagsOf(groupBy: string[] | undefined, labels: Record<string, string>): Tags | undefined {
   if (!groupBy || groupBy.length === 0) return undefined;
   const tags: Tags = {};
-  for (const label of groupBy) tags[label] = labels[label] ?? '';
+  for (const label of groupBy) {
+    const value = labels[label];
+    tags[label] = value === undefined || value === '' ? UNSET_LABEL : value;
+  }
   return tags;
 }
 

@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SeriesWriter } from '../../record/series.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import { reportJsonSchema } from '../../reports/reportJson.ts';
 import { buildRunReport } from '../../reports/runReport.ts';
@@ -180,6 +181,18 @@ describe('run report', () => {
     expect(metric).toBeDefined();
     expect((whole.metrics[metric ?? '']?.count ?? 0) - (report.metrics[metric ?? '']?.count ?? 0)).toBe(10);
     expect(report.counts).toEqual(whole.counts);
+  });
+
+  it('run report - intervals the collectors could not write make the report partial, with a note', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 30 });
+    const series = SeriesWriter.open(join(dir, 'series.ndjson'));
+    series.event('collectors.flush.failed', { error: 'ENOSPC: no space left on device' }, 1_700_000_010_000);
+    series.close();
+    const report = await buildRunReport(dir);
+    expect(report.partial).toBe(true);
+    expect(report.notes).toEqual([
+      'collectors could not write 1 interval (collectors.flush.failed in series.ndjson): their samples are missing',
+    ]);
   });
 
   it('run report - pipesoak report exits 2 with one line for a missing folder or a garbled log, 0 on pass', async () => {

@@ -119,6 +119,27 @@ describe('sloEngine', () => {
     );
   });
 
+  it('slo engine - drift on a run too short for a trend is not judged, and bytes read as MB/min', () => {
+    const s = healthy();
+    s.gauges['consumer.pending'] = gauge(30, null);
+    s.gauges['harness.rss'] = gauge(2e8, { ...flat, slopePerMin: 3e6, stdErrPerMin: 1e4 }, 1.5e8);
+    const results = byName(s);
+    expect(results.get('consumer.pending drift')).toEqual({
+      name: 'consumer.pending drift',
+      objective: 'slope/min not above 0 at 99% confidence, or below max(10/min, 0.1% of mean)',
+      observed: null,
+      pass: true,
+      reason: 'not judged: the steady window holds fewer than the 5 windows a trend needs',
+    });
+    expect(results.get('harness.rss drift')).toMatchObject({ observed: 3e6, pass: false });
+    expect(results.get('harness.rss drift')?.objective).toBe(
+      'slope/min not above 0 at 99% confidence, or below max(0.2621 MB/min, 0.1% of mean)',
+    );
+    expect(results.get('harness.rss drift')?.reason).toBe(
+      'lower bound 2.976 MB/min, threshold 0.2621 MB/min over 60 windows of 30 s',
+    );
+  });
+
   it('slo engine - custom expressions compile once and evaluate against the summary', () => {
     const checks = compileSlos(
       slosSchema.parse({
