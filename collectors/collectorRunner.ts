@@ -1,4 +1,4 @@
-// Runs collectors beside k6 on one interval. A collector that fails (at start or while sampling)
+// Runs collectors beside the load on one interval. A collector that fails (at start or while sampling)
 // opens a gap: recorded once, retried with exponential backoff, closed on the first success.
 // Nothing a collector does stops the run.
 

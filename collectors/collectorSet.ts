@@ -72,7 +72,7 @@ export interface CollectorSet {
   latestGauge(name: string, tags?: Tags): number | undefined;
   latestGauges(): LatestGauge[];
   stats(): CollectorStats[];
-  /** Watches one more process (e.g. k6 once spawned); no-op when the harness collector is off. */
+  /** Watches one more process (e.g. a load worker once spawned); no-op when the harness collector is off. */
   track(pid: number, label: string): void;
   /** Per-metric HDR summaries over every flushed interval (all of them after stop()). */
   summaries(): Record<string, LatencySummary>;

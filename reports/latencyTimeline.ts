@@ -91,7 +91,6 @@ function close(state: OpenBucket): void {
   state.acc.reset();
 }
 
-
 interface SourcedInterval {
   path: string;
   interval: EncodedHlogInterval;

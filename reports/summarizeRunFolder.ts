@@ -1,4 +1,4 @@
-// Reads a run folder in one streaming pass per file (series.ndjson, collectors.hlog, k6.hlog when
+// Reads a run folder in one streaming pass per file (series.ndjson, collectors.hlog, load.hlog when
 // present) into the run's metadata and its steady-window summary. Memory stays flat in the length
 // of the run: histograms merge as they stream, gauges keep two floats a second.
 import { existsSync, statSync } from 'node:fs';

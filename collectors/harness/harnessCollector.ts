@@ -1,4 +1,4 @@
-// The harness's own footprint (and that of processes it runs, e.g. k6): resident memory and CPU,
+// The harness's own footprint (and that of processes it runs, e.g. the load engine): resident memory and CPU,
 // so a soak can show the load generator stayed flat and was not the bottleneck.
 // Other processes are read from /proc (Linux); the harness itself through process.* (portable).
 
@@ -10,7 +10,7 @@ import { CLOCK_TICKS_PER_SECOND, readProcStat } from './procStat.ts';
 
 export interface TrackedProcess {
   pid: number;
-  /** The `process` tag, e.g. `k6`. */
+  /** The `process` tag, e.g. `load`. */
   label: string;
 }
 
@@ -37,7 +37,7 @@ export class HarnessCollector implements Collector {
     for (const p of config.processes ?? []) this.track(p.pid, p.label);
   }
 
-  /** Adds a process (e.g. k6 once spawned); its CPU share shows from the second sample on. */
+  /** Adds a process (e.g. a load worker once spawned); its CPU share shows from the second sample on. */
   track(pid: number, label: string): void {
     this.tracked.set(pid, { label });
   }

@@ -1,4 +1,4 @@
-// `pipesoak generate`: writes a seeded synthetic dataset that a k6 scenario loads into a SharedArray.
+// `pipesoak generate`: writes a seeded synthetic dataset that a scenario's iterations draw their payloads from.
 import type { Argv, CommandModule } from 'yargs';
 import { PAYLOAD_KINDS, type PayloadKind } from '../../generators/datasetFormat.ts';
 import {
@@ -76,7 +76,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       )
       .epilog(
         'The file is one JSON document: {"schema":"pipesoak.dataset/v1","meta":{...},"items":[...]}, one item a\n' +
-          'line; k6 loads it with parseDataset(open(file)).items from generators/datasetFormat.ts.',
+          'line; a scenario reads it with parseDataset from generators/datasetFormat.ts.',
       ) as unknown as Argv<GenerateArgs>, // yargs types the kebab-case keys; the camelCase ones exist at run time
   handler: async (args) => {
     // Loaded here, not at the top: faker takes most of a second to load and only this command needs it.
