@@ -44,6 +44,8 @@ export interface IntegrityCounts {
 export interface RunSummary {
   metrics: Record<string, LatencySummary>;
   gauges: Record<string, GaugeSummary>;
+  /** metric → tag key → tag value → summary, for the tags the catalogue keeps apart (dispatch.latency by consumer). */
+  byTag: Record<string, Record<string, Record<string, LatencySummary>>>;
   /** Every counter's total over the steady window, by name (all tags summed). */
   counters: Record<string, number>;
   counts: RunCounts;

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
 import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
-import { METRIC } from '../record/metricCatalog.ts';
+import { METRIC, metricEntry } from '../record/metricCatalog.ts';
 import {
   EVENT,
   type IntegrityWire,
@@ -61,8 +61,9 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
     const cutTail: CutTailOptions = { onCutTail: (cut) => cuts.push(cut) };
     const series = await readSeriesFile(seriesPath, basename(dir), cutTail);
     const metrics = new Map<string, HistogramAccumulator>();
+    const byTag = new Map<string, HistogramAccumulator>();
     const steadyStartS = series.steadyStartMs / 1000;
-    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics, cutTail);
+    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics, byTag, cutTail);
     for (const cut of cuts) {
       series.meta.partial = true;
       series.meta.notes.push(
@@ -72,6 +73,7 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
 
     const summary: RunSummary = {
       metrics: {},
+      byTag: {},
       gauges: {},
       counters: Object.fromEntries([...series.counters].sort(([a], [b]) => a.localeCompare(b))),
       counts: {
@@ -95,6 +97,13 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
       const acc = metrics.get(name);
       if (acc !== undefined && acc.count > 0) summary.metrics[name] = acc.toSnapshot().summary();
     }
+    for (const key of [...byTag.keys()].sort()) {
+      const acc = byTag.get(key);
+      const [metric = '', tag = '', value = ''] = key.split('\u0000');
+      if (acc === undefined || acc.count === 0) continue;
+      const byKey = (summary.byTag[metric] ??= {});
+      (byKey[tag] ??= {})[value] = acc.toSnapshot().summary();
+    }
     for (const name of [...series.gauges.keys()].sort()) {
       const acc = series.gauges.get(name);
       if (acc?.seen) summary.gauges[name] = acc.summary();
@@ -107,37 +116,57 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
   }
 }
 
+interface TagAccumulators {
+  metric: string;
+  /** The accumulators an interval of this tag adds into: the metric's, then one per kept tag. */
+  into: HistogramAccumulator[];
+}
+
 async function mergeHlog(
   path: string,
   steadyStartS: number,
   metrics: Map<string, HistogramAccumulator>,
+  byTag: Map<string, HistogramAccumulator>,
   cutTail: CutTailOptions,
 ) {
-  const tags = new Map<string, string>();
+  const accumulator = (map: Map<string, HistogramAccumulator>, key: string) => {
+    let acc = map.get(key);
+    if (acc === undefined) {
+      acc = new HistogramAccumulator();
+      map.set(key, acc);
+    }
+    return acc;
+  };
+  const tags = new Map<string, TagAccumulators>();
   for await (const interval of readEncodedHlogIntervals(path, cutTail)) {
     // Warm-up: an interval that starts before the steady window belongs to it.
     if (interval.startS < steadyStartS) continue;
-    let metric = tags.get(interval.tag);
-    if (metric === undefined) {
+    let entry = tags.get(interval.tag);
+    if (entry === undefined) {
+      let parsed: ReturnType<typeof parseHlogTag>;
       try {
-        metric = parseHlogTag(interval.tag).metric;
+        parsed = parseHlogTag(interval.tag);
       } catch (err) {
         throw new HlogFormatError(path, interval.line, (err as Error).message);
       }
-      tags.set(interval.tag, metric);
-    }
-    let acc = metrics.get(metric);
-    if (acc === undefined) {
-      acc = new HistogramAccumulator();
-      metrics.set(metric, acc);
+      const kept = metricEntry(parsed.metric)?.tags ?? [];
+      const into = [accumulator(metrics, parsed.metric)];
+      for (const key of kept) {
+        const value = parsed.tags[key];
+        if (value !== undefined) into.push(accumulator(byTag, tagKey(parsed.metric, key, value)));
+      }
+      entry = { metric: parsed.metric, into };
+      tags.set(interval.tag, entry);
     }
     try {
-      acc.add(interval.bytes);
+      for (const acc of entry.into) acc.add(interval.bytes);
     } catch (err) {
       throw new HlogFormatError(path, interval.line, (err as Error).message);
     }
   }
 }
+
+const tagKey = (metric: string, key: string, value: string) => `${metric}\u0000${key}\u0000${value}`;
 
 interface SeriesResult {
   meta: RunMeta;

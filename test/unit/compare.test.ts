@@ -16,6 +16,7 @@ function report(
     load: {},
     metrics: {},
     counts: {},
+    errorRate: null,
     gauges: {},
     slos: [],
     integrity: { accepted: 1, completed: 1, deadLettered: 0, lost: 0, duplicated: 0 },

@@ -2,13 +2,15 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
+import { HlogWriter } from '../../record/hlog.ts';
 import { SeriesWriter } from '../../record/series.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import { reportJsonSchema } from '../../reports/reportJson.ts';
 import { buildRunReport } from '../../reports/runReport.ts';
 import { RunFolderError } from '../../reports/summarizeRunFolder.ts';
 import { cli } from '../support/cli.ts';
-import { writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
+import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
 
 /** A tiny JUnit reader: testcases with their failure message, and the suite counters. */
 function parseJunit(xml: string) {
@@ -86,6 +88,40 @@ describe('run report', () => {
     });
     expect(report.verdict).toBe('pass');
     expect(report.partial).toBeUndefined();
+  });
+
+  it('run report - dispatch.latency keeps main and dlq apart in byTag; counters are counts, with the error rate', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 30 });
+    // A DLQ consumer much slower than the main one, in the steady window.
+    const dlq = HistogramSnapshot.empty();
+    for (let i = 0; i < 5; i++) dlq.record(4000);
+    const hlog = HlogWriter.open(join(dir, 'load.hlog'), SYNTHETIC_START_MS);
+    hlog.writeInterval(
+      'dispatch.latency;consumer=dlq',
+      SYNTHETIC_START_MS + 10_000,
+      SYNTHETIC_START_MS + 11_000,
+      dlq,
+    );
+    hlog.close();
+    const report = await renderRunFolder(dir);
+    const dispatch = report.metrics['dispatch.latency'];
+    const main = dispatch?.byTag?.consumer?.main;
+    expect(Object.keys(dispatch?.byTag?.consumer ?? {})).toEqual(['dlq', 'main']);
+    expect(dispatch?.byTag?.consumer?.dlq).toMatchObject({ count: 5, min: 3999.744, max: 4001.791 });
+    expect((main?.count ?? 0) + 5).toBe(dispatch?.count);
+    expect(main?.max).toBeLessThan(1000);
+    expect(dispatch?.max).toBe(4001.791);
+    // Metrics without kept tags have no byTag.
+    expect(report.metrics['e2e.latency']?.byTag).toBeUndefined();
+    expect(report.counts).toEqual({ 'http.errors': 3, 'http.requests': 3000, 'load.dropped_iterations': 0 });
+    expect(report.errorRate).toBe(0.001);
+    expect(Object.keys(report.gauges)).not.toContain('http.requests');
+    expect(report.load).toEqual({});
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('| dispatch.latency consumer=dlq | 5 |');
+    expect(md).toContain('| http.requests | 3000 |');
+    expect(md).toContain('| error rate | 0.001 |');
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('dispatch.latency consumer=dlq');
   });
 
   it('run report - the run SLOs from run.start decide, and failures show in md and junit', async () => {

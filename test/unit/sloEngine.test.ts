@@ -17,6 +17,7 @@ const flat = { slopePerMin: 0.1, stdErrPerMin: 0.5, dof: 58, windows: 60, window
 function healthy(): RunSummary {
   return {
     counters: {},
+    byTag: {},
     metrics: {
       'gateway.latency': latency(120),
       'e2e.latency': latency(640),
