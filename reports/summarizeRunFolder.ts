@@ -101,8 +101,11 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
       const acc = byTag.get(key);
       const [metric = '', tag = '', value = ''] = key.split('\u0000');
       if (acc === undefined || acc.count === 0) continue;
-      const byKey = (summary.byTag[metric] ??= {});
-      (byKey[tag] ??= {})[value] = acc.toSnapshot().summary();
+      const byKey = summary.byTag[metric] ?? {};
+      summary.byTag[metric] = byKey;
+      const byValue = byKey[tag] ?? {};
+      byKey[tag] = byValue;
+      byValue[value] = acc.toSnapshot().summary();
     }
     for (const name of [...series.gauges.keys()].sort()) {
       const acc = series.gauges.get(name);
