@@ -1,8 +1,9 @@
 // The run configuration for the reference pipeline (`pipesoak reference up`): targets from its
 // settings (environment overrides such as REFERENCE_DATABASE_URL apply), SLOs at their defaults
 // (DESIGN section 1). Copy this file to point pipesoak at your own pipeline.
+
+import { referenceTarget } from './reference/referenceTarget.ts';
 import { defineConfig } from './runner/config/defineConfig.ts';
-import { referenceTarget } from './runner/config/referenceTarget.ts';
 
 export default defineConfig({
   target: referenceTarget(),

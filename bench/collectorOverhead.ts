@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { COLLECTOR_KINDS } from '../collectors/collectorSet.ts';
-import { RUN_FILES } from '../reports/runFiles.ts';
+import { RUN_FILES } from '../record/runFiles.ts';
+import { referenceTarget } from '../reference/referenceTarget.ts';
 import { openLoad } from '../test/support/openLoad.ts';
 import { type BenchPipeline, startBenchPipeline, waitForFacts } from './support/benchPipeline.ts';
 import {
@@ -111,11 +112,13 @@ async function measure(pipeline: BenchPipeline, mode: Mode, tag: string): Promis
     collectorsOn: mode === 'on',
     options: {
       runDir,
-      env: pipeline.env,
-      workerMetricsUrl: `${pipeline.supervisor.url('worker')}/metrics`,
+      target: {
+        ...referenceTarget(pipeline.settings),
+        workerMetricsUrl: `${pipeline.supervisor.url('worker')}/metrics`,
+      },
       intervalMs,
       collectors: switches,
-      // The load generator is this process: the harness collector watches it as it would k6.
+      // The load generator is this process: the harness collector watches it as it would the engine.
       processes: [{ pid: process.pid, label: 'load' }],
     },
   };

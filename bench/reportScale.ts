@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { METRIC } from '../record/metricCatalog.ts';
 import { renderRunFolder } from '../reports/renderRunFolder.ts';
 import { SYNTHETIC_METRICS, writeSyntheticRunFolder } from '../test/support/syntheticRunFolder.ts';
 
@@ -27,7 +28,7 @@ if (values.render !== undefined) {
   const seconds = (performance.now() - started) / 1000;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
-    `${JSON.stringify({ seconds, peakRssMb, verdict: report.verdict, metrics: Object.keys(report.metrics).length, gauges: Object.keys(report.gauges).length, count: report.metrics['e2e.latency']?.count })}\n`,
+    `${JSON.stringify({ seconds, peakRssMb, verdict: report.verdict, metrics: Object.keys(report.metrics).length, gauges: Object.keys(report.gauges).length, count: report.metrics[METRIC.e2eLatency]?.count })}\n`,
   );
 } else {
   const hours = Number(values.hours);

@@ -1,7 +1,10 @@
-// Runs collectors beside k6 on one interval. A collector that fails (at start or while sampling)
+// Runs collectors beside the load on one interval. A collector that fails (at start or while sampling)
 // opens a gap: recorded once, retried with exponential backoff, closed on the first success.
 // Nothing a collector does stops the run.
-import type { Collector, Recorder } from './collector.ts';
+
+import type { Recorder } from '../record/recorder.ts';
+import { writeCollectorGapEnd, writeCollectorGapStart } from '../record/runEvents.ts';
+import type { Collector } from './collector.ts';
 
 export interface CollectorRunnerOptions {
   intervalMs?: number;
@@ -187,7 +190,8 @@ export class CollectorRunner {
     slot.samples += 1;
     if (slot.gapSince !== undefined) {
       const at = this.now();
-      this.safeEvent('collector.gap.end', { collector: collector.name, gapMs: at - slot.gapSince }, at);
+      const gapMs = at - slot.gapSince;
+      this.safely(() => writeCollectorGapEnd(this.recorder, { collector: collector.name, gapMs }, at));
       slot.gapSince = undefined;
     }
     slot.backoffMs = 0;
@@ -198,10 +202,9 @@ export class CollectorRunner {
     slot.failures += 1;
     if (slot.gapSince === undefined) {
       slot.gapSince = startedAt;
-      this.safeEvent(
-        'collector.gap.start',
-        { collector: slot.collector.name, error: err instanceof Error ? err.message : String(err) },
-        startedAt,
+      const error = err instanceof Error ? err.message : String(err);
+      this.safely(() =>
+        writeCollectorGapStart(this.recorder, { collector: slot.collector.name, error }, startedAt),
       );
     }
     slot.backoffMs =
@@ -209,9 +212,9 @@ export class CollectorRunner {
     slot.nextAttemptAt = this.now() + slot.backoffMs;
   }
 
-  private safeEvent(kind: string, data: Record<string, unknown>, atMs: number): void {
+  private safely(write: () => void): void {
     try {
-      this.recorder.event(kind, data, atMs);
+      write();
     } catch {
       // A failing store must not stop sampling; the runner has nowhere better to report it.
     }

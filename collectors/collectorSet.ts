@@ -1,30 +1,32 @@
-// Starts every collector of a run against one pipeline (the reference pipeline by default), records
+// Starts every collector of a run against the configured target, records
 // into the run's HDR interval store (`collectors.hlog`) and series (`series.ndjson`), optionally tees
 // into OTLP, and flushes the store once per interval so memory stays flat however long the run.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSettings } from '../reference/settings.ts';
-import type { LatencySummary } from '../reports/histogramSnapshot.ts';
-import { HlogWriter } from '../reports/hlog.ts';
-import { IntervalStore } from '../reports/intervalStore.ts';
-import { RUN_FILES } from '../reports/runFiles.ts';
-import type { Collector, Recorder, Tags } from './collector.ts';
+import type { LatencySummary } from '../record/histogramSnapshot.ts';
+import { HlogWriter } from '../record/hlog.ts';
+import { IntervalStore } from '../record/intervalStore.ts';
+import type { Recorder, Tags } from '../record/recorder.ts';
+import { writeCollectorsFlushFailed } from '../record/runEvents.ts';
+import { RUN_FILES } from '../record/runFiles.ts';
+import { SeriesWriter } from '../record/series.ts';
+import type { Collector } from './collector.ts';
 import {
   COLLECTOR_DEFAULTS,
   CollectorRunner,
   type CollectorRunnerOptions,
   type CollectorStats,
 } from './collectorRunner.ts';
-import { CompletionCollector, REFERENCE_COMPLETION_QUERY } from './completion/completionCollector.ts';
+import type { CollectorTarget } from './collectorTarget.ts';
+import { CompletionCollector } from './completion/completionCollector.ts';
 import { HarnessCollector, type TrackedProcess } from './harness/harnessCollector.ts';
 import { JetStreamCollector } from './jetstream/jetstreamCollector.ts';
 import { type LatestGauge, LiveRecorder } from './liveRecorder.ts';
 import { type OtelOptions, type OtelRecorder, withOtel } from './otel/otelExporter.ts';
 import { OutboxCollector } from './outbox/outboxCollector.ts';
-import { defaultPoolApplications, PoolCollector } from './pool/poolCollector.ts';
+import { PoolCollector } from './pool/poolCollector.ts';
 import { PrometheusCollector, type PrometheusMapping } from './prometheus/prometheusCollector.ts';
 import { REFERENCE_WORKER_MAPPINGS } from './prometheus/referenceWorkerMappings.ts';
-import { SeriesWriter } from './seriesWriter.ts';
 
 export const COLLECTOR_KINDS = [
   'outbox',
@@ -36,33 +38,19 @@ export const COLLECTOR_KINDS = [
 ] as const;
 export type CollectorKind = (typeof COLLECTOR_KINDS)[number];
 
-/** What the collectors sample; every field has a default aimed at the reference pipeline. */
-export interface CollectorTargets {
-  databaseUrl: string;
-  natsUrl: string;
-  stream: string;
-  consumer: string;
-  dlqStream: string;
-  dlqConsumer: string;
-  /** The worker's Prometheus endpoint, full URL including `/metrics`. */
-  workerMetricsUrl: string;
-  prometheusMappings: PrometheusMapping[];
-  /** application_name values the pool collector reports `db.connections` for. */
-  applications: string[];
-  /** The completion probe's SQL (contract in completionCollector.ts). */
-  completionQuery: string;
-  /** Keep every completed correlation id (for the integrity checker); memory grows with the run. */
-  keepCorrelationIds: boolean;
-  intervalMs: number;
-  /** Processes besides the harness to watch (a load generator, k6). */
-  processes: TrackedProcess[];
-}
-
-export interface CollectorsOptions extends Partial<CollectorTargets> {
+export interface CollectorsOptions {
   /** The run folder; created when missing. */
   runDir: string;
-  /** Environment the reference defaults are read from (reference/settings.ts); process.env when omitted. */
-  env?: Record<string, string | undefined>;
+  /** Every name and address sampled: the validated config's `target`. */
+  target: CollectorTarget;
+  /** Sampling and flush interval; COLLECTOR_DEFAULTS.intervalMs when omitted. */
+  intervalMs?: number;
+  /** How the worker's Prometheus metrics map to pipesoak names; the reference worker's when omitted. */
+  prometheusMappings?: PrometheusMapping[];
+  /** Keep every completed correlation id (for the integrity checker); memory grows with the run. */
+  keepCorrelationIds?: boolean;
+  /** Processes besides the harness to watch (the load engine, a target component). */
+  processes?: TrackedProcess[];
   /** Collectors switched off (`false`); all are on by default. */
   collectors?: Partial<Record<CollectorKind, boolean>>;
   /** Tee everything into OTLP as well when an endpoint is given. */
@@ -84,7 +72,7 @@ export interface CollectorSet {
   latestGauge(name: string, tags?: Tags): number | undefined;
   latestGauges(): LatestGauge[];
   stats(): CollectorStats[];
-  /** Watches one more process (e.g. k6 once spawned); no-op when the harness collector is off. */
+  /** Watches one more process (e.g. a load worker once spawned); no-op when the harness collector is off. */
   track(pid: number, label: string): void;
   /** Per-metric HDR summaries over every flushed interval (all of them after stop()). */
   summaries(): Record<string, LatencySummary>;
@@ -92,60 +80,47 @@ export interface CollectorSet {
   stop(): Promise<void>;
 }
 
-/** The targets of the reference pipeline configured by `env`. */
-export function referenceTargets(env: Record<string, string | undefined> = process.env): CollectorTargets {
-  const s = loadSettings(env);
-  return {
-    databaseUrl: s.databaseUrl,
-    natsUrl: s.natsUrl,
-    stream: s.stream,
-    consumer: s.consumer,
-    dlqStream: s.dlqStream,
-    dlqConsumer: s.dlqConsumer,
-    workerMetricsUrl: `http://127.0.0.1:${s.metricsPort}/metrics`,
-    prometheusMappings: REFERENCE_WORKER_MAPPINGS,
-    applications: defaultPoolApplications(s),
-    completionQuery: REFERENCE_COMPLETION_QUERY,
-    keepCorrelationIds: false,
-    intervalMs: COLLECTOR_DEFAULTS.intervalMs,
-    processes: [],
-  };
-}
-
 export async function startCollectors(options: CollectorsOptions): Promise<CollectorSet> {
-  const { runDir, env, collectors: switches, otel, runner: runnerOptions, ...overrides } = options;
-  const targets: CollectorTargets = { ...referenceTargets(env), ...definedOnly(overrides) };
-  if (!(targets.intervalMs > 0)) throw new Error(`collectors: intervalMs ${targets.intervalMs} is not > 0`);
+  const { runDir, target, collectors: switches, otel, runner: runnerOptions } = options;
+  const intervalMs = options.intervalMs ?? COLLECTOR_DEFAULTS.intervalMs;
+  if (!(intervalMs > 0)) throw new Error(`collectors: intervalMs ${intervalMs} is not > 0`);
   const on = (kind: CollectorKind) => switches?.[kind] !== false;
 
   // Built before any file is opened, so a bad config fails without leaving a half-written run folder.
   const completion = on('completion')
     ? new CompletionCollector({
-        databaseUrl: targets.databaseUrl,
-        query: targets.completionQuery,
-        keepCorrelationIds: targets.keepCorrelationIds,
+        databaseUrl: target.databaseUrl,
+        query: target.completionQuery,
+        keepCorrelationIds: options.keepCorrelationIds ?? false,
       })
     : undefined;
-  const harness = on('harness') ? new HarnessCollector({ processes: targets.processes }) : undefined;
+  const harness = on('harness') ? new HarnessCollector({ processes: options.processes ?? [] }) : undefined;
   const byKind: Record<CollectorKind, () => Collector | undefined> = {
-    outbox: () => (on('outbox') ? new OutboxCollector({ databaseUrl: targets.databaseUrl }) : undefined),
+    outbox: () =>
+      on('outbox') ? new OutboxCollector({ databaseUrl: target.databaseUrl, ...target.outbox }) : undefined,
     pool: () =>
       on('pool')
-        ? new PoolCollector({ databaseUrl: targets.databaseUrl, applications: targets.applications })
+        ? new PoolCollector({
+            databaseUrl: target.databaseUrl,
+            applications: Object.values(target.applications),
+          })
         : undefined,
     jetstream: () =>
       on('jetstream')
         ? new JetStreamCollector({
-            natsUrl: targets.natsUrl,
-            stream: targets.stream,
-            consumer: targets.consumer,
-            dlqStream: targets.dlqStream,
-            dlqConsumer: targets.dlqConsumer,
+            natsUrl: target.natsUrl,
+            stream: target.stream,
+            consumer: target.consumer,
+            dlqStream: target.dlqStream,
+            dlqConsumer: target.dlqConsumer,
           })
         : undefined,
     prometheus: () =>
       on('prometheus')
-        ? new PrometheusCollector({ url: targets.workerMetricsUrl, mappings: targets.prometheusMappings })
+        ? new PrometheusCollector({
+            url: target.workerMetricsUrl,
+            mappings: options.prometheusMappings ?? REFERENCE_WORKER_MAPPINGS,
+          })
         : undefined,
     completion: () => completion,
     harness: () => harness,
@@ -163,19 +138,25 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
   const live = new LiveRecorder(store);
   const tee: OtelRecorder | undefined = otel?.endpoint ? withOtel(live, otel) : undefined;
   const recorder: Recorder = tee ?? live;
-  const runner = new CollectorRunner(active, recorder, { ...runnerOptions, intervalMs: targets.intervalMs });
+  const runner = new CollectorRunner(active, recorder, { ...runnerOptions, intervalMs });
 
+  // A failing disk must not kill the run mid-way: the timeline says what was lost (the report
+  // notes it), and stop() throws if any interval was lost, so the run ends as one that failed.
+  let lostFlushes: string[] = [];
   const flush = () => {
     try {
       store.flush();
     } catch (err) {
-      // A failing disk must not kill the run; the timeline says what was lost.
-      safeEvent(store, 'collectors.flush.failed', {
-        error: err instanceof Error ? err.message : String(err),
-      });
+      const error = err instanceof Error ? err.message : String(err);
+      lostFlushes.push(error);
+      try {
+        writeCollectorsFlushFailed(store, { error });
+      } catch {
+        // The series is failing too; stop() reports the loss.
+      }
     }
   };
-  const flushTimer = setInterval(flush, targets.intervalMs);
+  const flushTimer = setInterval(flush, intervalMs);
   try {
     await runner.start();
   } catch (err) {
@@ -191,10 +172,17 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
     try {
       await runner.stop();
       flush();
+      // Telemetry export is best effort: the run's own files are complete without it.
       await tee?.shutdown().catch(() => undefined);
     } finally {
       hlog.close();
       series.close();
+    }
+    if (lostFlushes.length > 0) {
+      const [first] = lostFlushes;
+      const count = lostFlushes.length;
+      lostFlushes = [];
+      throw new Error(`collectors: ${count} interval(s) could not be written to ${runDir}: ${first}`);
     }
   };
 
@@ -214,17 +202,4 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
       return stopping;
     },
   };
-}
-
-/** Drops keys set to undefined, so `{ natsUrl: undefined }` keeps the default. */
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function safeEvent(recorder: Recorder, kind: string, data: Record<string, unknown>): void {
-  try {
-    recorder.event(kind, data);
-  } catch {
-    // Nowhere better to report it.
-  }
 }

@@ -2,8 +2,9 @@
 // series and how many observations each latency metric has had. Memory is bounded by the number of
 // distinct series, never by the length of the run.
 
-import { formatHlogTag } from '../reports/hlogTag.ts';
-import type { Recorder, Tags } from './collector.ts';
+import { formatHlogTag } from '../record/hlogTag.ts';
+import type { RecordedMetricName } from '../record/metricCatalog.ts';
+import type { Recorder, Tags } from '../record/recorder.ts';
 
 export interface LatestGauge {
   name: string;
@@ -18,15 +19,19 @@ export class LiveRecorder implements Recorder {
 
   constructor(private readonly inner: Recorder) {}
 
-  recordLatency(metric: string, valueMs: number, tags?: Tags): void {
+  recordLatency(metric: RecordedMetricName, valueMs: number, tags?: Tags): void {
     this.inner.recordLatency(metric, valueMs, tags);
     this.counts.set(metric, (this.counts.get(metric) ?? 0) + 1);
   }
 
-  gauge(name: string, value: number, tags?: Tags, atMs?: number): void {
+  gauge(name: RecordedMetricName, value: number, tags?: Tags, atMs?: number): void {
     const at = atMs ?? Date.now();
     this.inner.gauge(name, value, tags, at);
     this.gauges.set(formatHlogTag(name, tags), { name, tags: { ...tags }, value, atMs: at });
+  }
+
+  count(metric: RecordedMetricName, delta: number, tags?: Tags, atMs?: number): void {
+    this.inner.count(metric, delta, tags, atMs);
   }
 
   event(kind: string, data: Record<string, unknown>, atMs?: number): void {

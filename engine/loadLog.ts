@@ -7,6 +7,6 @@ export {
   type LatencySummary,
   LOWEST_DISCERNIBLE_US,
   SIGNIFICANT_DIGITS,
-} from '../reports/histogramSnapshot.ts';
-export { HlogWriter } from '../reports/hlog.ts';
-export { formatHlogTag, parseHlogTag } from '../reports/hlogTag.ts';
+} from '../record/histogramSnapshot.ts';
+export { HlogWriter } from '../record/hlog.ts';
+export { formatHlogTag, parseHlogTag } from '../record/hlogTag.ts';

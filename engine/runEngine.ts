@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { METRIC } from '../record/metricCatalog.ts';
 import { AcceptedBitmapWriter } from './acceptedBitmap.ts';
 import type { Tags } from './clientSeam.ts';
 import { nowMs } from './clock.ts';
@@ -17,7 +18,6 @@ import {
   TICK_MS,
   WORKER_CLOSE_TIMEOUT_MS,
 } from './engineDefaults.ts';
-import { M } from './engineMetrics.ts';
 import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/executorPlan.ts';
 import { GeneratorHealth } from './generatorHealth.ts';
 import { HistogramSnapshot, HlogWriter, type LatencySummary } from './loadLog.ts';
@@ -358,9 +358,9 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
         for (const c of cumulative.counts.values()) {
           if (c.delta !== 0) series.counter(c.metric, c.delta, c.tags, now);
         }
-        series.gauge(M.loadVus, vus, undefined, now);
-        series.gauge(M.loadEventLoopDelay, loopDelay, undefined, now);
-        series.gauge(M.loadCpu, cpu, undefined, now);
+        series.gauge(METRIC.loadVus, vus, undefined, now);
+        series.gauge(METRIC.loadEventLoopDelay, loopDelay, undefined, now);
+        series.gauge(METRIC.loadCpu, cpu, undefined, now);
       }
       for (const c of cumulative.counts.values()) c.delta = 0;
       const t: EngineTick = {
@@ -369,10 +369,10 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
         totalMs,
         targetRate,
         achievedRate: startedSinceTick / intervalS,
-        iterations: cumulative.total(M.loadIterations),
-        dropped: cumulative.total(M.loadDroppedIterations),
-        interrupted: cumulative.total(M.loadInterruptedIterations),
-        errors: cumulative.total(M.loadErrors),
+        iterations: cumulative.total(METRIC.loadIterations),
+        dropped: cumulative.total(METRIC.loadDroppedIterations),
+        interrupted: cumulative.total(METRIC.loadInterruptedIterations),
+        errors: cumulative.total(METRIC.loadErrors),
         vus,
         latency,
         eventLoopDelayP99Ms: loopDelay,
@@ -423,17 +423,17 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     for (const [tag, c] of cumulative.counts) {
       counts[c.metric] = (counts[c.metric] ?? 0) + c.total;
       if (c.tags !== undefined) counts[tag] = c.total;
-      if (c.metric === M.loadErrors) errors[c.tags?.message ?? ''] = c.total;
+      if (c.metric === METRIC.loadErrors) errors[c.tags?.message ?? ''] = c.total;
     }
     const summaries: Record<string, LatencySummary> = {};
     for (const [metric, h] of cumulative.byMetric) summaries[metric] = h.summary();
     for (const [tag, e] of cumulative.byTag) if (e.tags !== undefined) summaries[tag] = e.total.summary();
-    const iterations = counts[M.loadIterations] ?? 0;
+    const iterations = counts[METRIC.loadIterations] ?? 0;
     const spanS = Math.max(0.001, arrivalSpanMs / 1000);
     return {
       iterations,
-      dropped: counts[M.loadDroppedIterations] ?? 0,
-      interrupted: counts[M.loadInterruptedIterations] ?? 0,
+      dropped: counts[METRIC.loadDroppedIterations] ?? 0,
+      interrupted: counts[METRIC.loadInterruptedIterations] ?? 0,
       errors,
       accepted: bitmap.count,
       targetRate: arrivals.length === 0 ? 0 : offered / spanS,

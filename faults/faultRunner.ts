@@ -3,9 +3,9 @@
 // and `fault.end` events. A failed action is recorded on the event, never thrown: a fault that
 // cannot be applied must not end the run it is part of. Everything it touches comes through the
 // context, which holds only what the harness started (its proxies, children, broker).
-import type { Recorder } from '../collectors/collector.ts';
+import type { Recorder } from '../record/recorder.ts';
+import { writeFaultEnd, writeFaultStart } from '../record/runEvents.ts';
 import type { ComponentName } from '../reference/component.ts';
-import { FAULT_END_EVENT, FAULT_START_EVENT } from '../reports/faultEvents.ts';
 import type { FaultSchedule, FaultWindow } from './faultSchedule.ts';
 import type { Proxies, ToxicSpec } from './proxies.ts';
 
@@ -124,8 +124,8 @@ export class FaultRunner {
     if (this.stopping || state.phase !== 'pending') return;
     const w = state.window;
     state.phase = 'open';
-    this.ctx.recorder.event(
-      FAULT_START_EVENT,
+    writeFaultStart(
+      this.ctx.recorder,
       { id: w.id, what: w.what, where: w.where, params: paramsOf(w) },
       this.now(),
     );
@@ -163,7 +163,7 @@ export class FaultRunner {
   }
 
   private recordEnd(w: FaultWindow, atMs: number, extra: Record<string, unknown>): void {
-    this.ctx.recorder.event(FAULT_END_EVENT, { id: w.id, what: w.what, where: w.where, ...extra }, atMs);
+    writeFaultEnd(this.ctx.recorder, { id: w.id, what: w.what, where: w.where, ...extra }, atMs);
   }
 
   private checkDone(): void {

@@ -4,11 +4,10 @@
 // and the safety rule (DESIGN section 7: chaos only on what the harness started, on loopback).
 // Every problem is one line naming its path, e.g. `faults[2].for: must be longer than 0`.
 import { z } from 'zod';
+import { ConfigError, formatPath } from '../record/configError.ts';
+import { formatDuration } from '../record/duration.ts';
+import { duration, typeError } from '../record/zodFields.ts';
 import { COMPONENTS, type ComponentName } from '../reference/component.ts';
-import { ConfigError } from '../runner/config/configError.ts';
-import { formatDuration } from '../runner/config/duration.ts';
-import { formatPath } from '../runner/config/validateConfig.ts';
-import { duration, typeError } from '../runner/config/zodFields.ts';
 import { hostPortOfUrl, isLoopbackHost, parseHostPort } from './loopbackAddress.ts';
 
 /** Upstreams a harness-owned Toxiproxy proxy can sit in front of. */

@@ -12,8 +12,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../collectors/readOnlyPool.ts';
-import { INTEGRITY_EVENT } from '../reports/runEvents.ts';
-import { ACCEPTED_LOG_FILE, readAcceptedLog, readCorrelationIds, UNCERTAIN_LOG_FILE } from './acceptedLog.ts';
+import { readAcceptedLog, readCorrelationIds } from '../record/acceptedLog.ts';
+import { type EventSink, writeIntegrity } from '../record/runEvents.ts';
+import { RUN_FILES } from '../record/runFiles.ts';
 import { cursorRows } from './cursorRows.ts';
 import {
   type CompletedRowWire,
@@ -26,9 +27,6 @@ import {
   REFERENCE_INTEGRITY_QUERIES,
 } from './integrityQueries.ts';
 
-export const LOST_FILE = 'lost.txt';
-export const DUPLICATED_FILE = 'duplicated.txt';
-
 export interface IntegrityCheckOptions {
   /** The run folder: accepted.ndjson (and uncertain.ndjson) are read there, lost.txt and duplicated.txt written. */
   runDir: string;
@@ -37,7 +35,7 @@ export interface IntegrityCheckOptions {
   queries?: Partial<IntegrityQueries>;
   applicationName?: string;
   /** Where the `integrity` event goes (the run's SeriesWriter); left out, nothing is emitted. */
-  series?: { event(kind: string, data: Record<string, unknown>, atMs?: number): void };
+  series?: EventSink;
 }
 
 export interface IntegrityResult {
@@ -78,11 +76,11 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
   const onTruncatedTail = (file: string) => (line: number) =>
     notes.push(`${file}: line ${line} is cut short (the writer stopped mid-line); skipped`);
 
-  const acceptedPath = join(options.runDir, ACCEPTED_LOG_FILE);
+  const acceptedPath = join(options.runDir, RUN_FILES.acceptedLog);
   if (!existsSync(acceptedPath)) throw new Error(`${acceptedPath}: missing from the run folder`);
   const outcomes = new Map<string, number>();
   for await (const entry of readAcceptedLog(acceptedPath, {
-    onTruncatedTail: onTruncatedTail(ACCEPTED_LOG_FILE),
+    onTruncatedTail: onTruncatedTail(RUN_FILES.acceptedLog),
   })) {
     if (!entry.correlationId.startsWith(prefix)) {
       // Scoping is by prefix: an id without it could never be found, and would read as lost.
@@ -92,9 +90,9 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
     }
     outcomes.set(entry.correlationId, 0);
   }
-  const uncertainPath = join(options.runDir, UNCERTAIN_LOG_FILE);
+  const uncertainPath = join(options.runDir, RUN_FILES.uncertainLog);
   const uncertain = existsSync(uncertainPath)
-    ? await readCorrelationIds(uncertainPath, { onTruncatedTail: onTruncatedTail(UNCERTAIN_LOG_FILE) })
+    ? await readCorrelationIds(uncertainPath, { onTruncatedTail: onTruncatedTail(RUN_FILES.uncertainLog) })
     : new Set<string>();
   for (const id of outcomes.keys()) uncertain.delete(id);
 
@@ -146,8 +144,8 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
 
   const lost: string[] = [];
   for (const [id, seen] of outcomes) if (seen === 0) lost.push(id);
-  const lostFile = join(options.runDir, LOST_FILE);
-  const duplicatedFile = join(options.runDir, DUPLICATED_FILE);
+  const lostFile = join(options.runDir, RUN_FILES.lost);
+  const duplicatedFile = join(options.runDir, RUN_FILES.duplicated);
   writeIdList(lostFile, lost);
   writeIdList(duplicatedFile, duplicated);
 
@@ -167,12 +165,12 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
     duplicatedFile,
     notes,
   };
-  options.series?.event(INTEGRITY_EVENT, integrityEventData(result));
+  if (options.series !== undefined) writeIntegrity(options.series, integrityEventData(result));
   return result;
 }
 
-/** The `integrity` event's fields (reports/runEvents.ts), plus the extra counts readers may ignore. */
-export function integrityEventData(result: IntegrityResult): Record<string, unknown> {
+/** The `integrity` event's fields (record/runEvents.ts), plus the extra counts readers may ignore. */
+export function integrityEventData(result: IntegrityResult): Parameters<typeof writeIntegrity>[1] {
   return {
     accepted: result.accepted,
     completed: result.completed,

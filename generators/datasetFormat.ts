@@ -1,7 +1,7 @@
-// The dataset file format, shared by the generator (Node) and scenarios (k6). Kept free of faker
+// The dataset file format, shared by the generator and the scenarios. Kept free of faker
 // and of Node built-ins so a scenario bundle that reads a dataset stays a few kilobytes.
 //
-// One JSON document, not NDJSON: k6 loads it with a single native JSON.parse inside a SharedArray
+// One JSON document, not NDJSON: a scenario loads it with a single native JSON.parse
 // (`new SharedArray('items', () => parseDataset(open(path)).items)`), where splitting and parsing a
 // million lines in JavaScript would be far slower. The metadata sits inside, on the first line, so a
 // dataset and its description cannot drift apart; each item has a line of its own, so `head`, `grep`

@@ -1,8 +1,9 @@
 // Generates a dataset and writes it to a file: the one call the CLI, the runner and the bench use.
+
+import { type WriteTarget, writeAtomically } from '../record/writeAtomically.ts';
 import type { DatasetMeta } from './datasetFormat.ts';
 import { datasetLines, datasetMeta } from './datasetLines.ts';
 import { type DatasetOptions, datasetOptionsProblem } from './datasetOptions.ts';
-import { type WriteTarget, writeAtomically } from './writeAtomically.ts';
 
 export interface GenerateTarget extends WriteTarget {
   /** Items done so far; called every thousand items and at the end. */

@@ -1,6 +1,8 @@
-// Every setting of the reference pipeline, read from the environment with the defaults of
-// DESIGN section 1. This is the one place those defaults live: components, the CLI, tests and
-// docker-compose.yml (checked by a test) all agree through it.
+// Every setting of the reference pipeline, read from the environment. The numbers of DESIGN
+// section 1 come from the contract (record/contract.ts), which the SLO defaults share; the rest
+// of the defaults live here once: components, the CLI, tests and docker-compose.yml (checked by a
+// test) all agree through it.
+import { CONTRACT } from '../record/contract.ts';
 
 export interface ReferenceSettings {
   host: string;
@@ -113,7 +115,7 @@ export function loadSettings(env: Env = process.env): ReferenceSettings {
     gatewayPort: num(env, 'GATEWAY_PORT', 8080, 0, 65535),
     sinkPort,
     llmPort,
-    metricsPort: num(env, 'METRICS_PORT', 9090, 0, 65535),
+    metricsPort: num(env, 'METRICS_PORT', CONTRACT.metricsPort, 0, 65535),
     sinkUrl: str(env, 'SINK_URL', `http://${host}:${sinkPort}`),
     llmUrl: str(env, 'LLM_URL', `http://${host}:${llmPort}`),
     stream: str(env, 'STREAM', 'EVENTS'),
@@ -125,12 +127,12 @@ export function loadSettings(env: Env = process.env): ReferenceSettings {
     dedupeWindowS: num(env, 'DEDUPE_WINDOW_S', 120, 1),
     // 10%: enough samples for ack latency percentiles; 100% costs the collector ~0.16 ms per ack.
     ackSampleFreq: percent(env, 'ACK_SAMPLE_FREQ', '10%'),
-    batchSize: num(env, 'BATCH_SIZE', 100, 1, 10_000),
-    ackWaitMs: num(env, 'ACK_WAIT_MS', 30_000, 100),
-    inboxMaxRetries: num(env, 'INBOX_MAX_RETRIES', 3, 0, 100),
-    dlqMaxAttempts: num(env, 'DLQ_MAX_ATTEMPTS', 6, 1, 100),
+    batchSize: num(env, 'BATCH_SIZE', CONTRACT.batchSize, 1, 10_000),
+    ackWaitMs: num(env, 'ACK_WAIT_MS', CONTRACT.ackWaitMs, 100),
+    inboxMaxRetries: num(env, 'INBOX_MAX_RETRIES', CONTRACT.inboxMaxRetries, 0, 100),
+    dlqMaxAttempts: num(env, 'DLQ_MAX_ATTEMPTS', CONTRACT.dlqMaxAttempts, 1, 100),
     nakBackoffMs: list(env, 'NAK_BACKOFF_MS', [500, 1000, 2000]),
-    dbPoolMax: num(env, 'DB_POOL_MAX', 10, 1, 1000),
+    dbPoolMax: num(env, 'DB_POOL_MAX', CONTRACT.dbPoolMax, 1, 1000),
     workerAppName: str(env, 'WORKER_APP_NAME', 'sea-mq-worker'),
     relayAppName: str(env, 'RELAY_APP_NAME', 'sea-mq-relay'),
     gatewayAppName: str(env, 'GATEWAY_APP_NAME', 'sea-gateway'),

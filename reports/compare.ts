@@ -2,6 +2,7 @@
 // worse by more than BOTH a relative and an absolute margin (10 % and 5 ms by default), so noise
 // on a 2 ms metric or a small shift on a 5 s one does not fail a nightly run.
 import type { ReportJson } from './reportJson.ts';
+import { roundReportNumber as round } from './reportNumbers.ts';
 
 export const COMPARED_STATS = ['p50', 'p90', 'p99', 'max'] as const;
 export type ComparedStat = (typeof COMPARED_STATS)[number];
@@ -111,8 +112,4 @@ export function renderComparisonMarkdown(comparison: ReportComparison): string {
 
 function signed(n: number): string {
   return n > 0 ? `+${n}` : String(n);
-}
-
-function round(n: number): number {
-  return Number(n.toFixed(3));
 }

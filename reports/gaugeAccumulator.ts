@@ -1,7 +1,7 @@
 // Streams one gauge's points (all tag sets) into steady-window statistics: min, mean, max, last,
-// per-second means for the trend, and the value at the end of warm-up so cumulative counters
-// (k6.dropped_iterations) count only the steady window. Memory: two floats per second of run.
-import type { Tags } from '../collectors/collector.ts';
+// per-second means for the trend; points of the warm-up are left out. Memory: two floats per second
+// of run. (Counters are series lines of their own, summed by the reader.)
+import type { Tags } from '../record/recorder.ts';
 import { fitTrend } from './drift.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
 import type { GaugeSummary } from './runSummary.ts';
@@ -13,8 +13,6 @@ export class GaugeAccumulator {
   private max = Number.NEGATIVE_INFINITY;
   private sum = 0;
   private last = 0;
-  /** Last folded value before the steady window began; 0 when none. */
-  private baseline = 0;
   private seconds = new Float64Array(1024);
   private means = new Float64Array(1024);
   private perSecondCount = 0;
@@ -39,12 +37,6 @@ export class GaugeAccumulator {
     return this.samples > 0;
   }
 
-  /** Growth of a cumulative counter over the steady window; null when it never reported. */
-  counterDelta(): number | null {
-    this.folder.flush();
-    return this.samples === 0 ? null : this.last - this.baseline;
-  }
-
   summary(): GaugeSummary {
     this.folder.flush();
     this.closeBucket();
@@ -65,10 +57,7 @@ export class GaugeAccumulator {
 
   /** One folded sample. */
   private addSample(t: number, v: number): void {
-    if (t < this.steadyStartMs) {
-      this.baseline = v;
-      return;
-    }
+    if (t < this.steadyStartMs) return;
     this.samples++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;

@@ -2,7 +2,9 @@
 // Default: the sum over tag sets (one consumer, one stream: the value itself). db.connections is
 // per application with a per-state breakdown: take each application's total (`state=all`) and the
 // busiest application, since the pool limit (DB_POOL_MAX) is per application.
-import type { Tags } from '../collectors/collector.ts';
+
+import { METRIC } from '../record/metricCatalog.ts';
+import type { Tags } from '../record/recorder.ts';
 
 export interface GaugeFold {
   include(tags: Tags): boolean;
@@ -12,7 +14,10 @@ export interface GaugeFold {
 const SUM: GaugeFold = { include: () => true, combine: 'sum' };
 
 const FOLDS: Record<string, GaugeFold> = {
-  'db.connections': { include: (tags) => tags.state === undefined || tags.state === 'all', combine: 'max' },
+  [METRIC.dbConnections]: {
+    include: (tags) => tags.state === undefined || tags.state === 'all',
+    combine: 'max',
+  },
 };
 
 export function gaugeFold(name: string): GaugeFold {

@@ -4,13 +4,21 @@
 // payload; anything else goes through HistogramSnapshot.decode and merge. The result is the same
 // histogram that merging snapshots one by one gives, in a fraction of the time. The report's
 // timeline also reads percentiles straight off the counts and reuses one accumulator per bucket.
+//
+// Kept, not replaced by hdr-histogram-js, because a bench says so (this 2-core machine, loaded):
+// - adding a line: 73-166 µs here against 529-966 µs for HistogramSnapshot.decode + merge (6-7x);
+//   a 24 h folder holds ~600k lines, 5-10 min through the library against a 30 s budget;
+// - p50/p90/p99 of a bucket: one pass here against ~770 µs through a library histogram filled with
+//   recordValueWithCount; the 1 h render of reportScale went from 4.6 s to 7.7-10.6 s.
+// The percentile rule is HdrHistogram's getValueAtPercentile; test/unit/histogramAccumulator.test.ts
+// checks both give the same values on the same counts.
 import { deflateSync, inflateSync } from 'node:zlib';
 import {
   HIGHEST_TRACKABLE_US,
   HistogramSnapshot,
   LOWEST_DISCERNIBLE_US,
   SIGNIFICANT_DIGITS,
-} from './histogramSnapshot.ts';
+} from '../record/histogramSnapshot.ts';
 
 const V2_COOKIE_BASE = 0x1c849303;
 const V2_COMPRESSED_COOKIE_BASE = 0x1c849304;

@@ -115,12 +115,32 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
         ['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => `<th class="num">${h}</th>`).join('') +
         '</tr></thead><tbody>',
     );
-    for (const [name, m] of metrics) {
+    const row = (
+      label: string,
+      m: { count: number; p50: number; p90: number; p99: number; p999: number; max: number },
+    ) => {
       const cells = [m.count, m.p50, m.p90, m.p99, m.p999, m.max].map(
         (v) => `<td class="num">${num(v)}</td>`,
       );
-      out.push(`<tr><td>${esc(name)}</td>${cells.join('')}</tr>`);
+      out.push(`<tr><td>${esc(label)}</td>${cells.join('')}</tr>`);
+    };
+    for (const [name, m] of metrics) {
+      row(name, m);
+      // Tags the catalogue keeps apart (dispatch.latency main vs dlq) get a row each.
+      for (const [key, values] of Object.entries(m.byTag ?? {})) {
+        for (const [value, t] of Object.entries(values)) row(`${name} ${key}=${value}`, t);
+      }
     }
+    out.push('</tbody></table>');
+  }
+
+  const counts = Object.entries(report.counts);
+  if (counts.length > 0) {
+    out.push('<h2>Counts over the steady window</h2>', '<table class="counts"><tbody>');
+    for (const [name, total] of counts)
+      out.push(`<tr><td>${esc(name)}</td><td class="num">${num(total)}</td></tr>`);
+    if (report.errorRate !== null)
+      out.push(`<tr><td>error rate</td><td class="num">${num(report.errorRate)}</td></tr>`);
     out.push('</tbody></table>');
   }
 

@@ -3,9 +3,10 @@
 // and p50/p90/p99 taken from the merged bucket. Memory: one open histogram per metric plus a few
 // numbers per bucket, so a 24 h run costs what a 30 min one does.
 
+import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
+import { parseHlogTag } from '../record/hlogTag.ts';
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
-import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from './hlog.ts';
-import { parseHlogTag } from './hlogTag.ts';
 
 export interface LatencyBuckets {
   /** Bucket indexes (bucket i starts i × bucketS after the run start), ascending. */
@@ -41,8 +42,11 @@ export async function latencyTimeline(
   for await (const { path, interval } of byStart(paths)) {
     let metric = metricOfTag.get(interval.tag);
     if (metric === undefined) {
-      // summarizeRunFolder has already checked every tag; an unreadable one is simply not charted.
-      metric = safeMetric(interval.tag);
+      try {
+        metric = parseHlogTag(interval.tag).metric;
+      } catch (err) {
+        throw new HlogFormatError(path, interval.line, (err as Error).message);
+      }
       metricOfTag.set(interval.tag, metric);
     }
     if (!wanted.has(metric)) continue;
@@ -87,14 +91,6 @@ function close(state: OpenBucket): void {
   state.acc.reset();
 }
 
-function safeMetric(tag: string): string {
-  try {
-    return parseHlogTag(tag).metric;
-  } catch {
-    return '';
-  }
-}
-
 interface SourcedInterval {
   path: string;
   interval: EncodedHlogInterval;
@@ -102,7 +98,7 @@ interface SourcedInterval {
 
 /** Interleaves the logs' intervals by start time, reading each log one line ahead. */
 async function* byStart(paths: readonly string[]): AsyncGenerator<SourcedInterval> {
-  const sources = paths.map(readEncodedHlogIntervals);
+  const sources = paths.map((p) => readEncodedHlogIntervals(p, SKIP_CUT_TAIL));
   const heads = await Promise.all(sources.map((s) => s.next()));
   for (;;) {
     let best: number | undefined;

@@ -37,7 +37,23 @@ export function renderMarkdownReport(report: ReportJson): string {
       lines.push(
         `| ${cell(name)} | ${m.count} | ${num(m.p50)} | ${num(m.p90)} | ${num(m.p99)} | ${num(m.max)} |`,
       );
+      // Tags the catalogue keeps apart (dispatch.latency main vs dlq) get a row each.
+      for (const [key, values] of Object.entries(m.byTag ?? {})) {
+        for (const [value, t] of Object.entries(values)) {
+          lines.push(
+            `| ${cell(`${name} ${key}=${value}`)} | ${t.count} | ${num(t.p50)} | ${num(t.p90)} | ${num(t.p99)} | ${num(t.max)} |`,
+          );
+        }
+      }
     }
+    lines.push('');
+  }
+
+  const counts = Object.entries(report.counts);
+  if (counts.length > 0) {
+    lines.push('### Counts', '', '| counter | total |', '| --- | ---: |');
+    for (const [name, total] of counts) lines.push(`| ${cell(name)} | ${num(total)} |`);
+    if (report.errorRate !== null) lines.push(`| error rate | ${num(report.errorRate)} |`);
     lines.push('');
   }
 

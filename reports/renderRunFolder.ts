@@ -2,12 +2,12 @@
 // Each file is written whole to a temporary name and renamed, so an interrupted render never leaves
 // half a report.
 import { join } from 'node:path';
-import { writeAtomically } from '../generators/writeAtomically.ts';
+import { RUN_FILES } from '../record/runFiles.ts';
+import { writeAtomically } from '../record/writeAtomically.ts';
 import { renderHtmlReport } from './htmlReport.ts';
 import { renderJunitReport } from './junitReport.ts';
 import { renderMarkdownReport } from './markdownReport.ts';
 import type { ReportJson } from './reportJson.ts';
-import { RUN_FILES } from './runFiles.ts';
 import { buildRunReport } from './runReport.ts';
 import { runTimeline } from './runTimeline.ts';
 

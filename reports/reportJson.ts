@@ -4,8 +4,7 @@ import { z } from 'zod';
 
 export const REPORT_SCHEMA = 'pipesoak.report/v1';
 
-const metric = z.object({
-  unit: z.literal('ms'),
+const latencyStats = z.object({
   count: z.number(),
   min: z.number(),
   mean: z.number(),
@@ -14,6 +13,12 @@ const metric = z.object({
   p99: z.number(),
   p999: z.number(),
   max: z.number(),
+});
+
+const metric = latencyStats.extend({
+  unit: z.literal('ms'),
+  /** Tag key → tag value → the same statistics, where the catalogue keeps a tag apart. */
+  byTag: z.record(z.string(), z.record(z.string(), latencyStats)).optional(),
 });
 
 const gauge = z.object({
@@ -42,7 +47,13 @@ export const reportJsonSchema = z.object({
     durationS: z.number(),
     target: z.record(z.string(), z.unknown()),
   }),
+  /** Filled by the load engine (targetRate, achievedRate, iterations, ...); empty until it runs. */
+  load: z.record(z.string(), z.union([z.number(), z.boolean(), z.null()])),
   metrics: z.record(z.string(), metric),
+  /** Counters: each one's total over the steady window. */
+  counts: z.record(z.string(), z.number()),
+  /** http.errors / http.requests over the steady window; null without requests. */
+  errorRate: z.number().nullable(),
   gauges: z.record(z.string(), gauge),
   slos: z.array(slo),
   integrity: z.object({

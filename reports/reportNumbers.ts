@@ -13,3 +13,15 @@ export function formatReportNumber(n: number): string {
   if (Math.abs(n) < 1) return String(Number(n.toPrecision(4)));
   return String(Number(n.toFixed(3)));
 }
+
+/** Four significant digits, for figures inside a sentence (an SLO reason). */
+export function significant(n: number): number {
+  return Number(n.toPrecision(4));
+}
+
+/** A per-minute rate in the gauge's unit: bytes as MB/min, ms as ms/min, counts as /min. */
+export function formatPerMinute(n: number, unit: string | undefined): string {
+  if (unit === 'bytes') return `${significant(n / 1e6)} MB/min`;
+  if (unit === 'ms') return `${significant(n)} ms/min`;
+  return `${significant(n)}/min`;
+}

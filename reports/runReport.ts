@@ -1,7 +1,9 @@
 // Builds report.json from a run folder: the steady-window summary, the SLO results against the
 // run's own SLOs, and the verdict. Deterministic: keys sorted, numbers rounded, nothing about the
 // render itself (no "generated at"), so rendering twice gives the same bytes.
-import { redact } from '../runner/config/redact.ts';
+import type { LatencySummary } from '../record/histogramSnapshot.ts';
+import { METRIC } from '../record/metricCatalog.ts';
+import { redact } from '../record/redact.ts';
 import type { ReportJson } from './reportJson.ts';
 import { REPORT_SCHEMA } from './reportJson.ts';
 import { roundReportNumber as round } from './reportNumbers.ts';
@@ -30,7 +32,10 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
       // The runner redacts before writing; redacting again costs nothing and guards old folders.
       target: redact(meta.target),
     },
+    load: {},
     metrics: {},
+    counts: { ...summary.counters },
+    errorRate: errorRate(summary),
     gauges: {},
     slos,
     integrity: summary.integrity ?? {
@@ -45,17 +50,20 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
   for (const name of Object.keys(summary.metrics).sort()) {
     const m = summary.metrics[name];
     if (m === undefined) continue;
-    report.metrics[name] = {
-      unit: 'ms',
-      count: m.count,
-      min: round(m.min),
-      mean: round(m.mean),
-      p50: round(m.p50),
-      p90: round(m.p90),
-      p99: round(m.p99),
-      p999: round(m.p999),
-      max: round(m.max),
-    };
+    const byTag = summary.byTag[name];
+    report.metrics[name] = { unit: 'ms', ...latencyStats(m) };
+    if (byTag !== undefined) {
+      const out: NonNullable<ReportJson['metrics'][string]['byTag']> = {};
+      for (const key of Object.keys(byTag).sort()) {
+        const values = byTag[key] ?? {};
+        out[key] = Object.fromEntries(
+          Object.keys(values)
+            .sort()
+            .map((v) => [v, latencyStats(values[v] as LatencySummary)]),
+        );
+      }
+      report.metrics[name].byTag = out;
+    }
   }
   for (const name of Object.keys(summary.gauges).sort()) {
     const g = summary.gauges[name];
@@ -71,4 +79,23 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
   if (meta.partial) report.partial = true;
   if (meta.notes.length > 0) report.notes = [...meta.notes];
   return report;
+}
+
+function latencyStats(m: LatencySummary) {
+  return {
+    count: m.count,
+    min: round(m.min),
+    mean: round(m.mean),
+    p50: round(m.p50),
+    p90: round(m.p90),
+    p99: round(m.p99),
+    p999: round(m.p999),
+    max: round(m.max),
+  };
+}
+
+function errorRate(summary: RunSummary): number | null {
+  const requests = summary.counters[METRIC.httpRequests];
+  const errors = summary.counters[METRIC.httpErrors] ?? 0;
+  return requests === undefined || requests === 0 ? null : round(errors / requests);
 }

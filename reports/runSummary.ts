@@ -1,6 +1,6 @@
 // What the SLO engine judges: one run's steady window (after warm-up), reduced to numbers.
 // Built from a run folder by summarizeRunFolder; hand-built in tests.
-import type { LatencySummary } from './histogramSnapshot.ts';
+import type { LatencySummary } from '../record/histogramSnapshot.ts';
 
 /** A least-squares trend of a gauge over its steady window (reports/drift.ts). */
 export interface Trend {
@@ -44,6 +44,10 @@ export interface IntegrityCounts {
 export interface RunSummary {
   metrics: Record<string, LatencySummary>;
   gauges: Record<string, GaugeSummary>;
+  /** metric → tag key → tag value → summary, for the tags the catalogue keeps apart (dispatch.latency by consumer). */
+  byTag: Record<string, Record<string, Record<string, LatencySummary>>>;
+  /** Every counter's total over the steady window, by name (all tags summed). */
+  counters: Record<string, number>;
   counts: RunCounts;
   /** null when the integrity checker did not run (an interrupted run). */
   integrity: IntegrityCounts | null;

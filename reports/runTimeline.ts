@@ -3,9 +3,10 @@
 // (latency buckets merge their intervals' histograms exactly), plus the fault windows. Streams
 // the hlogs and series.ndjson once each, so memory does not grow with the length of the run.
 import { join } from 'node:path';
+import { METRIC } from '../record/metricCatalog.ts';
+import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
 import type { ReportJson } from './reportJson.ts';
-import { RUN_FILES, runHlogPaths } from './runFiles.ts';
 import { type FaultWindow, type GaugeLine, type GaugeLineSpec, seriesTimeline } from './seriesTimeline.ts';
 
 /** Points per line at most: enough for any screen, small enough for a light page. */
@@ -40,27 +41,27 @@ export interface RunTimeline {
 }
 
 const LATENCY_CHARTS = [
-  ['gateway-latency', 'gateway.latency'],
-  ['e2e-latency', 'e2e.latency'],
-  ['dispatch-latency', 'dispatch.latency'],
+  ['gateway-latency', METRIC.gatewayLatency],
+  ['e2e-latency', METRIC.e2eLatency],
+  ['dispatch-latency', METRIC.dispatchLatency],
 ] as const;
 
 const GAUGE_LINES: GaugeLineSpec[] = [
-  { gauge: 'k6.http_reqs', mode: 'rate' },
-  { gauge: 'k6.errors', mode: 'rate' },
-  { gauge: 'outbox.pending', mode: 'peak' },
-  { gauge: 'outbox.oldest.age', mode: 'peak' },
-  { gauge: 'consumer.pending', mode: 'peak' },
-  { gauge: 'consumer.ack_pending', mode: 'peak' },
-  { gauge: 'dlq.depth', mode: 'peak' },
-  { gauge: 'db.connections', mode: 'peak', splitBy: 'application' },
+  { gauge: METRIC.httpRequests, mode: 'rate' },
+  { gauge: METRIC.httpErrors, mode: 'rate' },
+  { gauge: METRIC.outboxPending, mode: 'peak' },
+  { gauge: METRIC.outboxOldestAge, mode: 'peak' },
+  { gauge: METRIC.consumerPending, mode: 'peak' },
+  { gauge: METRIC.consumerAckPending, mode: 'peak' },
+  { gauge: METRIC.dlqDepth, mode: 'peak' },
+  { gauge: METRIC.dbConnections, mode: 'peak', splitBy: 'application' },
 ];
 
 export async function runTimeline(dir: string, run: ReportJson['run']): Promise<RunTimeline> {
   const startMs = Date.parse(run.startedAt);
   const durationS = run.durationS;
   const bucketS = Math.max(1, Math.ceil(durationS / MAX_POINTS));
-  const latencyMetrics = [...LATENCY_CHARTS.map(([, metric]) => metric), 'outbox.lag'];
+  const latencyMetrics = [...LATENCY_CHARTS.map(([, metric]) => metric), METRIC.outboxLag];
   const latency = await latencyTimeline(runHlogPaths(dir), latencyMetrics, startMs, bucketS);
   const series = await seriesTimeline(
     join(dir, RUN_FILES.series),
@@ -78,24 +79,24 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
   ];
 
   const charts: Chart[] = [];
-  const k6Reqs = gauge('k6.http_reqs')[0];
-  const gatewayLatency = latency.get('gateway.latency');
-  if (k6Reqs !== undefined) {
-    const errors = gauge('k6.errors')[0];
+  const requests = gauge(METRIC.httpRequests)[0];
+  const gatewayLatency = latency.get(METRIC.gatewayLatency);
+  if (requests !== undefined) {
+    const errors = gauge(METRIC.httpErrors)[0];
     charts.push(
       chart(
         'request-rate',
         'Request rate',
         'req/s',
-        'k6.http_reqs growth per second',
+        `${METRIC.httpRequests} per second`,
         bucketS,
         [
-          ['requests/s', at(k6Reqs.buckets, k6Reqs.values)],
+          ['requests/s', at(requests.buckets, requests.values)],
           ...(errors === undefined
             ? []
             : [['errors/s', at(errors.buckets, errors.values)] as [string, Sparse]]),
         ],
-        'k6.http_reqs',
+        METRIC.httpRequests,
       ),
     );
   } else {
@@ -108,12 +109,12 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
         'request-rate',
         'Request rate',
         'req/s',
-        'gateway.latency samples per second (no k6.http_reqs)',
+        `${METRIC.gatewayLatency} samples per second (no ${METRIC.httpRequests})`,
         bucketS,
         gatewayLatency === undefined || rate === undefined
           ? []
           : [['requests/s', at(gatewayLatency.buckets, rate)]],
-        'k6.http_reqs and no gateway.latency samples',
+        `${METRIC.httpRequests} and no ${METRIC.gatewayLatency} samples`,
       ),
     );
   }
@@ -137,18 +138,18 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
       'Outbox pending',
       'events',
       bucketS,
-      ['outbox.pending'],
-      gauge('outbox.pending'),
+      [METRIC.outboxPending],
+      gauge(METRIC.outboxPending),
     ),
   );
-  const outboxLag = latency.get('outbox.lag');
-  const oldest = gauge('outbox.oldest.age')[0];
+  const outboxLag = latency.get(METRIC.outboxLag);
+  const oldest = gauge(METRIC.outboxOldestAge)[0];
   charts.push(
     chart(
       'outbox-lag',
       'Outbox lag',
       'ms',
-      'outbox.lag percentiles (created \u2192 published); outbox.oldest.age peak',
+      `${METRIC.outboxLag} percentiles (created \u2192 published); ${METRIC.outboxOldestAge} peak`,
       bucketS,
       [
         ...(outboxLag ? percentiles(outboxLag, 'lag ') : []),
@@ -156,7 +157,7 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
           ? [['oldest unpublished age', at(oldest.buckets, oldest.values)] as [string, Sparse]]
           : []),
       ],
-      'outbox.lag samples and no outbox.oldest.age gauge',
+      `${METRIC.outboxLag} samples and no ${METRIC.outboxOldestAge} gauge`,
     ),
   );
   charts.push(
@@ -165,19 +166,21 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
       'Consumer pending and ack pending',
       'messages',
       bucketS,
-      ['consumer.pending', 'consumer.ack_pending'],
-      [...gauge('consumer.pending'), ...gauge('consumer.ack_pending')],
+      [METRIC.consumerPending, METRIC.consumerAckPending],
+      [...gauge(METRIC.consumerPending), ...gauge(METRIC.consumerAckPending)],
     ),
   );
-  charts.push(gaugeChart('dlq-depth', 'DLQ depth', 'messages', bucketS, ['dlq.depth'], gauge('dlq.depth')));
+  charts.push(
+    gaugeChart('dlq-depth', 'DLQ depth', 'messages', bucketS, [METRIC.dlqDepth], gauge(METRIC.dlqDepth)),
+  );
   charts.push(
     gaugeChart(
       'db-connections',
       'DB connections',
       'connections',
       bucketS,
-      ['db.connections'],
-      gauge('db.connections'),
+      [METRIC.dbConnections],
+      gauge(METRIC.dbConnections),
     ),
   );
 

@@ -1,15 +1,17 @@
 // Gauges over time and the fault windows, in one streaming pass over series.ndjson. Points that
 // share a timestamp fold across tag sets as the summaries do (reports/gaugeFold.ts), optionally
 // split by one tag into a line each; then each time bucket keeps the peak of a depth gauge, or the
-// growth per second of a cumulative counter. Memory: one number per bucket per line.
-import { isGaugePoint, readSeriesRecords } from '../collectors/seriesWriter.ts';
-import { FAULT_END_EVENT, FAULT_START_EVENT, faultEndWire, faultStartWire } from './faultEvents.ts';
+// increase per second of a counter (the sum of its counter lines). Memory: one number per bucket per line.
+
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
+import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
+import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
-import { RUN_START_EVENT, runStartWire } from './runEvents.ts';
 
 export interface GaugeLineSpec {
+  /** A gauge name for 'peak', a counter name for 'rate'. */
   gauge: string;
-  /** 'peak': the bucket's highest value; 'rate': a cumulative counter's growth per second. */
+  /** 'peak': the bucket's highest gauge value; 'rate': a counter's increase per second. */
   mode: 'peak' | 'rate';
   /** One line per value of this tag (e.g. db.connections per application). */
   splitBy?: string;
@@ -47,12 +49,11 @@ interface LineState {
   split: string;
   /** Folds the tag sets of one sample into one point before it is bucketed. */
   folder: SampleFolder;
-  prevT: number;
-  prevValue: number;
-  prevSeen: boolean;
-  /** bucket → peak, or bucket → [growth, elapsed ms]. */
+  /** bucket → peak, or bucket → [the counter's increase, ms its lines cover]. */
   peaks: Map<number, number>;
   growth: Map<number, [number, number]>;
+  /** A counter line covers the time since the previous line of its series (or the run start). */
+  prevT: number;
 }
 
 export async function seriesTimeline(
@@ -71,63 +72,66 @@ export async function seriesTimeline(
   const bucketMs = bucketS * 1000;
   const toS = (t: number) => (t - startMs) / 1000;
 
+  // Set-up before the run start is not charted.
   const addPoint = (state: LineState, t: number, v: number) => {
-    // Set-up before the run start is not charted, but a counter needs it as its baseline.
     const bucket = Math.floor((t - startMs) / bucketMs);
+    if (bucket < 0) return;
     if (state.spec.mode === 'peak') {
-      if (bucket >= 0) state.peaks.set(bucket, Math.max(state.peaks.get(bucket) ?? v, v));
+      state.peaks.set(bucket, Math.max(state.peaks.get(bucket) ?? v, v));
       return;
     }
-    if (state.prevSeen && bucket >= 0 && t > state.prevT) {
-      // A counter that went down restarted (a new k6 process): count from zero again.
-      const growth = v >= state.prevValue ? v - state.prevValue : v;
-      const sum = state.growth.get(bucket) ?? [0, 0];
-      sum[0] += growth;
-      sum[1] += t - state.prevT;
-      state.growth.set(bucket, sum);
+    const sum = state.growth.get(bucket) ?? [0, 0];
+    sum[0] += v;
+    sum[1] += Math.max(0, t - state.prevT);
+    state.growth.set(bucket, sum);
+    state.prevT = Math.max(state.prevT, t);
+  };
+  const stateOf = (name: string, spec: GaugeLineSpec, tags: Record<string, string>): LineState => {
+    const split = spec.splitBy === undefined ? '' : (tags[spec.splitBy] ?? '');
+    const key = `${name}\u0000${split}`;
+    let state = states.get(key);
+    if (state === undefined) {
+      const created: LineState = {
+        spec,
+        split,
+        folder: new SampleFolder(gaugeFold(name), (t, v) => addPoint(created, t, v)),
+        peaks: new Map(),
+        growth: new Map(),
+        prevT: startMs,
+      };
+      state = created;
+      states.set(key, state);
     }
-    state.prevT = t;
-    state.prevValue = v;
-    state.prevSeen = true;
+    return state;
   };
 
   let lineNo = 0;
-  for await (const record of readSeriesRecords(path)) {
+  for await (const record of readSeriesRecords(path, SKIP_CUT_TAIL)) {
     lineNo++;
     if (isGaugePoint(record)) {
       const spec = specOf.get(record.gauge);
-      if (spec === undefined) continue;
-      const split = spec.splitBy === undefined ? '' : (record.tags[spec.splitBy] ?? '');
-      const key = `${record.gauge}\u0000${split}`;
-      let state = states.get(key);
-      if (state === undefined) {
-        const created: LineState = {
-          spec,
-          split,
-          folder: new SampleFolder(gaugeFold(record.gauge), (t, v) => addPoint(created, t, v)),
-          prevT: 0,
-          prevValue: 0,
-          prevSeen: false,
-          peaks: new Map(),
-          growth: new Map(),
-        };
-        state = created;
-        states.set(key, state);
-      }
-      state.folder.add(record.t, record.value, record.tags);
+      if (spec === undefined || spec.mode !== 'peak') continue;
+      stateOf(record.gauge, spec, record.tags).folder.add(record.t, record.value, record.tags);
       continue;
     }
-    if (record.event === RUN_START_EVENT) {
+    if (isCounterPoint(record)) {
+      const spec = specOf.get(record.counter);
+      if (spec === undefined || spec.mode !== 'rate') continue;
+      // Counter lines are deltas: they add up, never fold.
+      addPoint(stateOf(record.counter, spec, record.tags), record.t, record.value);
+      continue;
+    }
+    if (record.event === EVENT.runStart) {
       const start = runStartWire.safeParse(record);
       if (start.success) warmUpS = start.data.warmUpMs / 1000;
-    } else if (record.event === FAULT_START_EVENT) {
+    } else if (record.event === EVENT.faultStart) {
       const start = faultStartWire.safeParse(record);
       if (!start.success) notes.push(`series.ndjson line ${lineNo}: a fault.start without an id, not shaded`);
       else {
         const { id, what, where, t } = start.data;
         faultStarts.set(id, { fromS: toS(t), what, where });
       }
-    } else if (record.event === FAULT_END_EVENT) {
+    } else if (record.event === EVENT.faultEnd) {
       const end = faultEndWire.safeParse(record);
       const started = end.success ? faultStarts.get(end.data.id) : undefined;
       if (end.success && started !== undefined) {

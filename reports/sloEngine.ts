@@ -1,16 +1,25 @@
 // SLO checks as pure functions: compileSlos turns the config's objectives (and custom expressions)
 // into checks once, at start-up, so a bad expression fails before the run; evaluateSlos judges a
 // summary with them. A check without data fails with a reason, it never passes silently.
-import type { SloConfig } from '../runner/config/configSchema.ts';
-import { driftVerdict } from './drift.ts';
-import { isGauge } from './metricCatalog.ts';
+
+import { isGauge, METRIC, metricEntry } from '../record/metricCatalog.ts';
+import type { SloConfig } from '../record/sloConfig.ts';
+import { DRIFT_MIN_WINDOWS, driftVerdict } from './drift.ts';
+import { formatPerMinute, significant } from './reportNumbers.ts';
 import type { RunSummary } from './runSummary.ts';
 import {
+  type Comparison,
   compare,
+  countTarget,
+  errorRateTarget,
+  gaugeTarget,
+  integrityTarget,
+  latencyTarget,
   NO_SAMPLES,
   parseSloExpression,
   SloExpressionError,
   type SloResult,
+  type Target,
 } from './sloExpression.ts';
 
 export type { SloResult } from './sloExpression.ts';
@@ -36,48 +45,60 @@ export class SloCompileError extends Error {
 }
 
 const LATENCY_KEYS = [
-  'gateway.latency',
-  'e2e.latency',
-  'dispatch.latency',
-  'outbox.lag',
-  'consumer.ack.latency',
+  METRIC.gatewayLatency,
+  METRIC.e2eLatency,
+  METRIC.dispatchLatency,
+  METRIC.outboxLag,
+  METRIC.consumerAckLatency,
 ] as const;
 const PERCENTILES = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
 
 export function compileSlos(slos: SloConfig): CompiledSlo[] {
   const checks: CompiledSlo[] = [];
-  const add = (path: string, expression: string, name?: string) => {
-    checks.push(expressionCheck(path, expression, name));
+  // The defaults are typed selectors, never text parsed back; only `custom` is an expression.
+  const add = (path: string, target: Target, op: Comparison, value: number, name?: string) => {
+    checks.push(targetCheck(path, target, op, value, name));
   };
   for (const metric of LATENCY_KEYS) {
     const objectives = slos[metric];
     if (objectives === false) continue;
     for (const p of PERCENTILES) {
       const value = objectives[p];
-      if (value !== undefined) add(`slos.${metric}.${p}`, `${p}(${metric}) < ${value}ms`);
+      if (value !== undefined) add(`slos.${metric}.${p}`, latencyTarget(metric, p), '<', value);
     }
   }
-  if (slos.errorRate !== false) add('slos.errorRate', `errorRate <= ${slos.errorRate}`);
+  if (slos.errorRate !== false) add('slos.errorRate', errorRateTarget, '<=', slos.errorRate);
   if (slos.droppedIterations !== false)
     add(
       'slos.droppedIterations',
-      `counts.dropped_iterations <= ${slos.droppedIterations}`,
-      'k6.dropped_iterations',
+      countTarget('dropped_iterations'),
+      '<=',
+      slos.droppedIterations,
+      METRIC.loadDroppedIterations,
     );
   if (slos.deliveriesPerEvent !== false)
     add(
       'slos.deliveriesPerEvent',
-      `counts.deliveries_per_event_max <= ${slos.deliveriesPerEvent}`,
+      countTarget('deliveries_per_event_max'),
+      '<=',
+      slos.deliveriesPerEvent,
       'deliveries per event',
     );
   if (slos.dlqAttempts !== false)
-    add('slos.dlqAttempts', `counts.dlq_attempts_max <= ${slos.dlqAttempts}`, 'dlq attempts per event');
-  if (slos.dbConnections !== false) add('slos.dbConnections', `max(db.connections) <= ${slos.dbConnections}`);
+    add(
+      'slos.dlqAttempts',
+      countTarget('dlq_attempts_max'),
+      '<=',
+      slos.dlqAttempts,
+      'dlq attempts per event',
+    );
+  if (slos.dbConnections !== false)
+    add('slos.dbConnections', gaugeTarget(METRIC.dbConnections, 'max'), '<=', slos.dbConnections);
   if (slos.consumerPending !== false)
-    add('slos.consumerPending', `max(consumer.pending) <= ${slos.consumerPending}`);
+    add('slos.consumerPending', gaugeTarget(METRIC.consumerPending, 'max'), '<=', slos.consumerPending);
   for (const key of ['lost', 'duplicated'] as const) {
     const bound = slos.integrity[key];
-    if (bound !== false) add(`slos.integrity.${key}`, `integrity.${key} <= ${bound}`);
+    if (bound !== false) add(`slos.integrity.${key}`, integrityTarget(key), '<=', bound);
   }
   for (const gauge of Object.keys(slos.drift.gauges).sort()) {
     const options = slos.drift.gauges[gauge];
@@ -87,7 +108,7 @@ export function compileSlos(slos: SloConfig): CompiledSlo[] {
     checks.push(driftCheck(gauge, { confidence: slos.drift.confidence, ...options }));
   }
   slos.custom.forEach((expression, i) => {
-    add(`slos.custom[${i}]`, expression);
+    checks.push(expressionCheck(`slos.custom[${i}]`, expression));
   });
   return checks;
 }
@@ -96,7 +117,7 @@ export function evaluateSlos(summary: RunSummary, compiled: readonly CompiledSlo
   return compiled.map((check) => check.evaluate(summary));
 }
 
-function expressionCheck(path: string, expression: string, name?: string): CompiledSlo {
+function expressionCheck(path: string, expression: string): CompiledSlo {
   let parsed: ReturnType<typeof parseSloExpression>;
   try {
     parsed = parseSloExpression(expression);
@@ -104,15 +125,24 @@ function expressionCheck(path: string, expression: string, name?: string): Compi
     if (err instanceof SloExpressionError) throw new SloCompileError(path, err.message);
     throw err;
   }
-  const { select, op, value, unit } = parsed;
-  const checkName = name ?? parsed.subject;
-  const objective = `${op} ${value}${unit === 'ms' ? ' ms' : ''}`;
+  return targetCheck(path, parsed, parsed.op, parsed.value);
+}
+
+function targetCheck(
+  path: string,
+  target: Target,
+  op: Comparison,
+  value: number,
+  name?: string,
+): CompiledSlo {
+  const checkName = name ?? target.subject;
+  const objective = `${op} ${value}${target.timed ? ' ms' : ''}`;
   return {
     name: checkName,
     objective,
     path,
     evaluate: (summary) => {
-      const observed = select(summary);
+      const observed = target.select(summary);
       if (typeof observed === 'string') {
         return { name: checkName, objective, observed: null, pass: false, reason: observed };
       }
@@ -126,10 +156,11 @@ function driftCheck(
   options: { confidence: number; minSlopePerMin: number; minRelativeSlopePerMin: number },
 ): CompiledSlo {
   const name = `${gauge} drift`;
+  const unit = metricEntry(gauge)?.unit;
   const pct = Number((options.minRelativeSlopePerMin * 100).toPrecision(6));
   const objective =
     `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
-    `or below max(${options.minSlopePerMin}, ${pct}% of mean)`;
+    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean)`;
   return {
     name,
     objective,
@@ -138,18 +169,21 @@ function driftCheck(
       const g = summary.gauges[gauge];
       if (g === undefined || g.samples === 0)
         return { name, objective, observed: null, pass: false, reason: NO_SAMPLES };
+      // A run too short for the windows a trend needs is not a failure of the system: say so.
       if (g.trend === null) {
-        return { name, objective, observed: null, pass: false, reason: 'too few samples for a trend' };
+        return {
+          name,
+          objective,
+          observed: null,
+          pass: true,
+          reason: `not judged: the steady window holds fewer than the ${DRIFT_MIN_WINDOWS} windows a trend needs`,
+        };
       }
       const v = driftVerdict(g.trend, g.mean, options);
       const reason =
-        `lower bound ${round(v.lowerBoundPerMin)}/min, ` +
-        `threshold ${round(v.thresholdPerMin)}/min over ${g.trend.windows} windows of ${round(g.trend.windowS)} s`;
+        `lower bound ${formatPerMinute(v.lowerBoundPerMin, unit)}, ` +
+        `threshold ${formatPerMinute(v.thresholdPerMin, unit)} over ${g.trend.windows} windows of ${significant(g.trend.windowS)} s`;
       return { name, objective, observed: v.slopePerMin, pass: v.pass, reason };
     },
   };
-}
-
-function round(n: number): number {
-  return Number(n.toPrecision(4));
 }

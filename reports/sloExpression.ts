@@ -1,9 +1,10 @@
 // The SLO expression language, one comparison per check:
 //   p99(e2e.latency) < 1000ms     a latency metric: p50 p90 p99 p999 min mean max (ms) or count
 //   max(db.connections) <= 10     a gauge: min mean max last slopePerMin
+//   p99(custom.checkout) < 200ms  a scenario's own metric (custom.<name>), histogram or gauge by stat
 //   counts.dropped_iterations == 0, integrity.lost <= 0, errorRate <= 0.001
 // Parsing resolves every name against the catalogue, so a typo fails before the run starts.
-import { GAUGES, isGauge, isLatencyMetric, LATENCY_METRICS } from './metricCatalog.ts';
+import { isCustomMetricName, isGauge, isLatencyMetric, metricsOfKind } from '../record/metricCatalog.ts';
 import { COUNT_KEYS, INTEGRITY_KEYS, type RunSummary } from './runSummary.ts';
 
 export type Comparison = '<' | '<=' | '>' | '>=' | '==';
@@ -27,6 +28,8 @@ export interface ParsedExpression {
   op: Comparison;
   value: number;
   unit: '' | 'ms';
+  /** Whether the value is a time in ms (as Target). */
+  timed: boolean;
 }
 
 /** An expression that cannot be compiled; the message is one line. */
@@ -61,6 +64,7 @@ export function parseSloExpression(text: string): ParsedExpression {
     op: op as Comparison,
     value,
     unit: target.timed ? 'ms' : '',
+    timed: target.timed,
   };
 }
 
@@ -79,86 +83,97 @@ export function compare(observed: number, op: Comparison, value: number): boolea
   }
 }
 
-interface Target {
+export interface Target {
   subject: string;
   select: Selector;
   timed: boolean;
 }
 
+export type LatencyStat = (typeof LATENCY_STATS)[number];
+export type GaugeStat = (typeof GAUGE_STATS)[number];
+export type CountKey = (typeof COUNT_KEYS)[number];
+export type IntegrityKey = (typeof INTEGRITY_KEYS)[number];
+
+// Typed selectors: the SLO defaults are built from these directly; expressions resolve to them.
+
+export function latencyTarget(name: string, stat: LatencyStat): Target {
+  return {
+    subject: `${name} ${stat}`,
+    timed: stat !== 'count',
+    select: (s) => {
+      const m = s.metrics[name];
+      return m === undefined || m.count === 0 ? NO_SAMPLES : m[stat];
+    },
+  };
+}
+
+export function gaugeTarget(name: string, stat: GaugeStat): Target {
+  return {
+    subject: `${name} ${stat}`,
+    timed: false,
+    select: (s) => {
+      const g = s.gauges[name];
+      if (g === undefined || g.samples === 0) return NO_SAMPLES;
+      return g[stat] ?? 'too few samples for a trend';
+    },
+  };
+}
+
+export const errorRateTarget: Target = {
+  subject: 'error rate',
+  timed: false,
+  select: (s) => {
+    const { http_reqs: requests, errors } = s.counts;
+    if (requests === null || errors === null || requests === 0) return NO_SAMPLES;
+    return errors / requests;
+  },
+};
+
+export function countTarget(key: CountKey): Target {
+  return { subject: key, timed: false, select: (s) => s.counts[key] ?? 'not recorded in this run' };
+}
+
+export function integrityTarget(key: IntegrityKey): Target {
+  return {
+    subject: `integrity.${key}`,
+    timed: false,
+    select: (s) => (s.integrity === null ? 'no integrity check (run interrupted?)' : s.integrity[key]),
+  };
+}
+
+const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
+  (list as readonly string[]).includes(value);
+
 function resolve(ref: string, text: string): Target {
   const call = /^(\w+)\(\s*([\w.]+)\s*\)$/.exec(ref);
   if (call) {
     const [, stat = '', name = ''] = call;
-    if (isLatencyMetric(name)) {
-      if (!(LATENCY_STATS as readonly string[]).includes(stat)) {
+    const custom = isCustomMetricName(name);
+    // A custom metric is a histogram or a gauge, as the scenario recorded it: the stat says which.
+    if (isLatencyMetric(name) || (custom && isOneOf(LATENCY_STATS, stat))) {
+      if (!isOneOf(LATENCY_STATS, stat)) {
         throw new SloExpressionError(
           `"${text}": ${stat}() does not apply to latency metric ${name} (use ${LATENCY_STATS.join(', ')})`,
         );
       }
-      const key = stat as (typeof LATENCY_STATS)[number];
-      return {
-        subject: `${name} ${stat}`,
-        timed: key !== 'count',
-        select: (s) => {
-          const m = s.metrics[name];
-          return m === undefined || m.count === 0 ? NO_SAMPLES : m[key];
-        },
-      };
+      return latencyTarget(name, stat);
     }
-    if (isGauge(name)) {
-      if (!(GAUGE_STATS as readonly string[]).includes(stat)) {
+    if (isGauge(name) || (custom && isOneOf(GAUGE_STATS, stat))) {
+      if (!isOneOf(GAUGE_STATS, stat)) {
         throw new SloExpressionError(
           `"${text}": ${stat}() does not apply to gauge ${name} (use ${GAUGE_STATS.join(', ')})`,
         );
       }
-      const key = stat as (typeof GAUGE_STATS)[number];
-      return {
-        subject: `${name} ${stat}`,
-        timed: false,
-        select: (s) => {
-          const g = s.gauges[name];
-          if (g === undefined || g.samples === 0) return NO_SAMPLES;
-          const v = g[key];
-          return v ?? 'too few samples for a trend';
-        },
-      };
+      return gaugeTarget(name, stat);
     }
     throw new SloExpressionError(
-      `"${text}": unknown metric or gauge "${name}" (metrics: ${LATENCY_METRICS.join(', ')}; gauges: ${GAUGES.join(', ')})`,
+      `"${text}": unknown metric or gauge "${name}" (metrics: ${metricsOfKind('latency').join(', ')}; gauges: ${metricsOfKind('gauge').join(', ')})`,
     );
   }
-  if (ref === 'errorRate') {
-    return {
-      subject: 'error rate',
-      timed: false,
-      select: (s) => {
-        const { http_reqs: requests, errors } = s.counts;
-        if (requests === null || errors === null || requests === 0) return NO_SAMPLES;
-        return errors / requests;
-      },
-    };
-  }
-  const [group, key, ...rest] = ref.split('.');
-  if (group === 'counts' && rest.length === 0 && (COUNT_KEYS as readonly string[]).includes(key ?? '')) {
-    const k = key as (typeof COUNT_KEYS)[number];
-    return {
-      subject: k,
-      timed: false,
-      select: (s) => s.counts[k] ?? 'not recorded in this run',
-    };
-  }
-  if (
-    group === 'integrity' &&
-    rest.length === 0 &&
-    (INTEGRITY_KEYS as readonly string[]).includes(key ?? '')
-  ) {
-    const k = key as (typeof INTEGRITY_KEYS)[number];
-    return {
-      subject: `integrity.${k}`,
-      timed: false,
-      select: (s) => (s.integrity === null ? 'no integrity check (run interrupted?)' : s.integrity[k]),
-    };
-  }
+  if (ref === 'errorRate') return errorRateTarget;
+  const [group, key = '', ...rest] = ref.split('.');
+  if (group === 'counts' && rest.length === 0 && isOneOf(COUNT_KEYS, key)) return countTarget(key);
+  if (group === 'integrity' && rest.length === 0 && isOneOf(INTEGRITY_KEYS, key)) return integrityTarget(key);
   throw new SloExpressionError(
     `"${text}": unknown value "${ref}" (use stat(metric), errorRate, counts.{${COUNT_KEYS.join(',')}} or integrity.{${INTEGRITY_KEYS.join(',')}})`,
   );

@@ -1,29 +1,27 @@
-// Reads a run folder in one streaming pass per file (series.ndjson, collectors.hlog, k6.hlog when
+// Reads a run folder in one streaming pass per file (series.ndjson, collectors.hlog, load.hlog when
 // present) into the run's metadata and its steady-window summary. Memory stays flat in the length
 // of the run: histograms merge as they stream, gauges keep two floats a second.
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
-import { isGaugePoint, readSeriesRecords, SeriesFormatError } from '../collectors/seriesWriter.ts';
-import { type SloConfig, slosSchema } from '../runner/config/configSchema.ts';
-import { GaugeAccumulator } from './gaugeAccumulator.ts';
-import { HistogramAccumulator } from './histogramAccumulator.ts';
-import { HlogFormatError, readEncodedHlogIntervals } from './hlog.ts';
-import { parseHlogTag } from './hlogTag.ts';
+import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
+import { parseHlogTag } from '../record/hlogTag.ts';
+import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
+import { METRIC, metricEntry } from '../record/metricCatalog.ts';
 import {
-  ACK_SAMPLING_OFF_EVENT,
-  COLLECTOR_GAP_START_EVENT,
-  INTEGRITY_EVENT,
+  EVENT,
   type IntegrityWire,
   integrityWire,
-  RUN_END_EVENT,
-  RUN_START_EVENT,
   type RunEndWire,
   type RunStartWire,
   runEndWire,
   runStartWire,
-} from './runEvents.ts';
-import { RUN_FILES, runHlogPaths } from './runFiles.ts';
+} from '../record/runEvents.ts';
+import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
+import { isCounterPoint, isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
+import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
+import { GaugeAccumulator } from './gaugeAccumulator.ts';
+import { HistogramAccumulator } from './histogramAccumulator.ts';
 import type { RunSummary } from './runSummary.ts';
 
 /** A run folder that cannot be read: missing, or a file truncated or garbled at a line. */
@@ -58,18 +56,30 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
     if (!existsSync(path)) throw new RunFolderError(`${path}: missing from the run folder`);
   }
   try {
-    const series = await readSeriesFile(seriesPath, basename(dir));
+    // A line cut off mid-write (a crash) is left out and named; the rest of the run still reports.
+    const cuts: CutTail[] = [];
+    const cutTail: CutTailOptions = { onCutTail: (cut) => cuts.push(cut) };
+    const series = await readSeriesFile(seriesPath, basename(dir), cutTail);
     const metrics = new Map<string, HistogramAccumulator>();
+    const byTag = new Map<string, HistogramAccumulator>();
     const steadyStartS = series.steadyStartMs / 1000;
-    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics);
+    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics, byTag, cutTail);
+    for (const cut of cuts) {
+      series.meta.partial = true;
+      series.meta.notes.push(
+        `${basename(cut.source)} line ${cut.line} was cut off mid-write (${cut.reason}): left out, partial results`,
+      );
+    }
 
     const summary: RunSummary = {
       metrics: {},
+      byTag: {},
       gauges: {},
+      counters: Object.fromEntries([...series.counters].sort(([a], [b]) => a.localeCompare(b))),
       counts: {
-        http_reqs: series.counter('k6.http_reqs'),
-        errors: series.counter('k6.errors'),
-        dropped_iterations: series.counter('k6.dropped_iterations'),
+        http_reqs: series.counter(METRIC.httpRequests),
+        errors: series.counter(METRIC.httpErrors),
+        dropped_iterations: series.counter(METRIC.loadDroppedIterations),
         deliveries_per_event_max: series.integrity?.maxDeliveries ?? null,
         dlq_attempts_max: series.integrity?.maxDlqAttempts ?? null,
       },
@@ -87,6 +97,16 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
       const acc = metrics.get(name);
       if (acc !== undefined && acc.count > 0) summary.metrics[name] = acc.toSnapshot().summary();
     }
+    for (const key of [...byTag.keys()].sort()) {
+      const acc = byTag.get(key);
+      const [metric = '', tag = '', value = ''] = key.split('\u0000');
+      if (acc === undefined || acc.count === 0) continue;
+      const byKey = summary.byTag[metric] ?? {};
+      summary.byTag[metric] = byKey;
+      const byValue = byKey[tag] ?? {};
+      byKey[tag] = byValue;
+      byValue[value] = acc.toSnapshot().summary();
+    }
     for (const name of [...series.gauges.keys()].sort()) {
       const acc = series.gauges.get(name);
       if (acc?.seen) summary.gauges[name] = acc.summary();
@@ -99,43 +119,74 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
   }
 }
 
-async function mergeHlog(path: string, steadyStartS: number, metrics: Map<string, HistogramAccumulator>) {
-  const tags = new Map<string, string>();
-  for await (const interval of readEncodedHlogIntervals(path)) {
+interface TagAccumulators {
+  metric: string;
+  /** The accumulators an interval of this tag adds into: the metric's, then one per kept tag. */
+  into: HistogramAccumulator[];
+}
+
+async function mergeHlog(
+  path: string,
+  steadyStartS: number,
+  metrics: Map<string, HistogramAccumulator>,
+  byTag: Map<string, HistogramAccumulator>,
+  cutTail: CutTailOptions,
+) {
+  const accumulator = (map: Map<string, HistogramAccumulator>, key: string) => {
+    let acc = map.get(key);
+    if (acc === undefined) {
+      acc = new HistogramAccumulator();
+      map.set(key, acc);
+    }
+    return acc;
+  };
+  const tags = new Map<string, TagAccumulators>();
+  for await (const interval of readEncodedHlogIntervals(path, cutTail)) {
     // Warm-up: an interval that starts before the steady window belongs to it.
     if (interval.startS < steadyStartS) continue;
-    let metric = tags.get(interval.tag);
-    if (metric === undefined) {
+    let entry = tags.get(interval.tag);
+    if (entry === undefined) {
+      let parsed: ReturnType<typeof parseHlogTag>;
       try {
-        metric = parseHlogTag(interval.tag).metric;
+        parsed = parseHlogTag(interval.tag);
       } catch (err) {
         throw new HlogFormatError(path, interval.line, (err as Error).message);
       }
-      tags.set(interval.tag, metric);
-    }
-    let acc = metrics.get(metric);
-    if (acc === undefined) {
-      acc = new HistogramAccumulator();
-      metrics.set(metric, acc);
+      const kept = metricEntry(parsed.metric)?.tags ?? [];
+      const into = [accumulator(metrics, parsed.metric)];
+      for (const key of kept) {
+        const value = parsed.tags[key];
+        if (value !== undefined) into.push(accumulator(byTag, tagKey(parsed.metric, key, value)));
+      }
+      entry = { metric: parsed.metric, into };
+      tags.set(interval.tag, entry);
     }
     try {
-      acc.add(interval.bytes);
+      for (const acc of entry.into) acc.add(interval.bytes);
     } catch (err) {
       throw new HlogFormatError(path, interval.line, (err as Error).message);
     }
   }
 }
 
+const tagKey = (metric: string, key: string, value: string) => `${metric}\u0000${key}\u0000${value}`;
+
 interface SeriesResult {
   meta: RunMeta;
   steadyStartMs: number;
   gauges: Map<string, GaugeAccumulator>;
   integrity: IntegrityWire | undefined;
+  counters: Map<string, number>;
   counter(name: string): number | null;
 }
 
-async function readSeriesFile(path: string, folderName: string): Promise<SeriesResult> {
+async function readSeriesFile(
+  path: string,
+  folderName: string,
+  cutTail: CutTailOptions,
+): Promise<SeriesResult> {
   const gauges = new Map<string, GaugeAccumulator>();
+  const counters = new Map<string, number>();
   let start: RunStartWire | undefined;
   let end: RunEndWire | undefined;
   let integrity: IntegrityWire | undefined;
@@ -143,6 +194,7 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
   let firstT: number | undefined;
   let lastT = 0;
   let ackSamplingOff = false;
+  let flushFailures = 0;
   const gaps = new Map<string, number>();
   let lineNo = 0;
   const parse = <S extends z.ZodType>(schema: S, record: unknown): z.output<S> => {
@@ -153,7 +205,7 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
     throw new SeriesFormatError(path, lineNo, `${where}: ${issue?.message ?? 'invalid'}`);
   };
 
-  for await (const record of readSeriesRecords(path)) {
+  for await (const record of readSeriesRecords(path, cutTail)) {
     // readSeriesRecords skips blank lines; count records to name a line (series has no blank lines).
     lineNo++;
     firstT ??= record.t;
@@ -167,23 +219,35 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
       acc.add(record.t, record.value, record.tags);
       continue;
     }
+    if (isCounterPoint(record)) {
+      // Deltas: the steady window's total is the sum of its lines.
+      // A line is stamped at the end of the interval it counts, so one at the warm-up's end is
+      // warm-up. A counter seen only in warm-up still counts as recorded: its steady total is 0.
+      const steady = record.t > steadyStartMs ? record.value : 0;
+      counters.set(record.counter, (counters.get(record.counter) ?? 0) + steady);
+      continue;
+    }
     switch (record.event) {
-      case RUN_START_EVENT:
+      case EVENT.runStart:
         start = parse(runStartWire, record);
         steadyStartMs = start.t + start.warmUpMs;
         // Points before run.start are set-up, not run: start every gauge afresh on the window.
         for (const name of gauges.keys()) gauges.set(name, new GaugeAccumulator(name, steadyStartMs));
+        for (const name of counters.keys()) counters.set(name, 0);
         break;
-      case RUN_END_EVENT:
+      case EVENT.runEnd:
         end = parse(runEndWire, record);
         break;
-      case INTEGRITY_EVENT:
+      case EVENT.integrity:
         integrity = parse(integrityWire, record);
         break;
-      case ACK_SAMPLING_OFF_EVENT:
+      case EVENT.ackSamplingOff:
         ackSamplingOff = true;
         break;
-      case COLLECTOR_GAP_START_EVENT: {
+      case EVENT.collectorsFlushFailed:
+        flushFailures++;
+        break;
+      case EVENT.collectorGapStart: {
         const collector = String(record.collector ?? 'unknown');
         gaps.set(collector, (gaps.get(collector) ?? 0) + 1);
         break;
@@ -199,7 +263,12 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
   if (integrity === undefined) notes.push('no integrity check was recorded');
   if (ackSamplingOff) {
     notes.push(
-      'JetStream ack sampling is off (consumer sample_freq unset): consumer.ack.latency has no samples',
+      `JetStream ack sampling is off (consumer sample_freq unset): ${METRIC.consumerAckLatency} has no samples`,
+    );
+  }
+  if (flushFailures > 0) {
+    notes.push(
+      `collectors could not write ${flushFailures} interval${flushFailures === 1 ? '' : 's'} (collectors.flush.failed in series.ndjson): their samples are missing`,
     );
   }
   for (const [collector, count] of [...gaps].sort(([a], [b]) => a.localeCompare(b))) {
@@ -224,12 +293,13 @@ async function readSeriesFile(path: string, folderName: string): Promise<SeriesR
       durationS: Math.max(0, (endMs - startedAtMs) / 1000),
       target: start?.target ?? {},
       slos: slosParsed.data,
-      partial: end === undefined || end.interrupted,
+      partial: end === undefined || end.interrupted || flushFailures > 0,
       notes,
     },
     steadyStartMs,
     gauges,
     integrity,
-    counter: (name) => gauges.get(name)?.counterDelta() ?? null,
+    counters,
+    counter: (name) => counters.get(name) ?? null,
   };
 }

@@ -1,4 +1,5 @@
-// The pipesoak command line. Strict: unknown commands and flags are usage errors (exit 2).
+// The pipesoak command line. Strict: unknown commands and flags are usage errors (exit 2). Every
+// error ends as one line on stderr and an exit code of runner/exitCodes.ts; a crash is 3, never 1.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareCommand } from './commands/compare.ts';
@@ -9,13 +10,22 @@ import { initCommand } from './commands/init.ts';
 import { k8sCommand } from './commands/k8s.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
+import { exitFor } from './errorExit.ts';
+import { EXIT, EXIT_CODES_HELP } from './exitCodes.ts';
 import { PreflightError } from './preflightError.ts';
-import { EXIT_USAGE, UsageError } from './usageError.ts';
+import { UsageError } from './usageError.ts';
 
-function fail(message: string): never {
+function fail(message: string, code: number = EXIT.usage): never {
   process.stderr.write(`pipesoak: ${message}\n`);
-  process.exit(EXIT_USAGE);
+  process.exit(code);
 }
+
+const crash = (err: unknown) => {
+  const { code, message } = exitFor(err);
+  fail(message, code);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 try {
   await yargs(hideBin(process.argv))
@@ -34,6 +44,7 @@ try {
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()
+    .epilogue(EXIT_CODES_HELP)
     .help()
     .alias('h', 'help')
     .version()
@@ -51,11 +62,9 @@ try {
     })
     .parseAsync();
 } catch (err) {
-  if (err instanceof UsageError) fail(err.message);
   if (err instanceof PreflightError) {
     for (const line of err.lines) process.stderr.write(`pipesoak: ${line}\n`);
-    process.exit(err.exitCode);
+    process.exit(EXIT.runFailed);
   }
-  process.stderr.write(`pipesoak: ${(err as Error).message}\n`);
-  process.exit(1);
+  crash(err);
 }

@@ -10,8 +10,8 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
+import { redactUrl } from '../record/redact.ts';
 import type { Config } from './config/configSchema.ts';
-import { redactUrl } from './config/redact.ts';
 
 export const PREFLIGHT_DEFAULTS = { timeoutMs: 5000 } as const;
 

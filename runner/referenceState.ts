@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ComponentProcess } from './referenceSupervisor.ts';
+import { UsageError } from './usageError.ts';
 
 export interface ReferenceState {
   supervisorPid: number;
@@ -26,15 +27,28 @@ export async function writeState(dir: string, state: ReferenceState): Promise<vo
   await rename(tmp, statePath(dir));
 }
 
+/**
+ * The recorded state; undefined when there is none. A file that does not parse is an error, not
+ * "no state": treating it as none would leave a running pipeline's processes unmanaged.
+ */
 export function readState(dir: string): ReferenceState | undefined {
   const path = statePath(dir);
   if (!existsSync(path)) return undefined;
+  let state: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ReferenceState;
-  } catch {
-    return undefined;
+    state = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${path} is not valid JSON (${(err as Error).message}); ${REMEDY}`);
   }
+  const s = state as Partial<ReferenceState> | null;
+  if (typeof s?.supervisorPid !== 'number' || !Array.isArray(s.components)) {
+    throw new UsageError(`${path} lacks supervisorPid or components; ${REMEDY}`);
+  }
+  return s as ReferenceState;
 }
+
+const REMEDY =
+  'stop any reference component still running (pgrep -f reference/main.ts), then delete the file';
 
 export async function clearState(dir: string): Promise<void> {
   await rm(statePath(dir), { force: true });

@@ -3,9 +3,9 @@
 // Flags are checked by the config's own zod fields, so a flag and a config key word errors alike.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { formatDuration } from '../record/duration.ts';
+import { duration, typeError } from '../record/zodFields.ts';
 import { type Config, type ConfigInput, configSchema } from './config/configSchema.ts';
-import { formatDuration } from './config/duration.ts';
-import { duration, typeError } from './config/zodFields.ts';
 import { UsageError } from './usageError.ts';
 
 /** The `pipesoak run` flags this merges, as yargs hands them over (strings or numbers). */

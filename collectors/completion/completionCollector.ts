@@ -3,15 +3,15 @@
 // The query's contract: columns (correlation_id text, accepted_at timestamptz, completed_at timestamptz),
 // `$1` the cursor (completed_at > $1), ordered by completed_at, `LIMIT $2`.
 import type pg from 'pg';
-import type { Collector, Recorder } from '../collector.ts';
+import { METRIC } from '../../record/metricCatalog.ts';
+import type { Recorder } from '../../record/recorder.ts';
+import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
-
-export const REFERENCE_COMPLETION_QUERY = `SELECT correlation_id, (payload->>'acceptedAt')::timestamptz AS accepted_at,
-  applied_at AS completed_at FROM kg_facts WHERE applied_at > $1 ORDER BY applied_at LIMIT $2`;
 
 export interface CompletionCollectorConfig {
   databaseUrl: string;
-  query?: string;
+  /** The target's completion query (`target.completionQuery`); there is no default. */
+  query: string;
   applicationName?: string;
   /** Rows per query (`$2`); doubled for one query when a page holds nothing but one timestamp. */
   pageSize?: number;
@@ -24,7 +24,6 @@ export interface CompletionCollectorConfig {
 }
 
 export const COMPLETION_COLLECTOR_DEFAULTS = {
-  query: REFERENCE_COMPLETION_QUERY,
   applicationName: COLLECTOR_APPLICATION_NAME,
   pageSize: 5_000,
   maxRowsPerSample: 50_000,
@@ -145,7 +144,7 @@ export class CompletionCollector implements Collector {
     this.completedCount++;
     if (row.correlation_id !== null) this.ids?.push(row.correlation_id);
     if (row.latency_ms === null) this.missingAcceptedCount++;
-    else recorder.recordLatency('e2e.latency', Number(row.latency_ms));
+    else recorder.recordLatency(METRIC.e2eLatency, Number(row.latency_ms));
   }
 
   private started(): { pool: pg.Pool; recorder: Recorder } {

@@ -1,12 +1,16 @@
-// The harness's own footprint (and that of processes it runs, e.g. k6): resident memory and CPU,
+// The harness's own footprint (and that of processes it runs, e.g. the load engine): resident memory and CPU,
 // so a soak can show the load generator stayed flat and was not the bottleneck.
 // Other processes are read from /proc (Linux); the harness itself through process.* (portable).
-import type { Collector, Recorder } from '../collector.ts';
+
+import { METRIC } from '../../record/metricCatalog.ts';
+import type { Recorder } from '../../record/recorder.ts';
+import { writeProcessExited } from '../../record/runEvents.ts';
+import type { Collector } from '../collector.ts';
 import { CLOCK_TICKS_PER_SECOND, readProcStat } from './procStat.ts';
 
 export interface TrackedProcess {
   pid: number;
-  /** The `process` tag, e.g. `k6`. */
+  /** The `process` tag, e.g. `load`. */
   label: string;
 }
 
@@ -33,7 +37,7 @@ export class HarnessCollector implements Collector {
     for (const p of config.processes ?? []) this.track(p.pid, p.label);
   }
 
-  /** Adds a process (e.g. k6 once spawned); its CPU share shows from the second sample on. */
+  /** Adds a process (e.g. a load worker once spawned); its CPU share shows from the second sample on. */
   track(pid: number, label: string): void {
     this.tracked.set(pid, { label });
   }
@@ -48,8 +52,8 @@ export class HarnessCollector implements Collector {
     if (!recorder) throw new Error('harness collector sampled before start');
     const at = Date.now();
     const self = selfCpu();
-    recorder.gauge('harness.rss', process.memoryUsage().rss, { process: 'harness' }, at);
-    if (this.self) recorder.gauge('harness.cpu', cpuShare(this.self, self), { process: 'harness' }, at);
+    recorder.gauge(METRIC.harnessRss, process.memoryUsage().rss, { process: 'harness' }, at);
+    if (this.self) recorder.gauge(METRIC.harnessCpu, cpuShare(this.self, self), { process: 'harness' }, at);
     this.self = self;
 
     for (const [pid, entry] of this.tracked) {
@@ -57,12 +61,12 @@ export class HarnessCollector implements Collector {
       const read = await readProcess(pid, this.ticks);
       if (!read) {
         this.tracked.delete(pid);
-        recorder.event('harness.process.exited', { pid, process: entry.label }, at);
+        writeProcessExited(recorder, { pid, process: entry.label }, at);
         continue;
       }
       const now = { cpuSeconds: read.cpuSeconds, wallMs: performance.now() };
-      recorder.gauge('harness.rss', read.rssBytes, tags, at);
-      if (entry.baseline) recorder.gauge('harness.cpu', cpuShare(entry.baseline, now), tags, at);
+      recorder.gauge(METRIC.harnessRss, read.rssBytes, tags, at);
+      if (entry.baseline) recorder.gauge(METRIC.harnessCpu, cpuShare(entry.baseline, now), tags, at);
       entry.baseline = now;
     }
   }

@@ -2,8 +2,10 @@
 // Talks to the `$JS.API` subjects directly (plain request/reply) so the wire shapes are ours and
 // nothing depends on client-side API version checks; works on nats-server 2.9.
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { loadSettings } from '../../reference/settings.ts';
-import type { Collector, Recorder, Tags } from '../collector.ts';
+import { METRIC } from '../../record/metricCatalog.ts';
+import type { Recorder, Tags } from '../../record/recorder.ts';
+import { writeAckSamplingOff } from '../../record/runEvents.ts';
+import type { Collector } from '../collector.ts';
 import {
   type ApiResponseWire,
   apiSubjects,
@@ -38,17 +40,6 @@ export class JetStreamApiError extends Error {
   }
 }
 
-function defaultJetStreamConfig(): JetStreamCollectorConfig {
-  const s = loadSettings({});
-  return {
-    natsUrl: s.natsUrl,
-    stream: s.stream,
-    consumer: s.consumer,
-    dlqStream: s.dlqStream,
-    dlqConsumer: s.dlqConsumer,
-  };
-}
-
 interface AdvisoryCounts {
   maxDeliveries: number;
   terminated: number;
@@ -67,8 +58,8 @@ export class JetStreamCollector implements Collector {
   /** Whether the consumer samples acks (`sample_freq` set); known after the first sample. */
   ackSampling = false;
 
-  constructor(config: Partial<JetStreamCollectorConfig> = {}) {
-    this.config = { requestTimeoutMs: 2000, reconnectWaitMs: 250, ...defaultJetStreamConfig(), ...config };
+  constructor(config: JetStreamCollectorConfig) {
+    this.config = { requestTimeoutMs: 2000, reconnectWaitMs: 250, ...config };
   }
 
   async start(recorder: Recorder): Promise<void> {
@@ -95,20 +86,20 @@ export class JetStreamCollector implements Collector {
     if (consumerInfo.status === 'fulfilled') this.recordConsumer(recorder, consumerInfo.value, at);
     if (streamInfo.status === 'fulfilled') this.recordStream(recorder, streamInfo.value, at);
     if (dlqInfo.status === 'fulfilled') {
-      recorder.gauge('dlq.depth', dlqInfo.value.state.messages, { stream: dlqStream }, at);
+      recorder.gauge(METRIC.dlqDepth, dlqInfo.value.state.messages, { stream: dlqStream }, at);
     } else if (isStreamNotFound(dlqInfo.reason)) {
       // No DLQ stream yet means nothing was dead-lettered.
-      recorder.gauge('dlq.depth', 0, { stream: dlqStream }, at);
+      recorder.gauge(METRIC.dlqDepth, 0, { stream: dlqStream }, at);
     }
 
     for (const [key, c] of this.counts) {
       const tags = tagsFromKey(key);
-      recorder.gauge('consumer.max_deliveries', c.maxDeliveries, tags, at);
-      recorder.gauge('consumer.terminated', c.terminated, tags, at);
+      recorder.gauge(METRIC.consumerMaxDeliveries, c.maxDeliveries, tags, at);
+      recorder.gauge(METRIC.consumerTerminated, c.terminated, tags, at);
     }
     if (this.ackCount > 0) {
       recorder.gauge(
-        'consumer.ack.deliveries',
+        METRIC.consumerAckDeliveries,
         this.ackDeliveriesSum / this.ackCount,
         { stream, consumer },
         at,
@@ -172,7 +163,7 @@ export class JetStreamCollector implements Collector {
 
   private onAck(metric: ConsumerAckMetricWire): void {
     // ack_time is nanoseconds on the wire.
-    this.recorder?.recordLatency('consumer.ack.latency', metric.ack_time / 1e6, {
+    this.recorder?.recordLatency(METRIC.consumerAckLatency, metric.ack_time / 1e6, {
       stream: metric.stream,
       consumer: metric.consumer,
     });
@@ -187,25 +178,25 @@ export class JetStreamCollector implements Collector {
 
   private recordConsumer(recorder: Recorder, info: ConsumerInfoWire, at: number): void {
     const tags = { stream: info.stream_name, consumer: info.name };
-    recorder.gauge('consumer.pending', info.num_pending, tags, at);
-    recorder.gauge('consumer.ack_pending', info.num_ack_pending, tags, at);
-    recorder.gauge('consumer.redelivered', info.num_redelivered, tags, at);
-    recorder.gauge('consumer.waiting', info.num_waiting, tags, at);
-    recorder.gauge('consumer.delivered', info.delivered.stream_seq, tags, at);
-    recorder.gauge('consumer.ack_floor', info.ack_floor.stream_seq, tags, at);
+    recorder.gauge(METRIC.consumerPending, info.num_pending, tags, at);
+    recorder.gauge(METRIC.consumerAckPending, info.num_ack_pending, tags, at);
+    recorder.gauge(METRIC.consumerRedelivered, info.num_redelivered, tags, at);
+    recorder.gauge(METRIC.consumerWaiting, info.num_waiting, tags, at);
+    recorder.gauge(METRIC.consumerDelivered, info.delivered.stream_seq, tags, at);
+    recorder.gauge(METRIC.consumerAckFloor, info.ack_floor.stream_seq, tags, at);
     this.ackSampling = Boolean(info.config.sample_freq);
     if (!this.ackSampling && !this.samplingOffReported) {
       // Without sample_freq the server publishes no ack metrics: say so instead of showing nothing.
       this.samplingOffReported = true;
-      recorder.event('jetstream.ack_sampling_off', tags, at);
+      writeAckSamplingOff(recorder, tags, at);
     }
   }
 
   private recordStream(recorder: Recorder, info: StreamInfoWire, at: number): void {
     const tags = { stream: info.config.name };
-    recorder.gauge('stream.messages', info.state.messages, tags, at);
-    recorder.gauge('stream.bytes', info.state.bytes, tags, at);
-    recorder.gauge('stream.last_seq', info.state.last_seq, tags, at);
+    recorder.gauge(METRIC.streamMessages, info.state.messages, tags, at);
+    recorder.gauge(METRIC.streamBytes, info.state.bytes, tags, at);
+    recorder.gauge(METRIC.streamLastSeq, info.state.last_seq, tags, at);
   }
 
   private async api<T extends ApiResponseWire>(subject: string): Promise<T> {

@@ -6,7 +6,8 @@ import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetr
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { Recorder, Tags } from '../collector.ts';
+import type { RecordedMetricName } from '../../record/metricCatalog.ts';
+import type { Recorder, Tags } from '../../record/recorder.ts';
 
 export interface OtelOptions {
   /** OTLP/HTTP base URL (e.g. `http://127.0.0.1:4318`) or the full `/v1/metrics` URL. */
@@ -42,6 +43,7 @@ export function withOtel(recorder: Recorder, options: OtelOptions = {}): OtelRec
     return {
       recordLatency: (m, v, t) => recorder.recordLatency(m, v, t),
       gauge: (n, v, t, a) => recorder.gauge(n, v, t, a),
+      count: (m, d, t, a) => recorder.count(m, d, t, a),
       event: (k, d, a) => recorder.event(k, d, a),
       flush: async () => undefined,
       shutdown: async () => undefined,
@@ -63,6 +65,7 @@ export function withOtel(recorder: Recorder, options: OtelOptions = {}): OtelRec
 class OtelTee implements OtelRecorder {
   private readonly gauges = new Map<string, Gauge>();
   private readonly histograms = new Map<string, Histogram>();
+  private readonly counters = new Map<string, Counter>();
   private readonly events: Counter;
 
   constructor(
@@ -73,7 +76,7 @@ class OtelTee implements OtelRecorder {
     this.events = meter.createCounter('pipesoak.events', { description: 'timeline events by kind' });
   }
 
-  recordLatency(metric: string, valueMs: number, tags?: Tags): void {
+  recordLatency(metric: RecordedMetricName, valueMs: number, tags?: Tags): void {
     this.inner.recordLatency(metric, valueMs, tags);
     guard(() => {
       let histogram = this.histograms.get(metric);
@@ -88,7 +91,7 @@ class OtelTee implements OtelRecorder {
     });
   }
 
-  gauge(name: string, value: number, tags?: Tags, atMs?: number): void {
+  gauge(name: RecordedMetricName, value: number, tags?: Tags, atMs?: number): void {
     this.inner.gauge(name, value, tags, atMs);
     guard(() => {
       let gauge = this.gauges.get(name);
@@ -98,6 +101,18 @@ class OtelTee implements OtelRecorder {
       }
       // OTel stamps the export time; `atMs` is at most one interval older.
       gauge.record(value, attributes(tags));
+    });
+  }
+
+  count(metric: RecordedMetricName, delta: number, tags?: Tags, atMs?: number): void {
+    this.inner.count(metric, delta, tags, atMs);
+    guard(() => {
+      let counter = this.counters.get(metric);
+      if (!counter) {
+        counter = this.meter.createCounter(metric);
+        this.counters.set(metric, counter);
+      }
+      counter.add(delta, attributes(tags));
     });
   }
 

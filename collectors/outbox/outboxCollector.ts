@@ -2,7 +2,9 @@
 // and `outbox.oldest.age`, and `outbox.lag` (published_at - created_at, ms) once per row published
 // since the previous sample, walked through a (published_at, id) cursor a page at a time.
 import type pg from 'pg';
-import type { Collector, Recorder } from '../collector.ts';
+import { METRIC } from '../../record/metricCatalog.ts';
+import type { Recorder } from '../../record/recorder.ts';
+import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
 import {
   type CursorRow,
@@ -13,7 +15,8 @@ import {
   type PendingRow,
 } from './outboxQueries.ts';
 
-export interface OutboxCollectorConfig extends Partial<OutboxTable> {
+/** The table and its columns come from the target (`target.outbox`); there is no default. */
+export interface OutboxCollectorConfig extends OutboxTable {
   databaseUrl: string;
   applicationName?: string;
   /** Rows per lag query. */
@@ -28,10 +31,6 @@ export interface OutboxCollectorConfig extends Partial<OutboxTable> {
 }
 
 export const OUTBOX_COLLECTOR_DEFAULTS = {
-  table: 'outbox_events',
-  idColumn: 'id',
-  createdAtColumn: 'created_at',
-  publishedAtColumn: 'published_at',
   applicationName: COLLECTOR_APPLICATION_NAME,
   pageSize: 5_000,
   maxRowsPerSample: 50_000,
@@ -77,8 +76,8 @@ export class OutboxCollector implements Collector {
     const pendingResult = await pool.query<PendingRow>(this.queries.pending, [this.config.settleMs]);
     const pending = pendingResult.rows[0];
     if (pending === undefined) throw new Error('outbox pending query returned no row');
-    recorder.gauge('outbox.pending', Number(pending.pending), undefined, atMs);
-    recorder.gauge('outbox.oldest.age', Math.max(0, Number(pending.oldest_age_ms ?? 0)), undefined, atMs);
+    recorder.gauge(METRIC.outboxPending, Number(pending.pending), undefined, atMs);
+    recorder.gauge(METRIC.outboxOldestAge, Math.max(0, Number(pending.oldest_age_ms ?? 0)), undefined, atMs);
 
     let read = 0;
     while (read < this.config.maxRowsPerSample) {
@@ -89,7 +88,7 @@ export class OutboxCollector implements Collector {
         pending.horizon,
         limit,
       ]);
-      for (const row of rows) recorder.recordLatency('outbox.lag', Number(row.lag_ms));
+      for (const row of rows) recorder.recordLatency(METRIC.outboxLag, Number(row.lag_ms));
       const last = rows.at(-1);
       if (last !== undefined) this.cursor = { publishedAt: last.published_at, id: last.id };
       read += rows.length;

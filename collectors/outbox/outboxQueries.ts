@@ -35,7 +35,8 @@ export interface LagRow extends CursorRow {
   lag_ms: string;
 }
 
-const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** A Postgres identifier that needs no quoting rules beyond double quotes (config checks it too). */
+export const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** Quotes a plain identifier; anything else (schema-qualified, spaces, quotes) is a config error. */
 export function quoteIdentifier(name: string, field: string): string {

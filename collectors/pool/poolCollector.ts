@@ -2,14 +2,15 @@
 // configured application_name and connection state, plus each application's total as state=all.
 // Seeing other roles' states takes pg_read_all_stats (or pg_monitor); without it they count as `unknown`.
 import type pg from 'pg';
-import { loadSettings, type ReferenceSettings } from '../../reference/settings.ts';
-import type { Collector, Recorder } from '../collector.ts';
+import { METRIC } from '../../record/metricCatalog.ts';
+import type { Recorder } from '../../record/recorder.ts';
+import type { Collector } from '../collector.ts';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../readOnlyPool.ts';
 
 export interface PoolCollectorConfig {
   databaseUrl: string;
-  /** application_name values to report; the reference pipeline's components by default. */
-  applications?: string[];
+  /** application_name values to report (the target's components). */
+  applications: string[];
   applicationName?: string;
 }
 
@@ -28,11 +29,6 @@ const CONNECTIONS_SQL = `SELECT application_name, coalesce(state, 'unknown') AS 
 /** Reported as 0 when absent, so a state that empties shows a drop rather than a stale last value. */
 const USUAL_STATES = ['active', 'idle', 'idle in transaction'];
 
-/** The reference pipeline's components, by application_name (its defaults unless `reference` says otherwise). */
-export function defaultPoolApplications(reference: ReferenceSettings = loadSettings({})): string[] {
-  return [reference.workerAppName, reference.relayAppName, reference.gatewayAppName, reference.sinkAppName];
-}
-
 export class PoolCollector implements Collector {
   readonly name = 'pool';
   private readonly applications: string[];
@@ -40,7 +36,7 @@ export class PoolCollector implements Collector {
   private recorder: Recorder | undefined;
 
   constructor(private readonly config: PoolCollectorConfig) {
-    this.applications = config.applications ?? defaultPoolApplications();
+    this.applications = config.applications;
     if (this.applications.length === 0) throw new Error('pool collector: no application names to watch');
   }
 
@@ -65,10 +61,10 @@ export class PoolCollector implements Collector {
       }
       let total = 0;
       for (const [state, connections] of byState) {
-        this.recorder.gauge('db.connections', connections, { application, state }, atMs);
+        this.recorder.gauge(METRIC.dbConnections, connections, { application, state }, atMs);
         total += connections;
       }
-      this.recorder.gauge('db.connections', total, { application, state: 'all' }, atMs);
+      this.recorder.gauge(METRIC.dbConnections, total, { application, state: 'all' }, atMs);
     }
   }
 

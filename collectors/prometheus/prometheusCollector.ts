@@ -1,14 +1,18 @@
 // Scrapes a Prometheus text endpoint (the worker's :9090) and turns chosen metrics into samples:
 // counters into per-second rates, histograms into latency observations, gauges as they are.
 // Everything is computed between consecutive scrapes; start() takes the baseline scrape.
-import type { Collector, Recorder, Tags } from '../collector.ts';
+
+import type { RecordedMetricName } from '../../record/metricCatalog.ts';
+import type { Recorder, Tags } from '../../record/recorder.ts';
+import { writePrometheusMetricMissing } from '../../record/runEvents.ts';
+import type { Collector } from '../collector.ts';
 import { labelKey, type PromSample, parseSamples } from './prometheusSamples.ts';
 
 interface MappingBase {
   /** The Prometheus metric (family) name, e.g. `worker_events_processed_total`. */
   metric: string;
   /** The pipesoak name to record under, e.g. `worker.processed.rate`. */
-  as: string;
+  as: RecordedMetricName;
   /** Labels kept as tags; series are summed within each group. Omitted: one sum over all series. */
   groupBy?: string[];
 }
@@ -172,8 +176,8 @@ export class PrometheusCollector implements Collector {
     const series = findSeries(scrape, names);
     if (!series && !this.reportedMissing.has(mapping.as)) {
       this.reportedMissing.add(mapping.as);
-      recorder.event(
-        'prometheus.metric_missing',
+      writePrometheusMetricMissing(
+        recorder,
         { collector: this.name, metric: mapping.metric, as: mapping.as, url: this.config.url },
         scrape.atMs,
       );
@@ -210,10 +214,16 @@ function histogramSeries(
   return out;
 }
 
+/** Prometheus reads a missing label as empty; it is kept as `unset`, so no tag value is ''. */
+export const UNSET_LABEL = 'unset';
+
 function tagsOf(groupBy: string[] | undefined, labels: Record<string, string>): Tags | undefined {
   if (!groupBy || groupBy.length === 0) return undefined;
   const tags: Tags = {};
-  for (const label of groupBy) tags[label] = labels[label] ?? '';
+  for (const label of groupBy) {
+    const value = labels[label];
+    tags[label] = value === undefined || value === '' ? UNSET_LABEL : value;
+  }
   return tags;
 }
 

@@ -1,4 +1,6 @@
 // What to scrape from the reference worker's :9090 (reference/workerMetrics.ts), in pipesoak names.
+
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { PrometheusMapping } from './prometheusCollector.ts';
 
 export const REFERENCE_WORKER_MAPPINGS: PrometheusMapping[] = [
@@ -6,19 +8,19 @@ export const REFERENCE_WORKER_MAPPINGS: PrometheusMapping[] = [
   {
     metric: 'worker_events_processed_total',
     kind: 'rate',
-    as: 'worker.processed.rate',
+    as: METRIC.workerProcessedRate,
     groupBy: ['outcome'],
   },
   // Main and DLQ consumers dispatch through the same histogram; keep them apart.
   {
     metric: 'worker_dispatch_duration_seconds',
     kind: 'histogram',
-    as: 'dispatch.latency',
+    as: METRIC.dispatchLatency,
     unit: 's',
     groupBy: ['consumer'],
   },
-  { metric: 'worker_main_deliveries_total', kind: 'rate', as: 'worker.deliveries.rate' },
-  { metric: 'worker_retries_total', kind: 'rate', as: 'worker.retries.rate' },
-  { metric: 'worker_dead_lettered_total', kind: 'rate', as: 'worker.dead_lettered.rate' },
-  { metric: 'worker_in_flight', kind: 'gauge', as: 'worker.in_flight' },
+  { metric: 'worker_main_deliveries_total', kind: 'rate', as: METRIC.workerDeliveriesRate },
+  { metric: 'worker_retries_total', kind: 'rate', as: METRIC.workerRetriesRate },
+  { metric: 'worker_dead_lettered_total', kind: 'rate', as: METRIC.workerDeadLetteredRate },
+  { metric: 'worker_in_flight', kind: 'gauge', as: METRIC.workerInFlight },
 ];

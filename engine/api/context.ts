@@ -1,6 +1,6 @@
 // The `ctx` a scenario's exported functions receive: the iteration's identity and timing, its
 // dataset item and target, the clients bound to it, checks and custom metrics.
-import { CUSTOM_METRIC_PREFIX, M } from '../clients/clientMetrics.ts';
+import { CUSTOM_PREFIX, METRIC } from '../../record/metricCatalog.ts';
 import type { IterationClients } from '../clients/createClients.ts';
 import type { EngineRecorder, Tags } from '../clients/engineRecorder.ts';
 import type { IterationHttp } from '../clients/httpClient.ts';
@@ -89,17 +89,17 @@ export function createIterationContext(args: {
         } catch {
           ok = false; // a predicate that throws on an unexpected shape is a failed check
         }
-        recorder.count(ok ? M.checksPassed : M.checksFailed, 1, tagged({ check: name }));
+        recorder.count(ok ? METRIC.checksPassed : METRIC.checksFailed, 1, tagged({ check: name }));
         all &&= ok;
       }
       return all;
     },
     metrics: {
       trend: (name) => ({
-        add: (valueMs, tags) => recorder.latency(CUSTOM_METRIC_PREFIX + name, valueMs, tagged(tags)),
+        add: (valueMs, tags) => recorder.latency(CUSTOM_PREFIX + name, valueMs, tagged(tags)),
       }),
       counter: (name) => ({
-        add: (n = 1, tags) => recorder.count(CUSTOM_METRIC_PREFIX + name, n, tagged(tags)),
+        add: (n = 1, tags) => recorder.count(CUSTOM_PREFIX + name, n, tagged(tags)),
       }),
     },
   };

@@ -2,9 +2,9 @@
 // holds its connection and stalls the pool), explicit timeouts, and the latencies measured from
 // the intended start (open model) and from the actual send.
 import { Pool } from 'undici';
+import { METRIC } from '../../record/metricCatalog.ts';
 import { allowManyListeners } from './allowManyListeners.ts';
 import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
-import { M } from './clientMetrics.ts';
 import { nowMs } from './clock.ts';
 import type { EngineRecorder } from './engineRecorder.ts';
 import type { IterationInfo } from './iterationInfo.ts';
@@ -137,16 +137,16 @@ export class HttpClient {
       }
       const endMs = nowMs();
       const tags = { name };
-      if (info.openModel) r.latency(M.gatewayLatency, endMs - info.intendedStartMs, tags);
-      r.latency(M.gatewayServiceTime, endMs - sentMs, tags);
-      r.count(M.httpRequests, 1, { status: String(out.status) });
+      if (info.openModel) r.latency(METRIC.gatewayLatency, endMs - info.intendedStartMs, tags);
+      r.latency(METRIC.gatewayServiceTime, endMs - sentMs, tags);
+      r.count(METRIC.httpRequests, 1, { status: String(out.status) });
       if (out.status >= 200 && out.status < 300) info.markAccepted();
       return out;
     } catch (err) {
       // An abort is the engine ending the iteration (counted as interrupted there), not a target error.
       if (info.signal.aborted) throw info.signal.reason ?? err;
       const code = errorCode(err);
-      r.count(M.httpErrors, 1, { code });
+      r.count(METRIC.httpErrors, 1, { code });
       return { status: 0, headers: {}, error: code };
     }
   }

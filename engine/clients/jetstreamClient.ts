@@ -5,8 +5,8 @@
 // sweep interval times out late PubAcks and drops aborted ones. One-at-a-time publishes go the same way.
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { createInbox, type Msg, headers as natsHeaders } from '@nats-io/transport-node';
+import { METRIC } from '../../record/metricCatalog.ts';
 import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
-import { M } from './clientMetrics.ts';
 import { nowMs } from './clock.ts';
 import type { EngineRecorder } from './engineRecorder.ts';
 import type { IterationInfo } from './iterationInfo.ts';
@@ -224,10 +224,10 @@ export class JetStreamClient {
       );
       return;
     }
-    r.latency(M.jetstreamPublishLatency, nowMs() - p.fromMs);
-    r.count(M.jetstreamPublishAcks);
+    r.latency(METRIC.jetstreamPublishLatency, nowMs() - p.fromMs);
+    r.count(METRIC.jetstreamPublishAcks);
     const duplicate = ack.duplicate === true;
-    if (duplicate) r.count(M.jetstreamPublishDuplicates);
+    if (duplicate) r.count(METRIC.jetstreamPublishDuplicates);
     p.info.markAccepted();
     p.resolve({ stream: ack.stream ?? '', seq: ack.seq ?? 0, duplicate });
   }
@@ -271,7 +271,7 @@ export class JetStreamClient {
   }
 
   private fail(err: unknown, code: string): JetStreamPublishError {
-    this.o.recorder.count(M.jetstreamPublishErrors, 1, { code });
+    this.o.recorder.count(METRIC.jetstreamPublishErrors, 1, { code });
     const message = err instanceof Error ? err.message : String(err);
     return err instanceof JetStreamPublishError ? err : new JetStreamPublishError(message, code);
   }

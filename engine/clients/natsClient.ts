@@ -2,9 +2,9 @@
 // connection. Request latency goes to nats.request.latency, from the intended start in the open model.
 import type { NatsConnection } from '@nats-io/nats-core';
 import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
+import { METRIC } from '../../record/metricCatalog.ts';
 import { allowManyListeners } from './allowManyListeners.ts';
 import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
-import { M } from './clientMetrics.ts';
 import { nowMs } from './clock.ts';
 import type { EngineRecorder } from './engineRecorder.ts';
 import type { IterationInfo } from './iterationInfo.ts';
@@ -78,7 +78,10 @@ export class NatsClient {
     try {
       const msg = await Promise.race([reply, aborted]);
       const endMs = nowMs();
-      this.o.recorder.latency(M.natsRequestLatency, endMs - (info.openModel ? info.intendedStartMs : sentMs));
+      this.o.recorder.latency(
+        METRIC.natsRequestLatency,
+        endMs - (info.openModel ? info.intendedStartMs : sentMs),
+      );
       const hdrs: Record<string, string> = {};
       if (msg.headers) for (const k of msg.headers.keys()) hdrs[k] = msg.headers.get(k);
       return {

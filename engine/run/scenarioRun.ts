@@ -2,9 +2,9 @@
 // (graceful stop, then abort). Nothing is kept per iteration once it has ended.
 import { randomFillSync } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { ClientSeam, Clients, IterationInfo, Tags } from '../clientSeam.ts';
 import { nowMs } from '../clock.ts';
-import { M } from '../engineMetrics.ts';
 import { errorMessageTag } from '../errorFrame.ts';
 import type { ExecutorPlan } from '../executors/executorPlan.ts';
 import type { Vu, VuPool } from '../vuPool.ts';
@@ -83,7 +83,7 @@ export class ScenarioRun {
     pool?: VuPool,
   ): Promise<void> {
     const d = this.deps;
-    if (openModel) d.recorder.latency(M.iterationDelay, nowMs() - intendedStartMs);
+    if (openModel) d.recorder.latency(METRIC.iterationDelay, nowMs() - intendedStartMs);
     this.inFlight++;
     d.started();
     const info: IterationInfo = {
@@ -108,10 +108,10 @@ export class ScenarioRun {
     });
     try {
       await this.fn(ctx);
-      if (!this.cutOff && vu.cut !== true) d.recorder.count(M.loadIterations);
+      if (!this.cutOff && vu.cut !== true) d.recorder.count(METRIC.loadIterations);
     } catch (err) {
       if (!this.cutOff && vu.cut !== true) {
-        d.recorder.count(M.loadIterations);
+        d.recorder.count(METRIC.loadIterations);
         this.countError(err);
       }
     } finally {
@@ -132,11 +132,11 @@ export class ScenarioRun {
       if (d.errorMessages.size >= MAX_ERROR_MESSAGES) message = 'other errors (too many distinct messages)';
       else d.errorMessages.add(message);
     }
-    d.recorder.count(M.loadErrors, 1, { message });
+    d.recorder.count(METRIC.loadErrors, 1, { message });
   }
 
   dropped(): void {
-    this.deps.recorder.count(M.loadDroppedIterations);
+    this.deps.recorder.count(METRIC.loadDroppedIterations);
   }
 
   /** Stop starting iterations; resolves the loop's wait at once. */
@@ -197,7 +197,7 @@ export class ScenarioRun {
     if (this.cutOff || vu.cut === true || vu.abort === undefined) return;
     vu.cut = true;
     this.cutOnTheirOwn++;
-    this.deps.recorder.count(M.loadInterruptedIterations);
+    this.deps.recorder.count(METRIC.loadInterruptedIterations);
     vu.abort.abort(
       new Error(`scenario ${this.plan.name}: VU ramped down, gracefulRampDown over, iteration interrupted`),
     );
@@ -210,7 +210,7 @@ export class ScenarioRun {
     this.stop();
     this.cutOff = true;
     const running = this.inFlight - this.cutOnTheirOwn;
-    if (running > 0) this.deps.recorder.count(M.loadInterruptedIterations, running);
+    if (running > 0) this.deps.recorder.count(METRIC.loadInterruptedIterations, running);
     clearTimeout(this.deadlineTimer);
     this.abort.abort(new Error(`scenario ${this.plan.name}: gracefulStop over, iteration interrupted`));
     this.settle?.();

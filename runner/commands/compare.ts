@@ -3,6 +3,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { COMPARE_DEFAULTS, compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
 import { ReportFileError, readReportJson } from '../../reports/readReportJson.ts';
+import { EXIT } from '../exitCodes.ts';
 import { UsageError } from '../usageError.ts';
 
 interface CompareArgs {
@@ -66,6 +67,6 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         ? `${JSON.stringify(comparison, null, 2)}\n`
         : renderComparisonMarkdown(comparison);
     await new Promise<void>((done) => process.stdout.write(text, () => done()));
-    process.exitCode = comparison.regression ? 1 : 0;
+    process.exitCode = comparison.regression ? EXIT.sloFailed : EXIT.pass;
   },
 };

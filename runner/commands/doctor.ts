@@ -1,7 +1,8 @@
-// `pipesoak doctor`: what this machine has for a run. Exit 0 when every check passes, 1 otherwise.
+// `pipesoak doctor`: what this machine has for a run. Exit 0 when every check passes, 3 (a run could not be made) otherwise.
 import type { CommandModule } from 'yargs';
 import { loadSettings, type ReferenceSettings } from '../../reference/settings.ts';
 import { doctor, formatCheck, k6Path } from '../doctor.ts';
+import { EXIT } from '../exitCodes.ts';
 import { UsageError } from '../usageError.ts';
 
 interface DoctorArgs {
@@ -29,7 +30,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       ? `${JSON.stringify(report, null, 2)}\n`
       : `${report.checks.map(formatCheck).join('\n')}\n${report.ok ? 'ready to run' : 'not ready: fix the ✗ lines above'}\n`;
     await new Promise<void>((done) => process.stdout.write(text, () => done()));
-    process.exitCode = report.ok ? 0 : 1;
+    process.exitCode = report.ok ? EXIT.pass : EXIT.runFailed;
     // The output is flushed. A check that hit its deadline may leave a client library's socket
     // connecting (nats.js keeps one to an unroutable host): do not wait for it.
     setTimeout(() => process.exit(), 100).unref();

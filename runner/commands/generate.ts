@@ -1,4 +1,4 @@
-// `pipesoak generate`: writes a seeded synthetic dataset that a k6 scenario loads into a SharedArray.
+// `pipesoak generate`: writes a seeded synthetic dataset that a scenario's iterations draw their payloads from.
 import type { Argv, CommandModule } from 'yargs';
 import { PAYLOAD_KINDS, type PayloadKind } from '../../generators/datasetFormat.ts';
 import {
@@ -25,7 +25,7 @@ interface GenerateArgs {
 }
 
 // 128 + the signal's number, as a shell reports a process the signal ended.
-const EXIT_ON_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+import { EXIT, EXIT_ON_SIGNAL } from '../exitCodes.ts';
 
 function size(bytes: number): string {
   return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
@@ -76,12 +76,12 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       )
       .epilog(
         'The file is one JSON document: {"schema":"pipesoak.dataset/v1","meta":{...},"items":[...]}, one item a\n' +
-          'line; k6 loads it with parseDataset(open(file)).items from generators/datasetFormat.ts.',
+          'line; a scenario reads it with parseDataset from generators/datasetFormat.ts.',
       ) as unknown as Argv<GenerateArgs>, // yargs types the kebab-case keys; the camelCase ones exist at run time
   handler: async (args) => {
     // Loaded here, not at the top: faker takes most of a second to load and only this command needs it.
     const { generateDataset } = await import('../../generators/generateDataset.ts');
-    const { OutputError } = await import('../../generators/writeAtomically.ts');
+    const { OutputError } = await import('../../record/writeAtomically.ts');
     // yargs turns a repeated flag into an array; which value was meant would be a guess.
     // (Keys without capitals are the flags as typed; the camelCase copies repeat them.)
     const repeated = Object.keys(args).find(
@@ -128,7 +128,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       if (err instanceof OutputError) throw new UsageError(`--out: ${err.message}`);
       if (abort.signal.aborted) {
         process.stderr.write(`pipesoak: interrupted by ${signalled}; ${args.out} is as it was before\n`);
-        process.exit(EXIT_ON_SIGNAL[signalled] ?? 130);
+        process.exit(EXIT_ON_SIGNAL[signalled] ?? EXIT.interrupted);
       }
       throw err;
     } finally {

@@ -4,7 +4,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { parseDuration } from '../config/duration.ts';
+import { parseDuration } from '../../record/duration.ts';
 import { K8S_DEFAULTS } from '../k8s/k8sDefaults.ts';
 import { UsageError } from '../usageError.ts';
 

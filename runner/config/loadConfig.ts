@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../../record/configError.ts';
 import { UsageError } from '../usageError.ts';
-import { ConfigError } from './configError.ts';
 import type { Config } from './configSchema.ts';
 import { validateConfig } from './validateConfig.ts';
 

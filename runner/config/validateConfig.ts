@@ -2,8 +2,8 @@
 // the SLO compile step, so every config problem surfaces before anything starts. The first
 // problem wins and is reported as one line naming its field path.
 import type { z } from 'zod';
+import { ConfigError, formatPath } from '../../record/configError.ts';
 import { compileSlos, SloCompileError } from '../../reports/sloEngine.ts';
-import { ConfigError } from './configError.ts';
 import { type Config, configSchema } from './configSchema.ts';
 
 /** Returns the validated config (defaults filled in, durations in ms) or throws a ConfigError. */
@@ -47,13 +47,4 @@ function toConfigError(issue: Issue): ConfigError {
     return new ConfigError(formatPath([...issue.path, key]), 'unknown key (typo?)');
   }
   return new ConfigError(formatPath(issue.path), issue.message);
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
 }

@@ -3,8 +3,8 @@
 // from the pod's environment instead, which the Secret fills. A secret the text spells some other
 // way (pieced together, in a comment) cannot be replaced safely, so that is a one-line error.
 
+import { redact, redactUrl } from '../../record/redact.ts';
 import type { Config } from '../config/configSchema.ts';
-import { redact, redactUrl } from '../config/redact.ts';
 import { UsageError } from '../usageError.ts';
 
 export interface SecretField {

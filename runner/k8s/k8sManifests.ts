@@ -12,7 +12,7 @@ import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContex
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
-import { redactUrl } from '../config/redact.ts';
+import { redactUrl } from '../../record/redact.ts';
 import { UsageError } from '../usageError.ts';
 import { K8S_DEFAULTS } from './k8sDefaults.ts';
 import { awaitSegmentsCommand, mergeCommand, segmentCommand } from './podCommands.ts';

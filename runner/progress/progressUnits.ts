@@ -1,6 +1,6 @@
 // How live progress prints numbers: always with a unit, rounded to what a person watching reads
 // (2.1 ms, 250 ms, 12.3 s; 99.8 events/s; 12,345), never raw floats.
-import { formatDuration } from '../config/duration.ts';
+import { formatDuration } from '../../record/duration.ts';
 
 const MISSING = 'n/a';
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

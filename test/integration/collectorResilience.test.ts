@@ -1,10 +1,11 @@
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Collector, Recorder } from '../../collectors/collector.ts';
+import type { Collector } from '../../collectors/collector.ts';
 import { CollectorRunner } from '../../collectors/collectorRunner.ts';
 import { JetStreamCollector } from '../../collectors/jetstream/jetstreamCollector.ts';
 import { OwnNatsServer } from '../../faults/ownNatsServer.ts';
+import type { Recorder } from '../../record/recorder.ts';
 import { RecordingRecorder, waitFor } from '../support/recordingRecorder.ts';
 
 const STREAM = 'RESILIENCE';

@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollectorSet, startCollectors } from '../../collectors/collectorSet.ts';
-import { type GaugePoint, isGaugePoint, readSeries } from '../../collectors/seriesWriter.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
-import { readHlog } from '../../reports/hlog.ts';
-import { parseHlogTag } from '../../reports/hlogTag.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
+import { readHlog } from '../../record/hlog.ts';
+import { parseHlogTag } from '../../record/hlogTag.ts';
+import { type GaugePoint, isGaugePoint, readSeries } from '../../record/series.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import { waitFor } from '../support/load.ts';
 import { openLoad } from '../support/openLoad.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
+import { testTarget } from '../support/testTarget.ts';
 
 const SINK_LATENCY_MS = 40;
 const RATE = 50;
@@ -64,8 +65,7 @@ describe('collectors end to end', () => {
     expect(workerUrl).toBeDefined();
     collectors = await startCollectors({
       runDir,
-      env: t.env,
-      workerMetricsUrl: `${workerUrl}/metrics`,
+      target: testTarget(settings, { workerMetricsUrl: `${workerUrl}/metrics` }),
       intervalMs: 500,
       processes: workerPid === undefined ? [] : [{ pid: workerPid, label: 'worker' }],
     });

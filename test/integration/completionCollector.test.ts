@@ -3,6 +3,7 @@ import {
   CompletionCollector,
   type CompletionCollectorConfig,
 } from '../../collectors/completion/completionCollector.ts';
+import { REFERENCE_COMPLETION_QUERY } from '../../reference/referenceTarget.ts';
 import { RecordingRecorder } from '../support/recordingRecorder.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
@@ -24,6 +25,7 @@ beforeEach(async () => {
 async function started(config: Partial<CompletionCollectorConfig> = {}) {
   const collector = new CompletionCollector({
     databaseUrl: env.settings.databaseUrl,
+    query: REFERENCE_COMPLETION_QUERY,
     settleMs: 0,
     ...config,
   });

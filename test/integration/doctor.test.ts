@@ -115,7 +115,7 @@ describe('pipesoak doctor', () => {
       REFERENCE_DATABASE_URL: missingDbUrl,
       PIPESOAK_K6: '/nonexistent',
     });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     expect(report.ok).toBe(false);
     expect(report.checks.map((c) => c.name)).toEqual(['node', 'k6', 'postgres', 'nats']);
 
@@ -175,7 +175,7 @@ describe('pipesoak doctor', () => {
   it('doctor - fails a k6 built without the HDR output, naming it', async () => {
     const k6Path = await fakeK6(scratch, ['github.com/pipesoak/xk6-nats (devel), k6/x/nats [js]']);
     const { run, report } = await doctorJson({ ...testEnv.env, PIPESOAK_K6: k6Path });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     const k6 = check(report, 'k6');
     expect(k6).toMatchObject({ ok: false, facts: { present: true, missingExtensions: ['hdrlog'] } });
     expect(k6.detail).toContain('lacks hdrlog');
@@ -188,7 +188,7 @@ describe('pipesoak doctor', () => {
       PIPESOAK_K6: '/nonexistent',
     });
     expect(run.elapsedMs).toBeLessThan(5_000);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     const nats = check(report, 'nats');
     expect(nats.ok).toBe(false);
     expect(nats.facts).toEqual({ target: '127.0.0.1:1', serverVersion: null, jetstream: null, streams: {} });
@@ -210,7 +210,7 @@ describe('pipesoak doctor', () => {
         REFERENCE_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/pipesoak_reference`,
         PIPESOAK_K6: '/nonexistent',
       });
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(3);
       expect(run.elapsedMs).toBeLessThan(5_000);
       const targets = {
         postgres: `postgres@127.0.0.1:${port}/pipesoak_reference`,
@@ -231,7 +231,7 @@ describe('pipesoak doctor', () => {
 
   it('doctor - prints one ✓/✗ line a check, with what to do on failure', async () => {
     const run = await runCli(['doctor'], { ...testEnv.env, PIPESOAK_K6: '/nonexistent' });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines.slice(0, 4).map((l) => l.slice(0, 1))).toEqual(['✓', '✗', '✓', '✓']);
     expect(lines[1]).toMatch(/^✗ k6 +missing: build it with `npm run build:k6`/);

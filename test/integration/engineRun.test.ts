@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { readAcceptedBitmap } from '../../engine/acceptedBitmap.ts';
 import { type EngineOptions, type EngineTick, startEngine } from '../../engine/runEngine.ts';
 import { OptionsError } from '../../engine/scenarioOptions.ts';
-import { readHlog } from '../../reports/hlog.ts';
+import { readHlog } from '../../record/hlog.ts';
 import { bundleFixture, startTarget, type TestTarget } from '../support/engineFixtures.ts';
 import { ENGINE_STAND_IN } from '../support/engineStandIn.ts';
 

@@ -10,7 +10,7 @@ import { OwnNatsServer } from '../../faults/ownNatsServer.ts';
 import { Proxies } from '../../faults/proxies.ts';
 import { ensureToxiproxyBinary } from '../../faults/toxiproxyBinary.ts';
 import { ToxiproxyServer } from '../../faults/toxiproxyServer.ts';
-import { FAULT_END_EVENT, FAULT_START_EVENT } from '../../reports/faultEvents.ts';
+import { EVENT } from '../../record/runEvents.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import { RecordingRecorder, waitFor } from '../support/recordingRecorder.ts';
 import { createTestEnv, NATS_URL, PG_ADMIN_URL, type TestEnv } from '../support/testEnv.ts';
@@ -125,9 +125,9 @@ describe('faults - runner', () => {
     expect(newPid).not.toBe(oldPid);
     expect(existsSync(`/proc/${newPid}`)).toBe(true);
     expect((await fetch(`${supervisor.url('llm')}/healthz`)).status).toBe(200);
-    expect(recorder.eventsOf(FAULT_END_EVENT)).toEqual([
+    expect(recorder.eventsOf(EVENT.faultEnd)).toEqual([
       {
-        kind: FAULT_END_EVENT,
+        kind: EVENT.faultEnd,
         data: { id: 'kill-llm-0', what: 'kill', where: 'llm' },
         atMs: expect.any(Number),
       },
@@ -157,7 +157,7 @@ describe('faults - runner', () => {
       recorder,
     );
     runner.start();
-    await waitFor(() => recorder.eventsOf(FAULT_START_EVENT).length === 1, 2000);
+    await waitFor(() => recorder.eventsOf(EVENT.faultStart).length === 1, 2000);
     await waitFor(async () => !(await portOpen(broker.port)), 2000);
     await expect(connect({ servers: broker.url, reconnect: false, timeout: 500 })).rejects.toThrow();
     await runner.done;
@@ -191,7 +191,7 @@ describe('faults - runner', () => {
       await runner.done;
       await waitFor(async () => (await backends(VICTIM)) === 0, 3000);
       expect(await backends(BYSTANDER)).toBe(2);
-      expect(recorder.eventsOf(FAULT_END_EVENT)[0]?.data).toEqual({
+      expect(recorder.eventsOf(EVENT.faultEnd)[0]?.data).toEqual({
         id: 'pg_terminate-postgres-0',
         what: 'pg_terminate',
         where: 'postgres',
@@ -240,8 +240,8 @@ describe('faults - runner', () => {
       'pg-down': [200, 900],
       'sink-fails': [300, 1000],
     };
-    const starts = recorder.eventsOf(FAULT_START_EVENT);
-    const ends = recorder.eventsOf(FAULT_END_EVENT);
+    const starts = recorder.eventsOf(EVENT.faultStart);
+    const ends = recorder.eventsOf(EVENT.faultEnd);
     expect(starts.map((e) => e.data.id)).toEqual(['slow-nats', 'pg-down', 'sink-fails']);
     expect(ends.map((e) => e.data.id)).toEqual(['slow-nats', 'pg-down', 'sink-fails']);
     for (const [id, [from, to]] of Object.entries(planned)) {
@@ -280,7 +280,7 @@ describe('faults - runner', () => {
     await waitFor(() => procState(llmPid) === 'T', 2000);
     await waitFor(async () => !(await portOpen(broker.port)), 2000);
     expect(await sinkShare()).toBe(0.75);
-    expect(recorder.eventsOf(FAULT_START_EVENT)).toHaveLength(5);
+    expect(recorder.eventsOf(EVENT.faultStart)).toHaveLength(5);
 
     const stopping = performance.now();
     await runner.stop();
@@ -292,7 +292,7 @@ describe('faults - runner', () => {
     expect(await sinkShare()).toBe(0);
     expect(['R', 'S']).toContain(procState(llmPid));
     expect(await portOpen(broker.port)).toBe(true);
-    expect(recorder.eventsOf(FAULT_END_EVENT).map((e) => [e.data.id, e.data.error])).toEqual(
+    expect(recorder.eventsOf(EVENT.faultEnd).map((e) => [e.data.id, e.data.error])).toEqual(
       expect.arrayContaining([
         ['latency-nats-0', undefined],
         ['down-postgres-1', undefined],
@@ -301,7 +301,7 @@ describe('faults - runner', () => {
         ['kill-broker-4', undefined],
       ]),
     );
-    expect(recorder.eventsOf(FAULT_END_EVENT)).toHaveLength(5);
+    expect(recorder.eventsOf(EVENT.faultEnd)).toHaveLength(5);
     // The later window never opened: no events and no toxic on the webhook proxy.
     expect(recorder.events.some((e) => e.data.id === 'reset_peer-webhook-5')).toBe(false);
     expect((await proxyState('webhook')).toxics).toEqual([]);
@@ -317,8 +317,8 @@ describe('faults - runner', () => {
     const runner = new FaultRunner(schedule, { recorder, supervisor });
     runner.start();
     await runner.done;
-    expect(recorder.eventsOf(FAULT_START_EVENT)).toHaveLength(1);
-    expect(recorder.eventsOf(FAULT_END_EVENT)[0]?.data).toEqual({
+    expect(recorder.eventsOf(EVENT.faultStart)).toHaveLength(1);
+    expect(recorder.eventsOf(EVENT.faultEnd)[0]?.data).toEqual({
       id: 'pause-worker-0',
       what: 'pause',
       where: 'worker',

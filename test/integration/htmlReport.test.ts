@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeriesWriter } from '../../collectors/seriesWriter.ts';
+import { SeriesWriter } from '../../record/series.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
 import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
@@ -63,7 +63,7 @@ describe('html report', () => {
     writeSyntheticRunFolder(dir, {
       seconds: 300,
       warmUpS: 30,
-      k6: true,
+      load: true,
       slos: { 'e2e.latency': { p99: 200 } },
     });
     const series = SeriesWriter.open(join(dir, 'series.ndjson'));

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readSeries, SeriesWriter } from '../../collectors/seriesWriter.ts';
-import { AcceptedLogWriter } from '../../faults/acceptedLog.ts';
 import { checkIntegrity } from '../../faults/integrityChecker.ts';
-import { integrityWire } from '../../reports/runEvents.ts';
+import { AcceptedLogWriter } from '../../record/acceptedLog.ts';
+import { integrityWire } from '../../record/runEvents.ts';
+import { readSeries, SeriesWriter } from '../../record/series.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
 let env: TestEnv;

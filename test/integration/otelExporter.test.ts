@@ -95,9 +95,25 @@ describe('otel exporter', () => {
   it('is a plain pass-through when no endpoint is configured', async () => {
     const store = new RecordingRecorder();
     const recorder = withOtel(store, {});
-    recorder.gauge('dlq.depth', 1);
+    recorder.gauge('dlq.depth', 3, { stream: 'DLQ' }, 1_700_000_000_000);
+    recorder.recordLatency('outbox.lag', 12.5, { table: 'outbox_events' });
+    recorder.count('http.requests', 7, { status: '202' }, 1_700_000_001_000);
+    recorder.event('collector.gap.start', { collector: 'outbox', error: 'down' }, 1_700_000_002_000);
     await recorder.flush();
-    expect(store.lastGauge('dlq.depth')).toBe(1);
+    await recorder.shutdown();
+    // Everything arrives once, unchanged: values, tags and timestamps.
+    expect(store.gauges).toEqual([
+      { name: 'dlq.depth', value: 3, tags: { stream: 'DLQ' }, atMs: 1_700_000_000_000 },
+    ]);
+    expect(store.latencies).toEqual([
+      { metric: 'outbox.lag', valueMs: 12.5, tags: { table: 'outbox_events' } },
+    ]);
+    expect(store.counts).toEqual([
+      { metric: 'http.requests', delta: 7, tags: { status: '202' }, atMs: 1_700_000_001_000 },
+    ]);
+    expect(store.events).toEqual([
+      { kind: 'collector.gap.start', data: { collector: 'outbox', error: 'down' }, atMs: 1_700_000_002_000 },
+    ]);
   });
 
   it('accepts a base endpoint or the full metrics URL', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxCollector } from '../../collectors/outbox/outboxCollector.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
+import { REFERENCE_OUTBOX } from '../../reference/referenceTarget.ts';
 import { RecordingRecorder } from '../support/recordingRecorder.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
@@ -19,7 +20,11 @@ beforeEach(async () => {
 });
 
 async function started(config: Partial<ConstructorParameters<typeof OutboxCollector>[0]> = {}) {
-  const collector = new OutboxCollector({ databaseUrl: env.settings.databaseUrl, ...config });
+  const collector = new OutboxCollector({
+    databaseUrl: env.settings.databaseUrl,
+    ...REFERENCE_OUTBOX,
+    ...config,
+  });
   collectors.push(collector);
   const recorder = new RecordingRecorder();
   await collector.start(recorder);
@@ -115,12 +120,13 @@ describe('outbox collector', () => {
 
   it('outbox collector - rejects identifiers that are not plain', () => {
     const databaseUrl = env.settings.databaseUrl;
-    expect(() => new OutboxCollector({ databaseUrl, table: 'outbox_events; DROP TABLE x' })).toThrow(
-      /table "outbox_events; DROP TABLE x" is not a plain identifier/,
-    );
-    expect(() => new OutboxCollector({ databaseUrl, publishedAtColumn: 'public.published_at' })).toThrow(
-      /publishedAtColumn/,
-    );
+    expect(
+      () => new OutboxCollector({ databaseUrl, ...REFERENCE_OUTBOX, table: 'outbox_events; DROP TABLE x' }),
+    ).toThrow(/table "outbox_events; DROP TABLE x" is not a plain identifier/);
+    expect(
+      () =>
+        new OutboxCollector({ databaseUrl, ...REFERENCE_OUTBOX, publishedAtColumn: 'public.published_at' }),
+    ).toThrow(/publishedAtColumn/);
   });
 
   it('outbox collector - samples a 1,000,000-row outbox in under 50 ms through indexes', async () => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPoolApplications, PoolCollector } from '../../collectors/pool/poolCollector.ts';
+import { PoolCollector } from '../../collectors/pool/poolCollector.ts';
 import { RecordingRecorder } from '../support/recordingRecorder.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
@@ -13,10 +13,6 @@ afterAll(async () => {
 });
 
 describe('pool collector', () => {
-  it('pool collector - watches the reference components by default', () => {
-    expect(defaultPoolApplications()).toEqual(['sea-mq-worker', 'sea-mq-relay', 'sea-gateway', 'sea-sink']);
-  });
-
   it('pool collector - counts connections by application and state', async () => {
     const application = 'pooltest-x';
     const clients = Array.from(

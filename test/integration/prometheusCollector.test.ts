@@ -177,7 +177,7 @@ describe('prometheus collector', () => {
       url,
       mappings: [
         { metric: 'worker_in_flight', kind: 'gauge', as: 'worker.in_flight' },
-        { metric: 'worker_not_there', kind: 'gauge', as: 'worker.nothing' },
+        { metric: 'worker_not_there', kind: 'gauge', as: 'custom.nothing' },
       ],
     });
     inFlight.set({ type: 'a' }, 3);

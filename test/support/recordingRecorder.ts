@@ -1,5 +1,5 @@
 // A Recorder for collector tests: keeps everything it is given, in order, for assertions.
-import type { Recorder, Tags } from '../../collectors/collector.ts';
+import type { Recorder, Tags } from '../../record/recorder.ts';
 import { waitFor as waitForValue } from './load.ts';
 
 export interface RecordedLatency {
@@ -13,6 +13,12 @@ export interface RecordedGauge {
   tags?: Tags;
   atMs: number;
 }
+export interface RecordedCount {
+  metric: string;
+  delta: number;
+  tags?: Tags;
+  atMs: number;
+}
 export interface RecordedEvent {
   kind: string;
   data: Record<string, unknown>;
@@ -23,6 +29,7 @@ export class RecordingRecorder implements Recorder {
   readonly latencies: RecordedLatency[] = [];
   readonly gauges: RecordedGauge[] = [];
   readonly events: RecordedEvent[] = [];
+  readonly counts: RecordedCount[] = [];
 
   recordLatency(metric: string, valueMs: number, tags?: Tags): void {
     this.latencies.push({ metric, valueMs, tags });
@@ -30,6 +37,10 @@ export class RecordingRecorder implements Recorder {
 
   gauge(name: string, value: number, tags?: Tags, atMs?: number): void {
     this.gauges.push({ name, value, tags, atMs: atMs ?? Date.now() });
+  }
+
+  count(metric: string, delta: number, tags?: Tags, atMs?: number): void {
+    this.counts.push({ metric, delta, tags, atMs: atMs ?? Date.now() });
   }
 
   event(kind: string, data: Record<string, unknown>, atMs?: number): void {

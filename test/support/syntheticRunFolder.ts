@@ -2,10 +2,11 @@
 // one interval a second per metric, gauges at 1 Hz, integrity and run.end. Values are fixed
 // per phase so tests can assert exact numbers: warm-up values are outliers that must not show.
 import { join } from 'node:path';
-import { SeriesWriter } from '../../collectors/seriesWriter.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
-import { HlogWriter } from '../../reports/hlog.ts';
-import { formatHlogTag } from '../../reports/hlogTag.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
+import { HlogWriter } from '../../record/hlog.ts';
+import { formatHlogTag } from '../../record/hlogTag.ts';
+import { RUN_FILES } from '../../record/runFiles.ts';
+import { SeriesWriter } from '../../record/series.ts';
 
 export const SYNTHETIC_START_MS = 1_700_000_000_000;
 
@@ -35,8 +36,8 @@ export interface SyntheticRunOptions {
   variety?: number;
   /** Extra spread-out samples per interval (1 ms .. 2 s), so encodings are as big as real ones. */
   extraSamples?: number;
-  /** Also write k6.hlog with gateway.latency from "k6" (the collectors then leave it out). */
-  k6?: boolean;
+  /** Also write load.hlog with gateway.latency from the load engine (the collectors then leave it out). */
+  load?: boolean;
 }
 
 /** Steady-window latencies: 10, 20, ..., 100 ms each second (scaled per metric index). */
@@ -73,7 +74,7 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     start,
   );
   const collectors = HlogWriter.open(join(dir, 'collectors.hlog'), start);
-  const k6 = options.k6 ? HlogWriter.open(join(dir, 'k6.hlog'), start) : undefined;
+  const load = options.load ? HlogWriter.open(join(dir, RUN_FILES.loadHlog), start) : undefined;
   const warm = HistogramSnapshot.empty();
   warm.record(5000);
   const pools = metrics.map((_, m) =>
@@ -90,7 +91,7 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     const inWarmUp = i < warmUpS;
     metrics.forEach((metric, m) => {
       const snapshot = inWarmUp ? warm : (pools[m]?.[i % variety] ?? warm);
-      const writer = k6 && metric === 'gateway.latency' ? k6 : collectors;
+      const writer = load && metric === 'gateway.latency' ? load : collectors;
       writer.writeInterval(tags[m] ?? metric, t, t + 1000, snapshot);
     });
     // Sampled at the start of each second: the sample at the warm-up boundary is steady.
@@ -109,13 +110,16 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     series.gauge('db.connections', inWarmUp ? 40 : 7, { application: 'sea-mq-worker', state: 'all' }, at);
     series.gauge('db.connections', 3, { application: 'sea-gateway', state: 'all' }, at);
     series.gauge('harness.rss', 100_000_000, { process: 'harness' }, at);
-    series.gauge('harness.rss', 50_000_000, { process: 'k6' }, at);
-    series.gauge('k6.dropped_iterations', inWarmUp ? i + 1 : warmUpS, undefined, at);
-    series.gauge('k6.http_reqs', (i + 1) * 100, undefined, at);
-    series.gauge('k6.errors', Math.floor((i + 1) / 10), undefined, at);
+    series.gauge('harness.rss', 50_000_000, { process: 'load' }, at);
+    // Counters, a line a second stamped at its end as the engine ships them: one drop a second
+    // during warm-up only, 100 requests a second, an error every 10 s.
+    const end = t + 1000;
+    series.counter('load.dropped_iterations', inWarmUp ? 1 : 0, undefined, end);
+    series.counter('http.requests', 100, { status: '202' }, end);
+    series.counter('http.errors', (i + 1) % 10 === 0 ? 1 : 0, undefined, end);
   }
   collectors.close();
-  k6?.close();
+  load?.close();
   const endMs = start + options.seconds * 1000;
   if (!options.noIntegrity) {
     series.event(

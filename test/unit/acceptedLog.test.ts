@@ -8,7 +8,7 @@ import {
   AcceptedLogWriter,
   readAcceptedLog,
   readCorrelationIds,
-} from '../../faults/acceptedLog.ts';
+} from '../../record/acceptedLog.ts';
 
 async function readAll(path: string, onTruncatedTail?: (line: number) => void): Promise<AcceptedEntry[]> {
   const out: AcceptedEntry[] = [];

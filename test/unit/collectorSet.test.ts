@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { referenceTargets, startCollectors } from '../../collectors/collectorSet.ts';
+import { startCollectors } from '../../collectors/collectorSet.ts';
 import { LiveRecorder } from '../../collectors/liveRecorder.ts';
-import { isGaugePoint, readSeries } from '../../collectors/seriesWriter.ts';
-import { readHlog } from '../../reports/hlog.ts';
+import { readHlog } from '../../record/hlog.ts';
+import { isGaugePoint, readSeries } from '../../record/series.ts';
+import { referenceTarget } from '../../reference/referenceTarget.ts';
+import { loadSettings } from '../../reference/settings.ts';
 import { RecordingRecorder } from '../support/recordingRecorder.ts';
 
 const dirs: string[] = [];
@@ -19,33 +21,11 @@ afterAll(() => {
 });
 
 describe('collector set', () => {
-  it('collector set - takes its targets from the reference settings of the given environment', () => {
-    const targets = referenceTargets({
-      REFERENCE_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/other',
-      STREAM: 'S1',
-      CONSUMER: 'c1',
-      DLQ_STREAM: 'D1',
-      DLQ_CONSUMER: 'd1',
-      METRICS_PORT: '9191',
-      WORKER_APP_NAME: 'w1',
-    });
-    expect(targets).toMatchObject({
-      databaseUrl: 'postgres://postgres@127.0.0.1:5432/other',
-      stream: 'S1',
-      consumer: 'c1',
-      dlqStream: 'D1',
-      dlqConsumer: 'd1',
-      workerMetricsUrl: 'http://127.0.0.1:9191/metrics',
-      intervalMs: 1000,
-    });
-    expect(targets.applications).toEqual(['w1', 'sea-mq-relay', 'sea-gateway', 'sea-sink']);
-  });
-
   it('collector set - runs only the collectors switched on and leaves closed, readable files', async () => {
     const dir = runDir();
     const set = await startCollectors({
       runDir: dir,
-      env: {},
+      target: referenceTarget(loadSettings({})),
       intervalMs: 100,
       collectors: { outbox: false, pool: false, jetstream: false, prometheus: false, completion: false },
     });

@@ -13,7 +13,10 @@ function report(
   const out: ReportJson = {
     schema: 'pipesoak.report/v1',
     run: { id, scenario: 'smoke', seed: 1, startedAt: '2025-01-01T00:00:00.000Z', durationS: 60, target: {} },
+    load: {},
     metrics: {},
+    counts: {},
+    errorRate: null,
     gauges: {},
     slos: [],
     integrity: { accepted: 1, completed: 1, deadLettered: 0, lost: 0, duplicated: 0 },

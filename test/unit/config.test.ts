@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import shipped from '../../pipesoak.config.ts';
-import { ConfigError } from '../../runner/config/configError.ts';
+import { ConfigError } from '../../record/configError.ts';
+import { parseDuration } from '../../record/duration.ts';
+import { redact, redactUrl } from '../../record/redact.ts';
 import type { ConfigInput } from '../../runner/config/configSchema.ts';
-import { parseDuration } from '../../runner/config/duration.ts';
 import { loadConfig } from '../../runner/config/loadConfig.ts';
-import { redact, redactUrl } from '../../runner/config/redact.ts';
 import { validateConfig } from '../../runner/config/validateConfig.ts';
 import { UsageError } from '../../runner/usageError.ts';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineFaults, type FaultScope, validateFaults } from '../../faults/faultSchedule.ts';
-import { loadFaults } from '../../faults/loadFaults.ts';
 import { isLoopbackHost } from '../../faults/loopbackAddress.ts';
-import { ConfigError } from '../../runner/config/configError.ts';
+import { ConfigError } from '../../record/configError.ts';
+import { loadFaults } from '../../runner/loadFaults.ts';
 import { UsageError } from '../../runner/usageError.ts';
 
 const scope: FaultScope = {

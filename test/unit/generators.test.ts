@@ -24,7 +24,7 @@ import { PoisonPicker, poisonCount } from '../../generators/poisonPicker.ts';
 import { SeededRandom } from '../../generators/seededRandom.ts';
 import { sampleTextLength } from '../../generators/textLength.ts';
 import { seededTraceparent } from '../../generators/traceparent.ts';
-import { OutputError, writeAtomically } from '../../generators/writeAtomically.ts';
+import { OutputError, writeAtomically } from '../../record/writeAtomically.ts';
 import { validTraceparent } from '../../reference/http.ts';
 
 const text = (o: DatasetOptions) => [...datasetLines(o)].join('');

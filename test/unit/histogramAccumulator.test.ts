@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import { HistogramAccumulator } from '../../reports/histogramAccumulator.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
 
 function snapshot(seed: number, n: number): HistogramSnapshot {
   const s = HistogramSnapshot.empty();
@@ -37,5 +37,26 @@ describe('histogramAccumulator', () => {
   it('histogram accumulator - garbage bytes are an error, not a silent zero', () => {
     const acc = new HistogramAccumulator();
     expect(() => acc.add(Buffer.from('AAAAAAAAAAAA', 'base64'))).toThrow(/compressed V2/);
+  });
+
+  it('histogram accumulator - percentiles match HdrHistogram for the same merged counts', () => {
+    const acc = new HistogramAccumulator();
+    const expected = HistogramSnapshot.empty();
+    let x = 1;
+    for (let k = 0; k < 5; k++) {
+      const s = HistogramSnapshot.empty();
+      for (let i = 0; i < 997; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        s.record(Math.exp((x / 2147483648) * 9) - 1);
+      }
+      acc.add(Buffer.from(s.encode(), 'base64'));
+      expected.merge(s);
+    }
+    const { p50, p90, p99, p999, count } = expected.summary();
+    expect(acc.count).toBe(count);
+    expect(acc.percentiles([50, 90, 99, 99.9])).toEqual([p50, p90, p99, p999]);
+    acc.reset();
+    expect(acc.count).toBe(0);
+    expect(acc.percentiles([50])).toEqual([0]);
   });
 });

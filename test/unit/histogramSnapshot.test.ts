@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./fixtures/recordSnapshot.ts', import.meta.url));

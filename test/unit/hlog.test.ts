@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistogramLogReader, listTags } from 'hdr-histogram-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import {
   HLOG_LEGEND,
   HlogFormatError,
@@ -11,8 +11,8 @@ import {
   parseHlog,
   readHlog,
   readHlogIntervals,
-} from '../../reports/hlog.ts';
-import { formatHlogTag, parseHlogTag } from '../../reports/hlogTag.ts';
+} from '../../record/hlog.ts';
+import { formatHlogTag, parseHlogTag } from '../../record/hlogTag.ts';
 
 const START_MS = 1_700_000_000_000;
 

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SeriesWriter } from '../../collectors/seriesWriter.ts';
-import { analyzeRecovery } from '../../faults/recovery.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
-import { HlogWriter } from '../../reports/hlog.ts';
-import { formatHlogTag } from '../../reports/hlogTag.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
+import { HlogWriter } from '../../record/hlog.ts';
+import { formatHlogTag } from '../../record/hlogTag.ts';
+import { SeriesWriter } from '../../record/series.ts';
+import { analyzeRecovery } from '../../reports/recovery.ts';
 
 const T0 = 1_700_000_000_000;
 const SAMPLE_MS = 100;

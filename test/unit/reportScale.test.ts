@@ -23,7 +23,13 @@ describe('report scale', () => {
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
     expect(Object.keys(report.metrics)).toEqual([...SYNTHETIC_METRICS].sort());
     for (const metric of SYNTHETIC_METRICS) expect(report.metrics[metric]?.count).toBe((3600 - 60) * 10);
-    expect(Object.keys(report.gauges)).toHaveLength(10);
+    expect(Object.keys(report.gauges)).toHaveLength(7);
+    // Counters are counts, not gauges: 100 requests and 0.1 errors a second over the steady window.
+    expect(report.counts).toEqual({
+      'http.errors': 354,
+      'http.requests': (3600 - 60) * 100,
+      'load.dropped_iterations': 0,
+    });
     expect(report.gauges['consumer.pending']).toMatchObject({ min: 20, max: 21 });
     expect(report.slos.find((s) => s.name === 'consumer.pending drift')).toMatchObject({ pass: true });
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain(`tests="${report.slos.length}"`);

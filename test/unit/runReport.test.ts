@@ -2,12 +2,15 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
+import { HlogWriter } from '../../record/hlog.ts';
+import { SeriesWriter } from '../../record/series.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import { reportJsonSchema } from '../../reports/reportJson.ts';
 import { buildRunReport } from '../../reports/runReport.ts';
 import { RunFolderError } from '../../reports/summarizeRunFolder.ts';
 import { cli } from '../support/cli.ts';
-import { writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
+import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
 
 /** A tiny JUnit reader: testcases with their failure message, and the suite counters. */
 function parseJunit(xml: string) {
@@ -34,7 +37,7 @@ describe('run report', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('run report - merges hlogs exactly, leaves out the warm-up and evaluates the SLOs', async () => {
-    writeSyntheticRunFolder(dir, { seconds: 120, warmUpS: 30, k6: true });
+    writeSyntheticRunFolder(dir, { seconds: 120, warmUpS: 30, load: true });
     const report = await buildRunReport(dir);
     expect(reportJsonSchema.parse(report)).toEqual(report);
     expect(report.run).toEqual({
@@ -45,7 +48,7 @@ describe('run report', () => {
       durationS: 121,
       target: { databaseUrl: 'postgres://app:***@127.0.0.1:5432/db', gatewayUrl: 'http://127.0.0.1:8080' },
     });
-    // gateway.latency comes from k6.hlog, the rest from collectors.hlog; 90 steady s × 10 values.
+    // gateway.latency comes from load.hlog, the rest from collectors.hlog; 90 steady s × 10 values.
     expect(report.metrics['gateway.latency']).toEqual({
       unit: 'ms',
       count: 900,
@@ -74,7 +77,7 @@ describe('run report', () => {
       observed: 0.001,
       pass: true,
     });
-    expect(slo.get('k6.dropped_iterations')?.observed).toBe(0);
+    expect(slo.get('load.dropped_iterations')?.observed).toBe(0);
     expect(slo.get('deliveries per event')?.observed).toBe(4);
     expect(report.integrity).toEqual({
       accepted: 1000,
@@ -85,6 +88,40 @@ describe('run report', () => {
     });
     expect(report.verdict).toBe('pass');
     expect(report.partial).toBeUndefined();
+  });
+
+  it('run report - dispatch.latency keeps main and dlq apart in byTag; counters are counts, with the error rate', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 30 });
+    // A DLQ consumer much slower than the main one, in the steady window.
+    const dlq = HistogramSnapshot.empty();
+    for (let i = 0; i < 5; i++) dlq.record(4000);
+    const hlog = HlogWriter.open(join(dir, 'load.hlog'), SYNTHETIC_START_MS);
+    hlog.writeInterval(
+      'dispatch.latency;consumer=dlq',
+      SYNTHETIC_START_MS + 10_000,
+      SYNTHETIC_START_MS + 11_000,
+      dlq,
+    );
+    hlog.close();
+    const report = await renderRunFolder(dir);
+    const dispatch = report.metrics['dispatch.latency'];
+    const main = dispatch?.byTag?.consumer?.main;
+    expect(Object.keys(dispatch?.byTag?.consumer ?? {})).toEqual(['dlq', 'main']);
+    expect(dispatch?.byTag?.consumer?.dlq).toMatchObject({ count: 5, min: 3999.744, max: 4001.791 });
+    expect((main?.count ?? 0) + 5).toBe(dispatch?.count);
+    expect(main?.max).toBeLessThan(1000);
+    expect(dispatch?.max).toBe(4001.791);
+    // Metrics without kept tags have no byTag.
+    expect(report.metrics['e2e.latency']?.byTag).toBeUndefined();
+    expect(report.counts).toEqual({ 'http.errors': 3, 'http.requests': 3000, 'load.dropped_iterations': 0 });
+    expect(report.errorRate).toBe(0.001);
+    expect(Object.keys(report.gauges)).not.toContain('http.requests');
+    expect(report.load).toEqual({});
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('| dispatch.latency consumer=dlq | 5 |');
+    expect(md).toContain('| http.requests | 3000 |');
+    expect(md).toContain('| error rate | 0.001 |');
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('dispatch.latency consumer=dlq');
   });
 
   it('run report - the run SLOs from run.start decide, and failures show in md and junit', async () => {
@@ -136,7 +173,7 @@ describe('run report', () => {
     expect(report.verdict).toBe('fail');
   });
 
-  it('run report - a truncated hlog or series line is an error naming the file and line', async () => {
+  it('run report - a garbled hlog or series line inside the file is an error naming the file and line', async () => {
     writeSyntheticRunFolder(dir, { seconds: 20 });
     const hlog = join(dir, 'collectors.hlog');
     const lines = readFileSync(hlog, 'utf8').split('\n');
@@ -146,14 +183,55 @@ describe('run report', () => {
 
     const other = mkdtempSync(join(tmpdir(), 'pipesoak-report-'));
     writeSyntheticRunFolder(other, { seconds: 20 });
-    appendFileSync(join(other, 'series.ndjson'), '{"t":1700000021000,"gauge":"outbox.pen');
+    // A cut line with more after it is not a crash's tail: the file is garbled.
+    appendFileSync(
+      join(other, 'series.ndjson'),
+      '{"t":1700000021000,"gauge":"outbox.pen\n{"t":1700000022000,"gauge":"outbox.pending","value":1}\n',
+    );
     await expect(buildRunReport(other)).rejects.toThrow(
       /series\.ndjson: line \d+: not a complete JSON object/,
     );
     rmSync(other, { recursive: true, force: true });
   });
 
-  it('run report - pipesoak report exits 2 with one line for a missing folder or a truncated log, 0 on pass', async () => {
+  it('run report - a series or hlog whose last line was cut off mid-write renders as partial, naming the cut line', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 30 });
+    const whole = await buildRunReport(dir);
+    expect(whole.partial).toBeUndefined();
+    const hlog = join(dir, 'collectors.hlog');
+    const hlogLines = readFileSync(hlog, 'utf8').split('\n').length - 1;
+    writeFileSync(hlog, readFileSync(hlog, 'utf8').slice(0, -40));
+    const series = join(dir, 'series.ndjson');
+    const seriesLines = readFileSync(series, 'utf8').split('\n').length - 1;
+    appendFileSync(series, '{"t":1700000031000,"gauge":"outbox.pen');
+    const report = await buildRunReport(dir);
+    expect(report.partial).toBe(true);
+    expect(report.notes).toEqual([
+      `series.ndjson line ${seriesLines + 1} was cut off mid-write (not a complete JSON object (truncated?)): left out, partial results`,
+      `collectors.hlog line ${hlogLines} was cut off mid-write (histogram is not complete base64 (truncated?)): left out, partial results`,
+    ]);
+    // Everything before the cut still counts: the cut interval's 10 values are all that is missing.
+    const metric = Object.keys(whole.metrics).find(
+      (m) => (report.metrics[m]?.count ?? 0) < (whole.metrics[m]?.count ?? 0),
+    );
+    expect(metric).toBeDefined();
+    expect((whole.metrics[metric ?? '']?.count ?? 0) - (report.metrics[metric ?? '']?.count ?? 0)).toBe(10);
+    expect(report.counts).toEqual(whole.counts);
+  });
+
+  it('run report - intervals the collectors could not write make the report partial, with a note', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 30 });
+    const series = SeriesWriter.open(join(dir, 'series.ndjson'));
+    series.event('collectors.flush.failed', { error: 'ENOSPC: no space left on device' }, 1_700_000_010_000);
+    series.close();
+    const report = await buildRunReport(dir);
+    expect(report.partial).toBe(true);
+    expect(report.notes).toEqual([
+      'collectors could not write 1 interval (collectors.flush.failed in series.ndjson): their samples are missing',
+    ]);
+  });
+
+  it('run report - pipesoak report exits 2 with one line for a missing folder or a garbled log, 0 on pass', async () => {
     const missing = await cli('report', join(dir, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`pipesoak: ${join(dir, 'nope')}: no such run folder\n`);
@@ -164,7 +242,11 @@ describe('run report', () => {
     expect(ok.stdout).toContain('verdict pass');
 
     const hlog = join(dir, 'collectors.hlog');
-    writeFileSync(hlog, readFileSync(hlog, 'utf8').slice(0, -40));
+    const lines = readFileSync(hlog, 'utf8').split('\n');
+    writeFileSync(
+      hlog,
+      [...lines.slice(0, 10), (lines[10] ?? '').slice(0, 60), ...lines.slice(11)].join('\n'),
+    );
     const truncated = await cli('report', dir);
     expect(truncated.code).toBe(2);
     expect(truncated.stderr.trim().split('\n')).toHaveLength(1);

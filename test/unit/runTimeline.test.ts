@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SeriesWriter } from '../../collectors/seriesWriter.ts';
-import { HistogramAccumulator } from '../../reports/histogramAccumulator.ts';
-import { HistogramSnapshot } from '../../reports/histogramSnapshot.ts';
-import { readHlog } from '../../reports/hlog.ts';
-import { parseHlogTag } from '../../reports/hlogTag.ts';
+import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
+import { readHlog } from '../../record/hlog.ts';
+import { parseHlogTag } from '../../record/hlogTag.ts';
+import { SeriesWriter } from '../../record/series.ts';
 import { latencyTimeline } from '../../reports/latencyTimeline.ts';
 import { MAX_POINTS, runTimeline } from '../../reports/runTimeline.ts';
 import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
@@ -26,27 +25,6 @@ describe('run timeline', () => {
     dir = mkdtempSync(join(tmpdir(), 'pipesoak-timeline-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('run timeline - percentiles match HdrHistogram for the same merged counts', () => {
-    const acc = new HistogramAccumulator();
-    const expected = HistogramSnapshot.empty();
-    let x = 1;
-    for (let k = 0; k < 5; k++) {
-      const s = HistogramSnapshot.empty();
-      for (let i = 0; i < 997; i++) {
-        x = (x * 1103515245 + 12345) % 2147483648;
-        s.record(Math.exp((x / 2147483648) * 9) - 1);
-      }
-      acc.add(Buffer.from(s.encode(), 'base64'));
-      expected.merge(s);
-    }
-    const { p50, p90, p99, p999, count } = expected.summary();
-    expect(acc.count).toBe(count);
-    expect(acc.percentiles([50, 90, 99, 99.9])).toEqual([p50, p90, p99, p999]);
-    acc.reset();
-    expect(acc.count).toBe(0);
-    expect(acc.percentiles([50])).toEqual([0]);
-  });
 
   it('run timeline - a bucket merges its intervals exactly, it does not average percentiles', async () => {
     writeSyntheticRunFolder(dir, { seconds: 120, metrics: ['e2e.latency'], variety: 5, extraSamples: 30 });
@@ -103,7 +81,7 @@ describe('run timeline', () => {
       expect(c.x.length, c.id).toBeLessThanOrEqual(MAX_POINTS);
       for (const line of c.lines) expect(line.values).toHaveLength(c.x.length);
     }
-    // k6.http_reqs grows 100 a second: 100 req/s in every bucket after the first sample.
+    // http.requests counts 100 a second: 100 req/s in every bucket.
     const rate = chart.get('request-rate');
     expect(rate?.lines.map((l) => l.label)).toEqual(['requests/s', 'errors/s']);
     expect(new Set(rate?.lines[0]?.values)).toEqual(new Set([100]));
@@ -125,18 +103,18 @@ describe('run timeline', () => {
     });
   });
 
-  it('run timeline - without k6.http_reqs the request rate comes from gateway.latency sample counts', async () => {
+  it('run timeline - without http.requests the request rate comes from gateway.latency sample counts', async () => {
     writeSyntheticRunFolder(dir, { seconds: 30, metrics: ['gateway.latency'] });
     const t = await runTimeline(dir, run(31));
-    expect(t.charts[0]?.source).toBe('k6.http_reqs growth per second');
-    // Rewrite the series without the k6 counters.
+    expect(t.charts[0]?.source).toBe('http.requests per second');
+    // Rewrite the series without the HTTP counters.
     const path = join(dir, 'series.ndjson');
     const kept = readFileSync(path, 'utf8')
       .split('\n')
-      .filter((l) => !l.includes('"k6.http_reqs"') && !l.includes('"k6.errors"'));
+      .filter((l) => !l.includes('"http.requests"') && !l.includes('"http.errors"'));
     writeFileSync(path, kept.join('\n'));
     const fallback = (await runTimeline(dir, run(31))).charts[0];
-    expect(fallback?.source).toBe('gateway.latency samples per second (no k6.http_reqs)');
+    expect(fallback?.source).toBe('gateway.latency samples per second (no http.requests)');
     // The synthetic gateway.latency interval holds 10 samples a second.
     expect(new Set(fallback?.lines[0]?.values)).toEqual(new Set([10]));
   });

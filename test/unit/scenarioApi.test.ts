@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createIterationContext } from '../../engine/api/context.ts';
 import { uuidFrom } from '../../engine/api/uuidFrom.ts';
-import { M } from '../../engine/clients/clientMetrics.ts';
 import { pathTemplate } from '../../engine/clients/httpClient.ts';
 import { iterationErrorKey, scenarioFrame } from '../../engine/compile/errorLocation.ts';
+import { METRIC } from '../../record/metricCatalog.ts';
 import { pickedByShare } from '../../scenarios/shared/bodies.ts';
 import { RecordingEngineRecorder, testIteration } from '../support/engineRecording.ts';
 
@@ -42,9 +42,9 @@ describe('createIterationContext', () => {
       'has an id': (v) => (v.json as { id: string }).id.length > 0,
     });
     expect(all).toBe(false);
-    expect(r.total(M.checksFailed, { check: 'is 202', scenario: 'steady' })).toBe(1);
-    expect(r.total(M.checksPassed, { check: 'is a response', scenario: 'steady' })).toBe(1);
-    expect(r.total(M.checksFailed, { check: 'has an id' })).toBe(1);
+    expect(r.total(METRIC.checksFailed, { check: 'is 202', scenario: 'steady' })).toBe(1);
+    expect(r.total(METRIC.checksPassed, { check: 'is a response', scenario: 'steady' })).toBe(1);
+    expect(r.total(METRIC.checksFailed, { check: 'has an id' })).toBe(1);
     expect(ctx.check(1, { one: (v) => v === 1 })).toBe(true);
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LatencySummary } from '../../reports/histogramSnapshot.ts';
+import type { LatencySummary } from '../../record/histogramSnapshot.ts';
+import { slosSchema } from '../../record/sloConfig.ts';
 import type { GaugeSummary, RunSummary } from '../../reports/runSummary.ts';
 import { compileSlos, evaluateSlos, SloCompileError } from '../../reports/sloEngine.ts';
-import { slosSchema } from '../../runner/config/configSchema.ts';
 
 function latency(p99: number, count = 1000): LatencySummary {
   return { count, min: 1, mean: p99 / 2, p50: p99 / 3, p90: p99 / 1.5, p99, p999: p99 * 1.2, max: p99 * 1.5 };
@@ -16,6 +16,8 @@ const flat = { slopePerMin: 0.1, stdErrPerMin: 0.5, dof: 58, windows: 60, window
 
 function healthy(): RunSummary {
   return {
+    counters: {},
+    byTag: {},
     metrics: {
       'gateway.latency': latency(120),
       'e2e.latency': latency(640),
@@ -73,7 +75,7 @@ describe('sloEngine', () => {
     expect(failed).toEqual([
       'e2e.latency p99',
       'error rate',
-      'k6.dropped_iterations',
+      'load.dropped_iterations',
       'deliveries per event',
       'dlq attempts per event',
       'db.connections max',
@@ -115,6 +117,27 @@ describe('sloEngine', () => {
     expect(results.get('harness.rss drift')).toMatchObject({ observed: 1e6, pass: true });
     expect(results.get('consumer.pending drift')?.reason).toBe(
       'lower bound 288/min, threshold 10/min over 60 windows of 30 s',
+    );
+  });
+
+  it('slo engine - drift on a run too short for a trend is not judged, and bytes read as MB/min', () => {
+    const s = healthy();
+    s.gauges['consumer.pending'] = gauge(30, null);
+    s.gauges['harness.rss'] = gauge(2e8, { ...flat, slopePerMin: 3e6, stdErrPerMin: 1e4 }, 1.5e8);
+    const results = byName(s);
+    expect(results.get('consumer.pending drift')).toEqual({
+      name: 'consumer.pending drift',
+      objective: 'slope/min not above 0 at 99% confidence, or below max(10/min, 0.1% of mean)',
+      observed: null,
+      pass: true,
+      reason: 'not judged: the steady window holds fewer than the 5 windows a trend needs',
+    });
+    expect(results.get('harness.rss drift')).toMatchObject({ observed: 3e6, pass: false });
+    expect(results.get('harness.rss drift')?.objective).toBe(
+      'slope/min not above 0 at 99% confidence, or below max(0.2621 MB/min, 0.1% of mean)',
+    );
+    expect(results.get('harness.rss drift')?.reason).toBe(
+      'lower bound 2.976 MB/min, threshold 0.2621 MB/min over 60 windows of 30 s',
     );
   });
 

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIterationContext } from '../../../engine/api/context.ts';
-import { M } from '../../../engine/clients/clientMetrics.ts';
 import { HttpClient } from '../../../engine/clients/httpClient.ts';
 import { compileScenario } from '../../../engine/compile/compileScenario.ts';
 import { scenarioFrame } from '../../../engine/compile/errorLocation.ts';
 import { loadScenario, resolveOptions } from '../../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../../engine/compile/scenarioError.ts';
+import { METRIC } from '../../../record/metricCatalog.ts';
 import { cli } from '../../support/cli.ts';
 import { RecordingEngineRecorder, testIteration } from '../../support/engineRecording.ts';
 
@@ -79,9 +79,9 @@ describe('compileScenario and loadScenario', () => {
     const { recorder, info, scenario, error } = await runOnce('good.ts', { path: '/hello' });
     expect(error).toBeUndefined();
     expect(info.accepted).toBe(1);
-    expect(recorder.total(M.checksPassed, { check: 'is 200', scenario: 'main' })).toBe(1);
-    expect(recorder.total(M.checksPassed, { check: 'says hi' })).toBe(1);
-    expect(recorder.total(M.checksFailed)).toBe(0);
+    expect(recorder.total(METRIC.checksPassed, { check: 'is 200', scenario: 'main' })).toBe(1);
+    expect(recorder.total(METRIC.checksPassed, { check: 'says hi' })).toBe(1);
+    expect(recorder.total(METRIC.checksFailed)).toBe(0);
     expect(recorder.values('custom.think', { scenario: 'main' })).toEqual([12.5]);
     expect(recorder.total('custom.ids')).toBe(1);
     expect(resolveOptions(scenario, LOAD).scenarios.main).toMatchObject({ rate: 10, preAllocatedVUs: 1 });

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { M } from '../../../engine/clients/clientMetrics.ts';
 import { nowMs } from '../../../engine/clients/clock.ts';
 import { HttpClient, pathTemplate } from '../../../engine/clients/httpClient.ts';
+import { METRIC } from '../../../record/metricCatalog.ts';
 import { RecordingEngineRecorder, testIteration } from '../../support/engineRecording.ts';
 
 let server: Server;
@@ -66,8 +66,8 @@ describe('HttpClient', () => {
     const res = await c.forIteration(info).post(`${base}/api/messages`, { json: { a: 1 } });
     await c.close();
     expect(res.status).toBe(202);
-    const [latency] = r.values(M.gatewayLatency, { name: 'POST /api/messages' });
-    const [service] = r.values(M.gatewayServiceTime, { name: 'POST /api/messages' });
+    const [latency] = r.values(METRIC.gatewayLatency, { name: 'POST /api/messages' });
+    const [service] = r.values(METRIC.gatewayServiceTime, { name: 'POST /api/messages' });
     expect(latency).toBeGreaterThanOrEqual(400);
     expect(service).toBeLessThan(300);
     expect((latency as number) - (service as number)).toBeGreaterThanOrEqual(400);
@@ -78,8 +78,8 @@ describe('HttpClient', () => {
     const c = client(r);
     await c.forIteration(testIteration(2, { openModel: false })).get(`${base}/x`);
     await c.close();
-    expect(r.values(M.gatewayLatency)).toEqual([]);
-    expect(r.values(M.gatewayServiceTime)).toHaveLength(1);
+    expect(r.values(METRIC.gatewayLatency)).toEqual([]);
+    expect(r.values(METRIC.gatewayServiceTime)).toHaveLength(1);
   });
 
   it('tags http.requests by status, marks only 2xx accepted, and never throws on a status', async () => {
@@ -90,11 +90,11 @@ describe('HttpClient', () => {
     expect((await c.forIteration(ok).post(`${base}/ok`)).status).toBe(202);
     expect((await c.forIteration(bad).post(`${base}/fail`)).status).toBe(500);
     await c.close();
-    expect(r.total(M.httpRequests, { status: '202' })).toBe(1);
-    expect(r.total(M.httpRequests, { status: '500' })).toBe(1);
+    expect(r.total(METRIC.httpRequests, { status: '202' })).toBe(1);
+    expect(r.total(METRIC.httpRequests, { status: '500' })).toBe(1);
     expect(ok.accepted).toBe(1);
     expect(bad.accepted).toBe(0);
-    expect(r.total(M.httpErrors)).toBe(0);
+    expect(r.total(METRIC.httpErrors)).toBe(0);
   });
 
   it('sends traceparent, x-correlation-id and the JSON body, and parses JSON when asked', async () => {
@@ -122,8 +122,8 @@ describe('HttpClient', () => {
     await http.get(`${base}/api/events/0b7a9c1e-2f4d-4c1a-9e3b-5d6f7a8b9c0d`);
     await http.post(`${base}/api/messages`, { name: 'send' });
     await c.close();
-    expect(r.values(M.gatewayLatency, { name: 'GET /api/events/:id' })).toHaveLength(2);
-    expect(r.values(M.gatewayLatency, { name: 'send' })).toHaveLength(1);
+    expect(r.values(METRIC.gatewayLatency, { name: 'GET /api/events/:id' })).toHaveLength(2);
+    expect(r.values(METRIC.gatewayLatency, { name: 'send' })).toHaveLength(1);
     expect(pathTemplate('/api/v2/users/42/orders')).toBe('/api/v2/users/:id/orders');
   });
 
@@ -135,7 +135,7 @@ describe('HttpClient', () => {
     const res = await Promise.all(Array.from({ length: 200 }, () => http.get(`${base}/big`)));
     await c.close();
     expect(res.every((x) => x.status === 200)).toBe(true);
-    expect(r.total(M.httpRequests, { status: '200' })).toBe(200);
+    expect(r.total(METRIC.httpRequests, { status: '200' })).toBe(200);
     expect(connections - before).toBe(1);
   });
 
@@ -146,8 +146,8 @@ describe('HttpClient', () => {
     const res = await c.forIteration(info).get(`${base}/slow`, { timeout: 100 });
     await c.close();
     expect(res).toMatchObject({ status: 0, error: 'UND_ERR_HEADERS_TIMEOUT' });
-    expect(r.total(M.httpErrors, { code: 'UND_ERR_HEADERS_TIMEOUT' })).toBe(1);
-    expect(r.values(M.gatewayLatency)).toEqual([]);
+    expect(r.total(METRIC.httpErrors, { code: 'UND_ERR_HEADERS_TIMEOUT' })).toBe(1);
+    expect(r.values(METRIC.gatewayLatency)).toEqual([]);
     expect(info.accepted).toBe(0);
   });
 
@@ -163,7 +163,7 @@ describe('HttpClient', () => {
     const res = await c.forIteration(testIteration(9)).get(`http://127.0.0.1:${port}/`);
     await c.close();
     expect(res).toMatchObject({ status: 0, error: 'ECONNREFUSED' });
-    expect(r.total(M.httpErrors, { code: 'ECONNREFUSED' })).toBe(1);
+    expect(r.total(METRIC.httpErrors, { code: 'ECONNREFUSED' })).toBe(1);
   });
 
   it('throws on abort, without counting an http error', async () => {
@@ -174,6 +174,6 @@ describe('HttpClient', () => {
     setTimeout(() => ac.abort(new Error('graceful stop')), 50);
     await expect(pending).rejects.toThrow('graceful stop');
     await c.close();
-    expect(r.total(M.httpErrors)).toBe(0);
+    expect(r.total(METRIC.httpErrors)).toBe(0);
   });
 });

@@ -4,9 +4,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { M } from '../../../engine/clients/clientMetrics.ts';
 import { JetStreamClient, type PubAck } from '../../../engine/clients/jetstreamClient.ts';
 import { OwnNatsServer } from '../../../faults/ownNatsServer.ts';
+import { METRIC } from '../../../record/metricCatalog.ts';
 import { RecordingEngineRecorder, testIteration } from '../../support/engineRecording.ts';
 
 let server: OwnNatsServer;
@@ -78,9 +78,9 @@ describe('JetStreamClient', () => {
     expect(acks.every((a) => a.stream === STREAM && !a.duplicate)).toBe(true);
     expect(new Set(acks.map((a) => a.seq)).size).toBe(N);
     expect(await storedMessages()).toBe(N);
-    expect(r.total(M.jetstreamPublishAcks)).toBe(N);
-    expect(r.total(M.jetstreamPublishDuplicates)).toBe(0);
-    expect(r.values(M.jetstreamPublishLatency)).toHaveLength(N);
+    expect(r.total(METRIC.jetstreamPublishAcks)).toBe(N);
+    expect(r.total(METRIC.jetstreamPublishDuplicates)).toBe(0);
+    expect(r.values(METRIC.jetstreamPublishLatency)).toHaveLength(N);
     expect(infos.every((i) => i.accepted === 1)).toBe(true);
   });
 
@@ -90,7 +90,7 @@ describe('JetStreamClient', () => {
     const acks = await publishAll(client);
     await close();
     expect(acks.filter((a) => a.duplicate)).toHaveLength(N);
-    expect(r.total(M.jetstreamPublishDuplicates)).toBe(N);
+    expect(r.total(METRIC.jetstreamPublishDuplicates)).toBe(N);
     expect(await storedMessages()).toBe(N);
   });
 
@@ -140,7 +140,7 @@ describe('JetStreamClient', () => {
     });
     await expect(res).rejects.toThrow(/PubAck error 10060/);
     await close();
-    expect(r.total(M.jetstreamPublishErrors, { code: '10060' })).toBe(1);
+    expect(r.total(METRIC.jetstreamPublishErrors, { code: '10060' })).toBe(1);
     expect(info.accepted).toBe(0);
   });
 
@@ -149,7 +149,7 @@ describe('JetStreamClient', () => {
     const { client, close } = publisher(r);
     await expect(client.publish(testIteration(1), 'nobody.listens', 'x')).rejects.toThrow(/no responders/);
     await close();
-    expect(r.total(M.jetstreamPublishErrors, { code: 'no_responders' })).toBe(1);
+    expect(r.total(METRIC.jetstreamPublishErrors, { code: 'no_responders' })).toBe(1);
   });
 
   it('a dead broker gives timeouts counted as errors, none accepted', async () => {
@@ -166,8 +166,8 @@ describe('JetStreamClient', () => {
       const results = await Promise.allSettled(infos.map((i) => client.publish(i, 'dead.x', 'gone')));
       await close();
       expect(results.every((x) => x.status === 'rejected')).toBe(true);
-      expect(r.total(M.jetstreamPublishErrors)).toBe(5);
-      expect(r.total(M.jetstreamPublishAcks)).toBe(1);
+      expect(r.total(METRIC.jetstreamPublishErrors)).toBe(5);
+      expect(r.total(METRIC.jetstreamPublishAcks)).toBe(1);
       expect(infos.every((i) => i.accepted === 0)).toBe(true);
       expect(client.inFlightCount).toBe(0);
     } finally {
@@ -201,6 +201,6 @@ describe('JetStreamClient', () => {
     expect(ack.stream).toBe(STREAM);
     silent.unsubscribe();
     await close();
-    expect(r.total(M.jetstreamPublishErrors)).toBe(0);
+    expect(r.total(METRIC.jetstreamPublishErrors)).toBe(0);
   });
 });

@@ -2,10 +2,10 @@
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { M } from '../../../engine/clients/clientMetrics.ts';
 import { nowMs } from '../../../engine/clients/clock.ts';
 import { createClients } from '../../../engine/clients/createClients.ts';
 import { NatsClient } from '../../../engine/clients/natsClient.ts';
+import { METRIC } from '../../../record/metricCatalog.ts';
 import { RecordingEngineRecorder, testIteration } from '../../support/engineRecording.ts';
 import { NATS_URL } from '../../support/testEnv.ts';
 
@@ -46,7 +46,7 @@ describe('NatsClient', () => {
     const info = testIteration(1, { intendedStartMs: nowMs() - 300 });
     const reply = await client(r).forIteration(info).request(`${SUBJECT}.ask`, { q: 1 });
     expect(reply.json()).toEqual({ echo: '{"q":1}' });
-    const [latency] = r.values(M.natsRequestLatency);
+    const [latency] = r.values(METRIC.natsRequestLatency);
     expect(latency).toBeGreaterThanOrEqual(320); // 300 late + the responder's 20 ms
     const seen = received.find((m) => m.subject === `${SUBJECT}.ask`);
     expect(seen?.traceparent).toBe(info.traceparent);
@@ -57,7 +57,7 @@ describe('NatsClient', () => {
     const r = new RecordingEngineRecorder();
     const info = testIteration(2, { intendedStartMs: nowMs() - 5000, openModel: false });
     await client(r).forIteration(info).request(`${SUBJECT}.ask2`, 'x');
-    const [latency] = r.values(M.natsRequestLatency);
+    const [latency] = r.values(METRIC.natsRequestLatency);
     expect(latency).toBeGreaterThanOrEqual(20);
     expect(latency).toBeLessThan(2000);
   });
@@ -67,7 +67,7 @@ describe('NatsClient', () => {
     await expect(
       client(r).forIteration(testIteration(3)).request(`${SUBJECT}.silent`, 'x', { timeout: 100 }),
     ).rejects.toThrow(/timeout/i);
-    expect(r.values(M.natsRequestLatency)).toEqual([]);
+    expect(r.values(METRIC.natsRequestLatency)).toEqual([]);
   });
 
   it('an abort ends a pending request with the abort reason', async () => {
@@ -133,7 +133,7 @@ describe('createClients', () => {
     expect(reply.string()).toBe('{"echo":"z"}');
     const res = await a.http.get('http://127.0.0.1:1/');
     expect(res.status).toBe(0);
-    expect(r.total(M.httpErrors, { code: 'ECONNREFUSED' })).toBe(1);
+    expect(r.total(METRIC.httpErrors, { code: 'ECONNREFUSED' })).toBe(1);
     await clients.close();
   });
 });

@@ -8,13 +8,13 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIterationContext } from '../../../engine/api/context.ts';
 import type { LoadSettings, RampingArrivalRateOptions } from '../../../engine/api/scenarioOptions.ts';
-import { M } from '../../../engine/clients/clientMetrics.ts';
 import { createClients } from '../../../engine/clients/createClients.ts';
 import { compileScenario } from '../../../engine/compile/compileScenario.ts';
 import { type LoadedScenario, loadScenario, resolveOptions } from '../../../engine/compile/loadScenario.ts';
 import { parseDataset } from '../../../generators/datasetFormat.ts';
 import { datasetOptions } from '../../../generators/datasetOptions.ts';
 import { generateDataset } from '../../../generators/generateDataset.ts';
+import { METRIC } from '../../../record/metricCatalog.ts';
 import type { RunningComponent } from '../../../reference/component.ts';
 import { startGateway } from '../../../reference/gateway.ts';
 import { startLlmStub } from '../../../reference/llmStub.ts';
@@ -149,7 +149,9 @@ describe('shipped scenarios', () => {
     const { recorder, errors, accepted } = await drive('steady', 30, 'steady1', items);
     expect(errors).toEqual([]);
     expect(accepted).toBe(30);
-    expect(recorder.total(M.checksPassed, { check: 'message accepted (202)', scenario: 'steady' })).toBe(30);
+    expect(recorder.total(METRIC.checksPassed, { check: 'message accepted (202)', scenario: 'steady' })).toBe(
+      30,
+    );
     const rows = await outboxRows('steady1');
     expect(rows.map((r) => r.correlation_id).sort()).toEqual(
       Array.from({ length: 30 }, (_, k) => `steady1-${k}`).sort(),
@@ -160,7 +162,7 @@ describe('shipped scenarios', () => {
     for (const name of ['smoke', 'soak']) {
       const { errors, recorder } = await drive(name, 5, `${name}1`);
       expect(errors).toEqual([]);
-      expect(recorder.total(M.checksFailed)).toBe(0);
+      expect(recorder.total(METRIC.checksFailed)).toBe(0);
       expect(await outboxRows(`${name}1`)).toHaveLength(5);
     }
   });
@@ -177,17 +179,17 @@ describe('shipped scenarios', () => {
   it('chat gets its replies from the LLM stub', async () => {
     const { errors, recorder } = await drive('chat', 4, 'chat1');
     expect(errors).toEqual([]);
-    expect(recorder.total(M.checksPassed, { check: 'reply has text' })).toBe(4);
-    expect(recorder.total(M.httpRequests, { status: '200' })).toBe(4);
+    expect(recorder.total(METRIC.checksPassed, { check: 'reply has text' })).toBe(4);
+    expect(recorder.total(METRIC.httpRequests, { status: '200' })).toBe(4);
   });
 
   it('jetstream publishes straight into the stream; the same run again is all duplicates', async () => {
     const first = await drive('jetstream', 25, 'js1');
     expect(first.errors).toEqual([]);
     expect(first.accepted).toBe(25);
-    expect(first.recorder.total(M.jetstreamPublishDuplicates)).toBe(0);
+    expect(first.recorder.total(METRIC.jetstreamPublishDuplicates)).toBe(0);
     const again = await drive('jetstream', 25, 'js1');
-    expect(again.recorder.total(M.jetstreamPublishDuplicates)).toBe(25);
+    expect(again.recorder.total(METRIC.jetstreamPublishDuplicates)).toBe(25);
     const nc = await connect({ servers: target.natsUrl });
     const info = await (await jetstreamManager(nc)).streams.info(target.stream);
     await nc.close();

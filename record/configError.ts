@@ -10,3 +10,13 @@ export class ConfigError extends Error {
     super(`${path === '' ? 'config' : path}: ${reason}`.replace(/\s*\n\s*/g, ' '));
   }
 }
+
+/** `['slos', 'custom', 0]` → `slos.custom[0]`, as errors name a field. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}

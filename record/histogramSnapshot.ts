@@ -1,6 +1,6 @@
 // A mergeable, encodable latency histogram: hdr-histogram-js (JS implementation, never WASM) holding
 // integer microseconds, exposed in milliseconds. The encoding is HdrHistogram's standard compressed
-// V2 base64 form, so Java and Go tools read what we write and we read what they (and k6) write.
+// V2 base64 form, so Java and Go tools read what we write and we read what they write.
 import {
   build,
   decodeFromCompressedBase64,

@@ -1,20 +1,23 @@
 // The run's HDR interval store: the Recorder every collector writes into. Latencies go into one
 // snapshot per (metric, tags) for the current interval only; flush() writes each non-empty one as
 // an hlog line (tag encoding: reports/hlogTag.ts) and folds it into one cumulative snapshot per
-// metric for the summaries. Gauges and events go straight to the series writer. So memory is
+// metric for the summaries. Gauges, counters and events go straight to the series writer. So memory is
 // bounded by the number of distinct (metric, tags) pairs, never by the length of the run.
-import type { Recorder, Tags } from '../collectors/collector.ts';
+
 import { HistogramSnapshot, type LatencySummary } from './histogramSnapshot.ts';
 import { formatHlogTag } from './hlogTag.ts';
+import type { RecordedMetricName } from './metricCatalog.ts';
+import type { Recorder, Tags } from './recorder.ts';
 
 /** Where interval histograms go (HlogWriter). */
 export interface IntervalSink {
   writeInterval(tag: string, startMs: number, endMs: number, snapshot: HistogramSnapshot): void;
 }
 
-/** Where gauges and events go (SeriesWriter). */
+/** Where gauges, counters and events go (SeriesWriter). */
 export interface SeriesSink {
   gauge(name: string, value: number, tags?: Tags, atMs?: number): void;
+  counter(name: string, delta: number, tags?: Tags, atMs?: number): void;
   event(kind: string, data: Record<string, unknown>, atMs?: number): void;
 }
 
@@ -43,7 +46,7 @@ export class IntervalStore implements Recorder {
     this.intervalStartMs = options.startMs ?? Date.now();
   }
 
-  recordLatency(metric: string, valueMs: number, tags?: Tags): void {
+  recordLatency(metric: RecordedMetricName, valueMs: number, tags?: Tags): void {
     const tag = formatHlogTag(metric, tags);
     let entry = this.current.get(tag);
     if (entry === undefined) {
@@ -53,8 +56,12 @@ export class IntervalStore implements Recorder {
     entry.snapshot.record(valueMs);
   }
 
-  gauge(name: string, value: number, tags?: Tags, atMs?: number): void {
+  gauge(name: RecordedMetricName, value: number, tags?: Tags, atMs?: number): void {
     this.series.gauge(name, value, tags, atMs ?? Date.now());
+  }
+
+  count(metric: RecordedMetricName, delta: number, tags?: Tags, atMs?: number): void {
+    this.series.counter(metric, delta, tags, atMs ?? Date.now());
   }
 
   event(kind: string, data: Record<string, unknown>, atMs?: number): void {

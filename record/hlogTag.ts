@@ -2,7 +2,7 @@
 // key, `;`-separated, e.g. `outbox.lag` or `db.connections;application=sea-sink;state=active`.
 // Names, keys and values are percent-encoded (encodeURIComponent), so a tag never holds the
 // comma, space, `;` or `=` that the log format or this encoding use as delimiters.
-import type { Tags } from '../collectors/collector.ts';
+import type { Tags } from './recorder.ts';
 
 export interface TaggedMetric {
   metric: string;

@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../runner/config/configError.ts';
-import { UsageError } from '../runner/usageError.ts';
-import { type FaultSchedule, type FaultScope, validateFaults } from './faultSchedule.ts';
+import { type FaultSchedule, type FaultScope, validateFaults } from '../faults/faultSchedule.ts';
+import { ConfigError } from '../record/configError.ts';
+import { UsageError } from './usageError.ts';
 
 export async function loadFaults(path: string, scope: FaultScope): Promise<FaultSchedule> {
   const absolute = resolve(path);

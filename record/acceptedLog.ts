@@ -1,4 +1,4 @@
-// accepted.ndjson: the load generator's record of what the target accepted, one line per accepted
+// accepted.ndjson (RUN_FILES.acceptedLog): the load generator's record of what the target accepted, one line per accepted
 // event, appended as responses arrive so a crash keeps everything already recorded:
 //   {"c":"<runId>-42","t":1700000000123,"id":"9b2f…"}
 // `c` the correlation id the request carried, `t` epoch ms of the acceptance, `id` the server's
@@ -6,9 +6,7 @@
 // generator could not tell (timed out, connection reset): the integrity checker reports those
 // found completed later as recovered, never as lost.
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-
-export const ACCEPTED_LOG_FILE = 'accepted.ndjson';
-export const UNCERTAIN_LOG_FILE = 'uncertain.ndjson';
+import { RecordFormatError } from './recordError.ts';
 
 /** Wire form of one line. */
 interface AcceptedLineWire {
@@ -24,16 +22,7 @@ export interface AcceptedEntry {
 }
 
 /** A garbled line; `line` is 1-based. Callers turn it into exit code 2. */
-export class AcceptedLogError extends Error {
-  constructor(
-    readonly source: string,
-    readonly line: number,
-    reason: string,
-  ) {
-    super(`${source}: line ${line}: ${reason}`);
-    this.name = 'AcceptedLogError';
-  }
-}
+export class AcceptedLogError extends RecordFormatError {}
 
 // Batched so recording costs a string append, not a syscall, per request.
 const FLUSH_BYTES = 64 * 1024;

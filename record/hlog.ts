@@ -3,9 +3,10 @@
 //   Tag=<tag>,<start s since BaseTime>,<length s>,<Interval_Max ms>,<compressed base64 histogram>
 // Histogram values are integer microseconds, Interval_Max is in ms. The writer appends each line
 // to the file as it comes, so a 24 h soak never holds its log in memory and a crash loses nothing.
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { HistogramSnapshot } from './histogramSnapshot.ts';
+import { type CutTailOptions, readLines } from './lineReader.ts';
+import { RecordFormatError } from './recordError.ts';
 
 export const HLOG_LEGEND =
   '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"';
@@ -41,16 +42,7 @@ export interface Hlog {
 }
 
 /** A truncated or garbled log; `line` is 1-based. Callers turn it into exit code 2. */
-export class HlogFormatError extends Error {
-  constructor(
-    readonly source: string,
-    readonly line: number,
-    reason: string,
-  ) {
-    super(`${source}: line ${line}: ${reason}`);
-    this.name = 'HlogFormatError';
-  }
-}
+export class HlogFormatError extends RecordFormatError {}
 
 export class HlogWriter {
   private fd: number | undefined;
@@ -188,40 +180,47 @@ class HlogLineParser {
   }
 }
 
-/** Streams the intervals of a log file in order, without reading the whole file into memory. */
-export function readHlogIntervals(path: string): AsyncGenerator<HlogInterval> {
+/**
+ * Streams the intervals of a log file in order, without reading the whole file into memory. A cut
+ * last line (no newline, does not parse) goes to `onCutTail` when given; otherwise it is an error.
+ */
+export function readHlogIntervals(path: string, options: CutTailOptions = {}): AsyncGenerator<HlogInterval> {
   const parser = new HlogLineParser(path);
-  return parseFile(path, (line, n) => parser.parse(line, n));
+  return parseFile(path, (line, n) => parser.parse(line, n), options);
 }
 
 /** As readHlogIntervals, but leaves each histogram compressed (decoding costs ~0.1 ms a line). */
-export function readEncodedHlogIntervals(path: string): AsyncGenerator<EncodedHlogInterval> {
+export function readEncodedHlogIntervals(
+  path: string,
+  options: CutTailOptions = {},
+): AsyncGenerator<EncodedHlogInterval> {
   const parser = new HlogLineParser(path);
-  return parseFile(path, (line, n) => parser.parseEncoded(line, n));
+  return parseFile(path, (line, n) => parser.parseEncoded(line, n), options);
 }
 
-export async function readHlog(path: string): Promise<Hlog> {
+export async function readHlog(path: string, options: CutTailOptions = {}): Promise<Hlog> {
   const parser = new HlogLineParser(path);
   const intervals: HlogInterval[] = [];
-  for await (const interval of parseFile(path, (line, n) => parser.parse(line, n))) intervals.push(interval);
+  for await (const interval of parseFile(path, (line, n) => parser.parse(line, n), options)) {
+    intervals.push(interval);
+  }
   return withStartTime(parser, intervals);
 }
-
-// Read in large chunks: a 24 h log is hundreds of MB of long lines.
-const READ_CHUNK_BYTES = 1 << 20;
 
 async function* parseFile<T>(
   path: string,
   parse: (line: string, lineNo: number) => T | undefined,
+  options: CutTailOptions,
 ): AsyncGenerator<T> {
-  const lines = createInterface({
-    input: createReadStream(path, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    const interval = parse(line, lineNo);
+  for await (const { text, lineNo, cut } of readLines(path)) {
+    let interval: T | undefined;
+    try {
+      interval = parse(text, lineNo);
+    } catch (err) {
+      if (!cut || options.onCutTail === undefined || !(err instanceof HlogFormatError)) throw err;
+      options.onCutTail({ source: path, line: lineNo, reason: err.reason });
+      return;
+    }
     if (interval !== undefined) yield interval;
   }
 }

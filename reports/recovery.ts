@@ -15,14 +15,15 @@
 // (reports/gaugeFold.ts). Memory: the chosen gauges' points (two numbers a sample) and one merged
 // histogram per fault and metric.
 import { join } from 'node:path';
-import { isGaugePoint, readSeriesRecords } from '../collectors/seriesWriter.ts';
-import { FAULT_END_EVENT, FAULT_START_EVENT, faultEndWire, faultStartWire } from '../reports/faultEvents.ts';
-import { gaugeFold, SampleFolder } from '../reports/gaugeFold.ts';
-import { HistogramAccumulator } from '../reports/histogramAccumulator.ts';
-import { readEncodedHlogIntervals } from '../reports/hlog.ts';
-import { parseHlogTag } from '../reports/hlogTag.ts';
-import { RUN_END_EVENT, RUN_START_EVENT, runStartWire } from '../reports/runEvents.ts';
-import { RUN_FILES, runHlogPaths } from '../reports/runFiles.ts';
+import { readEncodedHlogIntervals } from '../record/hlog.ts';
+import { parseHlogTag } from '../record/hlogTag.ts';
+import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
+import { METRIC } from '../record/metricCatalog.ts';
+import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
+import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
+import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
+import { gaugeFold, SampleFolder } from './gaugeFold.ts';
+import { HistogramAccumulator } from './histogramAccumulator.ts';
 
 export interface RecoveryOptions {
   /** Backlog gauges that must be back within bounds. */
@@ -39,8 +40,8 @@ export interface RecoveryOptions {
 }
 
 export const RECOVERY_DEFAULTS = {
-  gauges: ['consumer.pending', 'outbox.pending'],
-  metrics: ['e2e.latency', 'gateway.latency'],
+  gauges: [METRIC.consumerPending, METRIC.outboxPending],
+  metrics: [METRIC.e2eLatency, METRIC.gatewayLatency],
   bounds: {},
   boundPercentile: 0.99,
   boundFactor: 1.5,
@@ -118,7 +119,7 @@ export async function analyzeRecovery(
   const wanted = new Set(o.metrics);
   for (const path of runHlogPaths(runDir)) {
     const metricOf = new Map<string, string>();
-    for await (const interval of readEncodedHlogIntervals(path)) {
+    for await (const interval of readEncodedHlogIntervals(path, SKIP_CUT_TAIL)) {
       let metric = metricOf.get(interval.tag);
       if (metric === undefined) {
         metric = parseHlogTag(interval.tag).metric;
@@ -246,19 +247,20 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
   let firstT: number | undefined;
   let lastT = Number.NEGATIVE_INFINITY;
   let runEndMs: number | undefined;
-  for await (const record of readSeriesRecords(path)) {
+  for await (const record of readSeriesRecords(path, SKIP_CUT_TAIL)) {
     firstT ??= record.t;
     lastT = Math.max(lastT, record.t);
     if (isGaugePoint(record)) {
       folders.get(record.gauge)?.add(record.t, record.value, record.tags);
       continue;
     }
-    if (record.event === RUN_START_EVENT) {
+    if (isCounterPoint(record)) continue;
+    if (record.event === EVENT.runStart) {
       const start = runStartWire.safeParse(record);
       if (start.success) steadyStartMs = start.data.t + start.data.warmUpMs;
-    } else if (record.event === RUN_END_EVENT) {
+    } else if (record.event === EVENT.runEnd) {
       runEndMs = record.t;
-    } else if (record.event === FAULT_START_EVENT) {
+    } else if (record.event === EVENT.faultStart) {
       const start = faultStartWire.parse(record);
       const fault: FaultWindow = {
         id: start.id,
@@ -269,7 +271,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
       };
       faults.push(fault);
       open.set(start.id, fault);
-    } else if (record.event === FAULT_END_EVENT) {
+    } else if (record.event === EVENT.faultEnd) {
       const end = faultEndWire.parse(record);
       const fault = open.get(end.id);
       if (fault !== undefined) fault.endMs = end.t;

@@ -1,0 +1,107 @@
+// The `slos` section of a config, as the runner validates it and run.start records it in
+// series.ndjson (so `pipesoak report` judges a run by the SLOs it ran with). Every default comes
+// from the system contract (record/contract.ts) or is stated here once.
+import { z } from 'zod';
+import { CONTRACT } from './contract.ts';
+import { METRIC } from './metricCatalog.ts';
+import { typeError } from './zodFields.ts';
+
+export const positive = z
+  .number({ error: 'must be a number' })
+  .refine(Number.isFinite, { error: 'must be a finite number' })
+  .refine((n) => n > 0, { error: 'must be greater than 0' });
+export const nonNegative = z
+  .number({ error: 'must be a number' })
+  .refine(Number.isFinite, { error: 'must be a finite number' })
+  .refine((n) => n >= 0, { error: 'must be 0 or more' });
+const PERCENTILE_ORDER = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
+
+/** Latency objectives in ms, each a strict upper bound (`p99 < 1000`); `false` turns the SLO off. */
+function latencyObjectives(defaults: { p99: number }) {
+  const objectives = z
+    .strictObject({
+      p50: positive.optional(),
+      p90: positive.optional(),
+      p99: positive.default(defaults.p99),
+      p999: positive.optional(),
+      max: positive.optional(),
+    })
+    .superRefine((o, ctx) => {
+      // A higher percentile can never be below a lower one, so such an objective is a typo.
+      let lower: { key: string; value: number } | undefined;
+      for (const key of PERCENTILE_ORDER) {
+        const value = o[key];
+        if (value === undefined) continue;
+        if (lower && value < lower.value) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `must be at least ${lower.key} (${lower.value} ms)`,
+          });
+        }
+        lower = { key, value };
+      }
+    });
+  return z.union([z.literal(false), objectives]).default({ p99: defaults.p99 });
+}
+
+/** An upper bound (`<=`) or `false` for off. */
+function bound(defaultValue: number) {
+  return z.union([z.literal(false), nonNegative]).default(defaultValue);
+}
+
+const driftGaugeSchema = z.strictObject({
+  /** Growth below this many units per minute is not worth failing a run for. */
+  minSlopePerMin: nonNegative.default(0),
+  /** ...nor growth below this share of the gauge's mean per minute (0.001 = 0.1 %/min = 6 %/h). */
+  minRelativeSlopePerMin: nonNegative.default(0.001),
+});
+
+const DRIFT_DEFAULTS: Record<string, { minSlopePerMin: number; minRelativeSlopePerMin: number }> = {
+  [METRIC.consumerPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
+  [METRIC.outboxPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
+  [METRIC.harnessRss]: { minSlopePerMin: 256 * 1024, minRelativeSlopePerMin: 0.001 },
+};
+
+const driftSchema = z
+  .strictObject({
+    /** One-sided confidence that the slope is above zero. */
+    confidence: z
+      .number({ error: 'must be a number' })
+      .refine((c) => c >= 0.5 && c < 1, { error: 'must be at least 0.5 and below 1' })
+      .default(0.99),
+    gauges: z.record(z.string(), z.union([z.literal(false), driftGaugeSchema])).default({}),
+  })
+  .prefault({})
+  .transform((drift) => ({ ...drift, gauges: { ...DRIFT_DEFAULTS, ...drift.gauges } }));
+
+export const slosSchema = z
+  .strictObject({
+    [METRIC.gatewayLatency]: latencyObjectives({ p99: 500 }),
+    [METRIC.e2eLatency]: latencyObjectives({ p99: 1000 }),
+    [METRIC.dispatchLatency]: latencyObjectives({ p99: CONTRACT.dispatchP99Ms }),
+    [METRIC.outboxLag]: latencyObjectives({ p99: 1000 }),
+    [METRIC.consumerAckLatency]: latencyObjectives({ p99: 1000 }),
+    /** Failed requests / requests. */
+    errorRate: z
+      .union([
+        z.literal(false),
+        nonNegative.refine((r) => r <= 1, { error: 'must be a share between 0 and 1' }),
+      ])
+      .default(0.001),
+    droppedIterations: bound(0),
+    /** The worker retries INBOX_MAX_RETRIES times, so an event is delivered at most that + 1 times. */
+    deliveriesPerEvent: bound(CONTRACT.inboxMaxRetries + 1),
+    dlqAttempts: bound(CONTRACT.dlqMaxAttempts),
+    /** Per application's pool (pg_stat_activity by application_name). */
+    dbConnections: bound(CONTRACT.dbPoolMax),
+    /** Queue depth stays bounded: a hundred full worker batches. */
+    consumerPending: bound(CONTRACT.batchSize * CONTRACT.pendingBatches),
+    integrity: z.strictObject({ lost: bound(0), duplicated: bound(0) }).prefault({}),
+    drift: driftSchema,
+    /** Extra checks in the SLO expression language, e.g. `p999(e2e.latency) < 5000`. */
+    custom: z.array(z.string({ error: typeError('must be an SLO expression string') })).default([]),
+  })
+  .prefault({});
+
+export type SloConfig = z.output<typeof slosSchema>;
