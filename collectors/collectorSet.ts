@@ -60,6 +60,8 @@ export interface CollectorsOptions {
 }
 
 export interface CollectorSet {
+  /** Where the run's other writers (the engine's counters, the runner's events) record beside the collectors. */
+  readonly recorder: Recorder;
   readonly hlogPath: string;
   readonly seriesPath: string;
   /** The collectors that are on, by kind. */
@@ -187,6 +189,7 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
   };
 
   return {
+    recorder,
     hlogPath,
     seriesPath,
     kinds,

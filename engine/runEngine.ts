@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { METRIC } from '../record/metricCatalog.ts';
-import { AcceptedBitmapWriter } from './acceptedBitmap.ts';
+import { AcceptedBitmapWriter } from '../record/acceptedBitmap.ts';
+import { RUN_FILES } from '../record/runFiles.ts';
 import type { Tags } from './clientSeam.ts';
 import { nowMs } from './clock.ts';
 import {
@@ -304,8 +305,8 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
       await setup;
     })();
     const startAtMs = o.startAtMs ?? nowMs() + START_LEAD_MS;
-    hlog = HlogWriter.open(join(o.runDir, 'load.hlog'), startAtMs);
-    bitmap = new AcceptedBitmapWriter(join(o.runDir, 'accepted.bits'), o.runId);
+    hlog = HlogWriter.open(join(o.runDir, RUN_FILES.loadHlog), startAtMs);
+    bitmap = new AcceptedBitmapWriter(join(o.runDir, RUN_FILES.accepted), o.runId);
     const ends = plans.map((p) => p.startTimeMs + planDurationMs(p));
     const totalMs = Math.max(...ends);
     const share = segmentShare(segment);

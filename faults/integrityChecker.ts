@@ -12,6 +12,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../collectors/readOnlyPool.ts';
+import { readAcceptedBitmap } from '../record/acceptedBitmap.ts';
 import { readAcceptedLog, readCorrelationIds } from '../record/acceptedLog.ts';
 import { type EventSink, writeIntegrity } from '../record/runEvents.ts';
 import { RUN_FILES } from '../record/runFiles.ts';
@@ -76,12 +77,21 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
   const onTruncatedTail = (file: string) => (line: number) =>
     notes.push(`${file}: line ${line} is cut short (the writer stopped mid-line); skipped`);
 
-  const acceptedPath = join(options.runDir, RUN_FILES.acceptedLog);
-  if (!existsSync(acceptedPath)) throw new Error(`${acceptedPath}: missing from the run folder`);
   const outcomes = new Map<string, number>();
-  for await (const entry of readAcceptedLog(acceptedPath, {
+  const bitmapPath = join(options.runDir, RUN_FILES.accepted);
+  const acceptedPath = join(options.runDir, RUN_FILES.acceptedLog);
+  if (existsSync(bitmapPath)) {
+    // The engine's record: iteration k was accepted, and it carried the id `<runId>-<k>`.
+    const bitmap = readAcceptedBitmap(bitmapPath);
+    if (bitmap.runId !== options.runId)
+      throw new Error(`${bitmapPath}: written for run "${bitmap.runId}", not "${options.runId}"`);
+    for (const k of bitmap.indices()) outcomes.set(`${prefix}${k}`, 0);
+  } else if (!existsSync(acceptedPath)) {
+    throw new Error(`${bitmapPath}: missing from the run folder (and no ${RUN_FILES.acceptedLog})`);
+  }
+  for await (const entry of existsSync(acceptedPath) ? readAcceptedLog(acceptedPath, {
     onTruncatedTail: onTruncatedTail(RUN_FILES.acceptedLog),
-  })) {
+  }) : []) {
     if (!entry.correlationId.startsWith(prefix)) {
       // Scoping is by prefix: an id without it could never be found, and would read as lost.
       throw new Error(

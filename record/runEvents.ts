@@ -49,6 +49,10 @@ export const runEndWire = z.object({
   /** true when the run stopped early (Ctrl-C, engine crash): the report says partial. */
   interrupted: z.boolean().default(false),
   reason: z.string().optional(),
+  /** What the engine offered and achieved: report.json's `load` section (DESIGN section 4). */
+  load: z.record(z.string(), z.union([z.number(), z.boolean(), z.null()])).optional(),
+  /** Said by the engine about its own health, e.g. why the generator counts as saturated. */
+  loadNotes: z.array(z.string()).optional(),
 });
 
 export const integrityWire = z.object({

@@ -32,7 +32,7 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
       // The runner redacts before writing; redacting again costs nothing and guards old folders.
       target: redact(meta.target),
     },
-    load: {},
+    load: { ...meta.load },
     metrics: {},
     counts: { ...summary.counters },
     errorRate: errorRate(summary),

@@ -38,6 +38,8 @@ export interface RunMeta {
   durationS: number;
   target: Record<string, unknown>;
   slos: SloConfig;
+  /** The engine's figures from run.end; empty when the run recorded none. */
+  load: Record<string, number | boolean | null>;
   partial: boolean;
   notes: string[];
 }
@@ -78,10 +80,13 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
       counters: Object.fromEntries([...series.counters].sort(([a], [b]) => a.localeCompare(b))),
       counts: {
         http_reqs: series.counter(METRIC.httpRequests),
-        errors: series.counter(METRIC.httpErrors),
+        // Requests were counted but none failed: 0 errors, not "not recorded".
+        errors:
+          series.counter(METRIC.httpErrors) ?? (series.counter(METRIC.httpRequests) === null ? null : 0),
         dropped_iterations: series.counter(METRIC.loadDroppedIterations),
-        deliveries_per_event_max: series.integrity?.maxDeliveries ?? null,
-        dlq_attempts_max: series.integrity?.maxDlqAttempts ?? null,
+        // After an integrity check, no delivery (or no dead letter) of the run's events means 0.
+        deliveries_per_event_max: series.integrity ? (series.integrity.maxDeliveries ?? 0) : null,
+        dlq_attempts_max: series.integrity ? (series.integrity.maxDlqAttempts ?? 0) : null,
       },
       integrity: series.integrity
         ? {
@@ -261,6 +266,7 @@ async function readSeriesFile(
   if (end === undefined) notes.push('the run did not end (no run.end event): partial results');
   else if (end.interrupted) notes.push(`the run was interrupted${end.reason ? `: ${end.reason}` : ''}`);
   if (integrity === undefined) notes.push('no integrity check was recorded');
+  notes.push(...(end?.loadNotes ?? []));
   if (ackSamplingOff) {
     notes.push(
       `JetStream ack sampling is off (consumer sample_freq unset): ${METRIC.consumerAckLatency} has no samples`,
@@ -293,6 +299,7 @@ async function readSeriesFile(
       durationS: Math.max(0, (endMs - startedAtMs) / 1000),
       target: start?.target ?? {},
       slos: slosParsed.data,
+      load: end?.load ?? {},
       partial: end === undefined || end.interrupted || flushFailures > 0,
       notes,
     },

@@ -2,6 +2,8 @@
 // error ends as one line on stderr and an exit code of runner/exitCodes.ts; a crash is 3, never 1.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { OptionsError } from '../engine/scenarioOptions.ts';
+import { SegmentError } from '../engine/segment.ts';
 import { compareCommand } from './commands/compare.ts';
 import { compileCommand } from './commands/compile.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -10,6 +12,7 @@ import { initCommand } from './commands/init.ts';
 import { k8sCommand } from './commands/k8s.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
+import { runCommand } from './commands/run.ts';
 import { exitFor } from './errorExit.ts';
 import { EXIT, EXIT_CODES_HELP } from './exitCodes.ts';
 import { PreflightError } from './preflightError.ts';
@@ -33,6 +36,7 @@ try {
     .usage(
       '$0 <command> [options]\n\nLoad and soak testing for outbox -> JetStream -> worker -> webhook pipelines.',
     )
+    .command(runCommand)
     .command(referenceCommand)
     .command(doctorCommand)
     .command(reportCommand)
@@ -62,6 +66,12 @@ try {
     })
     .parseAsync();
 } catch (err) {
+  if (err instanceof OptionsError) {
+    // Every problem of every executor at once, one per line.
+    for (const line of err.problems) process.stderr.write(`pipesoak: ${line}\n`);
+    process.exit(EXIT.usage);
+  }
+  if (err instanceof SegmentError) fail(err.message);
   if (err instanceof PreflightError) {
     for (const line of err.lines) process.stderr.write(`pipesoak: ${line}\n`);
     process.exit(EXIT.runFailed);

@@ -1,12 +1,10 @@
 // A run that cannot be made because preflight failed: one line per failed check, exit code 3.
+import { EXIT } from './exitCodes.ts';
 import type { PreflightResult } from './preflight.ts';
-
-/** DESIGN section 4: 3, the run could not be made. Swapped for EXIT.runFailed once runner/exitCodes.ts lands. */
-export const EXIT_PREFLIGHT = 3;
 
 export class PreflightError extends Error {
   override readonly name = 'PreflightError';
-  readonly exitCode = EXIT_PREFLIGHT;
+  readonly exitCode = EXIT.runFailed;
   /** One line per failed check: what is wrong, then what to do. */
   readonly lines: string[];
 

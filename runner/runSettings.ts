@@ -12,6 +12,7 @@ import { UsageError } from './usageError.ts';
 export interface RunFlags {
   config?: string;
   duration?: string;
+  warmUp?: string;
   rate?: number | string;
   seed?: number | string;
   workers?: number | string;
@@ -49,6 +50,7 @@ export const RUN_DEFAULTS = {
 const loadFields = configSchema.shape.load.shape;
 const flagSchemas = {
   duration: duration({ positive: true }),
+  warmUp: duration(),
   rate: loadFields.rate,
   seed: loadFields.seed.unwrap(),
   workers: z
@@ -76,6 +78,7 @@ export function runSettings(
 
   const configPath = flagValue('config', flags.config, flagSchemas.path);
   const durationMs = flagValue('duration', flags.duration, flagSchemas.duration);
+  const warmUpMs = flagValue('warm-up', flags.warmUp, flagSchemas.warmUp);
   const rate = flagValue('rate', toNumber(flags.rate), flagSchemas.rate);
   const seed = flagValue('seed', toNumber(flags.seed), flagSchemas.seed);
   const workers = flagValue('workers', toNumber(flags.workers), flagSchemas.workers);
@@ -85,22 +88,24 @@ export function runSettings(
     configPath: configPath ?? RUN_DEFAULTS.configPath,
     rate: rate ?? load.rate,
     durationMs: durationMs ?? load.duration,
-    warmUpMs: load.warmUp,
+    warmUpMs: warmUpMs ?? load.warmUp,
     seed: seed ?? load.seed,
     workers: workers ?? RUN_DEFAULTS.workers,
     outDir,
   };
   // The config's own rule (warm-up inside the run), now that a flag may have shortened the run.
-  if (durationMs !== undefined && settings.warmUpMs >= durationMs) {
+  if ((durationMs !== undefined || warmUpMs !== undefined) && settings.warmUpMs >= settings.durationMs) {
     throw new UsageError(
-      `--duration: must be longer than load.warmUp (${formatDuration(settings.warmUpMs)}) (got "${flags.duration}")`,
+      durationMs !== undefined
+        ? `--duration: must be longer than the warm-up (${formatDuration(settings.warmUpMs)}; --warm-up shortens it) (got "${flags.duration}")`
+        : `--warm-up: must be shorter than the duration (${formatDuration(settings.durationMs)}) (got "${flags.warmUp}")`,
     );
   }
   const provenance: Provenance = {
     configPath: configPath !== undefined ? flag('config') : { from: 'default' },
     rate: rate !== undefined ? flag('rate') : fromLoad('rate'),
     durationMs: durationMs !== undefined ? flag('duration') : fromLoad('duration'),
-    warmUpMs: fromLoad('warmUp'),
+    warmUpMs: warmUpMs !== undefined ? flag('warm-up') : fromLoad('warmUp'),
     seed: seed !== undefined ? flag('seed') : fromLoad('seed'),
     workers: workers !== undefined ? flag('workers') : { from: 'default' },
     outDir: outDir !== undefined ? flag('out') : { from: 'default' },

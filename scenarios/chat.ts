@@ -7,6 +7,9 @@ import { promptBody } from './shared/bodies.ts';
 // The LLM stub's slow tail is seconds long; past this the iteration counts as a transport error.
 const CHAT_TIMEOUT_MS = 60_000;
 
+/** Seeded prompts from generators/ (item k mod N). */
+export const dataset = { kind: 'prompt' as const };
+
 export function options(load: LoadSettings) {
   return {
     scenarios: {

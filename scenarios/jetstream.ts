@@ -6,6 +6,9 @@ import { uuidFrom } from 'pipesoak/scenario';
 import { vus } from './shared/arrivalRate.ts';
 import { eventBody } from './shared/bodies.ts';
 
+/** Seeded domain events from generators/ (item k mod N). */
+export const dataset = { kind: 'event' as const };
+
 export function options(load: LoadSettings) {
   return {
     scenarios: {

@@ -6,6 +6,9 @@ import { chatBody } from './shared/bodies.ts';
 const MAX_RATE = 5;
 const MAX_DURATION_MS = 30_000;
 
+/** A seeded dataset of chat messages from generators/ (item k mod N). */
+export const dataset = { kind: 'chat' as const };
+
 export function options(load: LoadSettings) {
   return {
     scenarios: {

@@ -4,6 +4,9 @@ import type { IterationContext, LoadSettings } from 'pipesoak/scenario';
 import { vus } from './shared/arrivalRate.ts';
 import { chatBody } from './shared/bodies.ts';
 
+/** A seeded dataset of chat messages from generators/ (item k mod N). */
+export const dataset = { kind: 'chat' as const };
+
 export function options(load: LoadSettings) {
   return {
     scenarios: {

@@ -7,6 +7,9 @@ import { chatBody } from './shared/bodies.ts';
 const SPIKE_FACTOR = 5;
 const EDGE_MS = 1000;
 
+/** A seeded dataset of chat messages from generators/ (item k mod N). */
+export const dataset = { kind: 'chat' as const };
+
 export function options(load: LoadSettings) {
   const d = load.durationMs;
   const spike = Math.max(EDGE_MS, Math.round(d * 0.1));

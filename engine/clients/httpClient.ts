@@ -140,12 +140,16 @@ export class HttpClient {
       if (info.openModel) r.latency(METRIC.gatewayLatency, endMs - info.intendedStartMs, tags);
       r.latency(METRIC.gatewayServiceTime, endMs - sentMs, tags);
       r.count(METRIC.httpRequests, 1, { status: String(out.status) });
+      // A refusal is a failed request too (the catalogue's meaning): the error rate SLO counts it.
+      if (out.status >= 400) r.count(METRIC.httpErrors, 1, { code: String(out.status) });
       if (out.status >= 200 && out.status < 300) info.markAccepted();
       return out;
     } catch (err) {
       // An abort is the engine ending the iteration (counted as interrupted there), not a target error.
       if (info.signal.aborted) throw info.signal.reason ?? err;
       const code = errorCode(err);
+      // Counted as a request as well, so errors / requests stays a share.
+      r.count(METRIC.httpRequests, 1, { status: '0' });
       r.count(METRIC.httpErrors, 1, { code });
       return { status: 0, headers: {}, error: code };
     }

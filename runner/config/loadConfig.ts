@@ -5,12 +5,19 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../record/configError.ts';
 import { UsageError } from '../usageError.ts';
-import type { Config } from './configSchema.ts';
+import type { Config, ConfigInput } from './configSchema.ts';
 import { validateConfig } from './validateConfig.ts';
 
 const DEFAULT_CONFIG_PATH = 'pipesoak.config.ts';
 
 export async function loadConfig(path: string = DEFAULT_CONFIG_PATH): Promise<Config> {
+  return (await loadConfigFile(path)).config;
+}
+
+/** The validated config and the object as written, which tells values set in the file from defaults. */
+export async function loadConfigFile(
+  path: string = DEFAULT_CONFIG_PATH,
+): Promise<{ config: Config; input: Partial<ConfigInput> }> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) throw new UsageError(`config ${path}: file not found`);
   let module: { default?: unknown };
@@ -23,7 +30,7 @@ export async function loadConfig(path: string = DEFAULT_CONFIG_PATH): Promise<Co
     throw new UsageError(`config ${path}: has no default export (export default defineConfig({...}))`);
   }
   try {
-    return validateConfig(module.default);
+    return { config: validateConfig(module.default), input: module.default as Partial<ConfigInput> };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`config ${path}: ${err.message}`);
     throw err;

@@ -82,7 +82,7 @@ describe('HttpClient', () => {
     expect(r.values(METRIC.gatewayServiceTime)).toHaveLength(1);
   });
 
-  it('tags http.requests by status, marks only 2xx accepted, and never throws on a status', async () => {
+  it('tags http.requests by status, counts a 5xx as an error, marks only 2xx accepted, and never throws on a status', async () => {
     const r = new RecordingEngineRecorder();
     const c = client(r);
     const ok = testIteration(3);
@@ -94,7 +94,8 @@ describe('HttpClient', () => {
     expect(r.total(METRIC.httpRequests, { status: '500' })).toBe(1);
     expect(ok.accepted).toBe(1);
     expect(bad.accepted).toBe(0);
-    expect(r.total(METRIC.httpErrors)).toBe(0);
+    expect(r.total(METRIC.httpErrors)).toBe(1);
+    expect(r.total(METRIC.httpErrors, { code: '500' })).toBe(1);
   });
 
   it('sends traceparent, x-correlation-id and the JSON body, and parses JSON when asked', async () => {

@@ -1,0 +1,345 @@
+// `pipesoak run`, the whole lifecycle of DESIGN section 3: config and safety, compile and dataset,
+// preflight, collectors, the engine (live progress from its ticks), drain, integrity by
+// correlation id, reports, and the exit code of the verdict. Ctrl-C stops the engine gracefully,
+// drains briefly and writes a partial report (130); a second Ctrl-C stops at once.
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startCollectors } from '../../collectors/collectorSet.ts';
+import { compileScenario } from '../../engine/compile/compileScenario.ts';
+import { loadScenario } from '../../engine/compile/loadScenario.ts';
+import { ScenarioError } from '../../engine/compile/scenarioError.ts';
+import { type EngineResult, OptionsError, SegmentError, startEngine } from '../../engine/runEngine.ts';
+import { resolveScenarioOptions } from '../../engine/scenarioOptions.ts';
+import { checkIntegrity } from '../../faults/integrityChecker.ts';
+import { datasetItems } from '../../generators/datasetItems.ts';
+import { datasetOptions } from '../../generators/datasetOptions.ts';
+import type { RecordedMetricName } from '../../record/metricCatalog.ts';
+import { redact } from '../../record/redact.ts';
+import { writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
+import { RUN_FILES } from '../../record/runFiles.ts';
+import { compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
+import { readReportJson } from '../../reports/readReportJson.ts';
+import { renderRunFolder } from '../../reports/renderRunFolder.ts';
+import type { ReportJson } from '../../reports/reportJson.ts';
+import type { Config, ConfigInput } from '../config/configSchema.ts';
+import { loadConfigFile } from '../config/loadConfig.ts';
+import { EXIT, type ExitCode } from '../exitCodes.ts';
+import { preflight } from '../preflight.ts';
+import { assertPreflightPassed } from '../preflightError.ts';
+import { createProgress } from '../progress/createProgress.ts';
+import { describeProvenance, RUN_DEFAULTS, type RunFlags, runSettings } from '../runSettings.ts';
+import { onInterrupt } from '../signals.ts';
+import { UsageError } from '../usageError.ts';
+import { drainPipeline } from './drainPipeline.ts';
+import { progressTickOf } from './progressTickOf.ts';
+import { runIdentity, scenarioName } from './runIdentity.ts';
+import { assertTargetIsLocal } from './targetSafety.ts';
+
+export const RUN_LIFECYCLE_DEFAULTS = {
+  /** Between the engine being ready and iteration 0, so every worker starts on the same instant. */
+  startLeadMs: 1000,
+  /** Ctrl-C drains this long at most (DESIGN: "drains for a short time"). */
+  interruptedDrainMs: 10_000,
+  /** A run cycles a bounded dataset (item k mod N): memory stays that of N items however long it runs. */
+  maxDatasetItems: 10_000,
+} as const;
+
+export interface RunScenarioFlags extends RunFlags {
+  baseline?: string;
+  segment?: string;
+  segmentSequence?: string;
+  /** ISO instant all segments start at. */
+  startAt?: string;
+  runId?: string;
+  allowRemote?: boolean;
+}
+
+export interface RunOptions {
+  scenarioPath: string;
+  flags: RunScenarioFlags;
+  /** An already loaded config (capacity steps, experiments); read from flags.config otherwise. */
+  config?: { config: Config; input: Partial<ConfigInput> };
+  /** Where the human lines go (progress, verdict, paths); process.stdout by default. */
+  out?: NodeJS.WriteStream | { write(text: string): boolean; isTTY?: boolean };
+  /** Listen for Ctrl-C (the CLI does; a caller running several runs may handle it itself). */
+  handleSignals?: boolean;
+}
+
+export interface RunOutcome {
+  runDir: string;
+  runId: string;
+  exitCode: ExitCode;
+  report: ReportJson;
+  engine: EngineResult | undefined;
+  interrupted: boolean;
+}
+
+/** A scenario of the dataset kinds the generators make; `dataset` is what the scenario exports. */
+interface ScenarioDataset {
+  kind?: 'chat' | 'event' | 'prompt';
+  poisonShare?: number;
+}
+
+export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  const out = options.out ?? process.stdout;
+  const say = (line: string) => out.write(`${line}\n`);
+  const { flags } = options;
+
+  // 1. Config, flags, safety: every problem here is bad input (exit 2), before anything starts.
+  const { config, input } = options.config ?? (await loadConfigFile(flags.config ?? RUN_DEFAULTS.configPath));
+  const effective = runSettings(config.load, flags, input.load);
+  const { settings } = effective;
+  assertTargetIsLocal(config.target, flags.allowRemote === true);
+  const startAtFlag = parseStartAt(flags.startAt);
+  const { runId, runDir } = runIdentity({
+    scenarioPath: options.scenarioPath,
+    ...(flags.runId === undefined ? {} : { runId: flags.runId }),
+    ...(settings.outDir === undefined ? {} : { outDir: settings.outDir }),
+  });
+  say(`pipesoak run ${options.scenarioPath}: ${describeProvenance(effective)}`);
+
+  // 2. Compile (a .mjs is a bundle compiled already, as Kubernetes pods get it) and check the options.
+  const load = {
+    rate: settings.rate,
+    durationMs: settings.durationMs,
+    warmUpMs: settings.warmUpMs,
+    vus: config.load.vus,
+    seed: settings.seed,
+  };
+  const bundlePath = await scenarioBundle(options.scenarioPath, join(runDir, 'scenario'));
+  const scenario = await asUsage(() => loadScenario(bundlePath));
+  try {
+    resolveScenarioOptions(scenario.options, load, (name) => name in scenario.functions);
+  } catch (err) {
+    if (err instanceof OptionsError)
+      throw new OptionsError(err.problems.map((p) => `${scenario.source}:${scenario.optionsLine}: ${p}`));
+    throw err;
+  }
+  const module = (await import(pathToFileURL(resolve(bundlePath)).href)) as { dataset?: ScenarioDataset };
+  const dataset = datasetFor(module.dataset, { seed: settings.seed, runId, load });
+
+  // 3. Preflight: each failure says what to do; the CLI exits 3.
+  assertPreflightPassed(await preflight(config.target));
+
+  // 4. Collectors, then the run's start in the record.
+  const collectors = await startCollectors({
+    runDir,
+    target: config.target,
+    intervalMs: config.collectors.interval,
+    ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
+  });
+  const recorder = collectors.recorder;
+  const startAtMs = startAtFlag ?? Date.now() + RUN_LIFECYCLE_DEFAULTS.startLeadMs;
+  writeRunStart(
+    recorder,
+    {
+      id: runId,
+      scenario: scenarioName(options.scenarioPath),
+      seed: settings.seed,
+      warmUpMs: settings.warmUpMs,
+      target: redact(config.target, config.secrets.redactKeys) as Record<string, unknown>,
+      slos: config.slos,
+    },
+    startAtMs,
+  );
+
+  // 5. The engine, with progress and Ctrl-C.
+  const stop = new AbortController();
+  const drainStop = new AbortController();
+  let interrupted = false;
+  let reason: string | undefined;
+  const engine = startEngine({
+    bundlePath,
+    runId,
+    runDir,
+    load,
+    target: config.target,
+    workers: settings.workers,
+    startAtMs,
+    signal: stop.signal,
+    series: {
+      counter: (name, delta, tags, atMs) => recorder.count(name as RecordedMetricName, delta, tags, atMs),
+      gauge: (name, value, tags, atMs) => recorder.gauge(name as RecordedMetricName, value, tags, atMs),
+      event: (kind, data, atMs) => recorder.event(kind, data, atMs),
+    },
+    ...(dataset === undefined ? {} : { dataset: { items: dataset } }),
+    ...(flags.segment === undefined ? {} : { segment: flags.segment }),
+    ...(flags.segmentSequence === undefined ? {} : { segmentSequence: flags.segmentSequence }),
+  });
+  const progress = createProgress({ stream: out as NodeJS.WritableStream, isTTY: out.isTTY === true });
+  engine.on('tick', (tick) =>
+    progress.tick(
+      progressTickOf(tick, collectors, {
+        slos: config.slos,
+        warmUpMs: settings.warmUpMs,
+        stopping: interrupted,
+      }),
+    ),
+  );
+  const disposeSignals =
+    options.handleSignals === false
+      ? () => {}
+      : onInterrupt({
+          graceful: () => {
+            interrupted = true;
+            reason = 'interrupted (Ctrl-C)';
+            say(
+              '\nstopping: the engine ends its iterations, then a short drain and a partial report (Ctrl-C again stops at once)',
+            );
+            stop.abort();
+          },
+          immediate: () => {
+            say('stopping now: writing what was recorded');
+            engine.stopNow();
+            drainStop.abort();
+          },
+        });
+
+  let result: EngineResult | undefined;
+  let crash: unknown;
+  try {
+    result = await engine.done;
+  } catch (err) {
+    crash = err;
+  }
+  progress.done();
+  try {
+    if (crash instanceof OptionsError || crash instanceof SegmentError) throw crash;
+    if (crash !== undefined) {
+      interrupted = true;
+      reason = `the engine failed: ${crash instanceof Error ? crash.message : String(crash)}`;
+    }
+
+    // 6. Drain, bounded; then 7. integrity by correlation id.
+    const loadNotes = result?.saturationNote === undefined ? [] : [result.saturationNote];
+    if (!drainStop.signal.aborted) {
+      say('draining the pipeline ...');
+      const drain = await drainPipeline(collectors, {
+        timeoutMs: interrupted
+          ? Math.min(config.drainTimeout, RUN_LIFECYCLE_DEFAULTS.interruptedDrainMs)
+          : config.drainTimeout,
+        intervalMs: config.collectors.interval,
+        signal: drainStop.signal,
+      });
+      loadNotes.push(
+        drain.drained
+          ? `the pipeline drained in ${(drain.waitedMs / 1000).toFixed(1)} s after the load`
+          : `the pipeline did not drain within ${(drain.waitedMs / 1000).toFixed(1)} s (backlog ${describeBacklog(drain.backlog)}): integrity counts what had completed by then`,
+      );
+    }
+    if (result !== undefined && !drainStop.signal.aborted) {
+      try {
+        await checkIntegrity({ runDir, runId, databaseUrl: config.target.databaseUrl, series: recorder });
+      } catch (err) {
+        loadNotes.push(`the integrity check failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    writeRunEnd(recorder, {
+      interrupted,
+      ...(reason === undefined ? {} : { reason }),
+      load: loadSection(result),
+      loadNotes,
+    });
+  } finally {
+    disposeSignals();
+    await collectors.stop();
+  }
+
+  // 8. Reports, the verdict, the baseline.
+  const report = await renderRunFolder(runDir);
+  let regression = false;
+  if (flags.baseline !== undefined) {
+    const comparison = compareReports(readReportJson(flags.baseline), report);
+    regression = comparison.regression;
+    say(renderComparisonMarkdown(comparison).trimEnd());
+  }
+  for (const line of verdictLines(report, regression)) say(line);
+  say(
+    `reports: ${[RUN_FILES.html, RUN_FILES.markdown, RUN_FILES.json, RUN_FILES.junit].map((f) => join(runDir, f)).join('  ')}`,
+  );
+  const exitCode: ExitCode =
+    crash !== undefined
+      ? EXIT.runFailed
+      : interrupted
+        ? EXIT.interrupted
+        : report.verdict === 'pass' && !regression
+          ? EXIT.pass
+          : EXIT.sloFailed;
+  return { runDir, runId, exitCode, report, engine: result, interrupted };
+}
+
+async function scenarioBundle(scenarioPath: string, outDir: string): Promise<string> {
+  if (scenarioPath.endsWith('.mjs')) return scenarioPath;
+  return (await asUsage(() => compileScenario(scenarioPath, outDir))).bundlePath;
+}
+
+/** A scenario that does not compile or load is bad input (exit 2), whatever esbuild threw. */
+async function asUsage<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function parseStartAt(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`--start-at: "${text}" is not an ISO instant (e.g. 2026-12-01T22:00:00Z)`);
+  return ms;
+}
+
+function datasetFor(
+  wanted: ScenarioDataset | undefined,
+  o: { seed: number; runId: string; load: { rate: number; durationMs: number } },
+): unknown[] | undefined {
+  if (wanted === undefined) return undefined;
+  const planned = Math.ceil((o.load.rate * o.load.durationMs) / 1000);
+  const count = Math.max(1, Math.min(planned, RUN_LIFECYCLE_DEFAULTS.maxDatasetItems));
+  return datasetItems(
+    datasetOptions({
+      seed: o.seed,
+      count,
+      runId: o.runId,
+      ...(wanted.kind === undefined ? {} : { kind: wanted.kind }),
+      ...(wanted.poisonShare === undefined ? {} : { poisonShare: wanted.poisonShare }),
+    }),
+  );
+}
+
+function loadSection(r: EngineResult | undefined): Record<string, number | boolean | null> {
+  if (r === undefined) return {};
+  return {
+    targetRate: round(r.targetRate),
+    achievedRate: round(r.achievedRate),
+    iterations: r.iterations,
+    dropped: r.dropped,
+    interrupted: r.interrupted,
+    accepted: r.accepted,
+    errors: Object.values(r.errors).reduce((a, b) => a + b, 0),
+    generatorSaturated: r.generatorSaturated,
+  };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function describeBacklog(backlog: Record<string, number | undefined>): string {
+  return Object.entries(backlog)
+    .map(([name, value]) => `${name} ${value ?? 'unknown'}`)
+    .join(', ');
+}
+
+/** The verdict first, then each failing SLO, one sentence each. */
+export function verdictLines(report: ReportJson, regression: boolean): string[] {
+  const failing = report.slos.filter((s) => !s.pass);
+  const lines = [
+    report.verdict === 'pass' && !regression
+      ? `verdict: pass — all ${report.slos.length} SLOs met${report.partial ? ' (partial run)' : ''}`
+      : `verdict: fail — ${failing.length} of ${report.slos.length} SLOs failed${regression ? ', and the baseline comparison found a regression' : ''}${report.partial ? ' (partial run)' : ''}`,
+  ];
+  for (const s of failing)
+    lines.push(`  ✗ ${s.name}: ${s.reason ?? `observed ${s.observed}, objective ${s.objective}`}`);
+  return lines;
+}
