@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { METRIC } from '../record/metricCatalog.ts';
 import { AcceptedBitmapWriter } from '../record/acceptedBitmap.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import { RUN_FILES } from '../record/runFiles.ts';
 import type { Tags } from './clientSeam.ts';
 import { nowMs } from './clock.ts';
@@ -57,6 +57,8 @@ export interface EngineOptions {
   startAtMs?: number;
   series?: EngineSeries;
   signal?: AbortSignal;
+  /** Called with the shared start instant once every worker is ready, before iteration 0. */
+  onStart?: (startAtMs: number) => void;
   /** Test seam: one module exporting createClients and createIterationContext (default engine/clients + engine/api). */
   clientsModule?: string;
 }
@@ -305,6 +307,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
       await setup;
     })();
     const startAtMs = o.startAtMs ?? nowMs() + START_LEAD_MS;
+    o.onStart?.(startAtMs);
     hlog = HlogWriter.open(join(o.runDir, RUN_FILES.loadHlog), startAtMs);
     bitmap = new AcceptedBitmapWriter(join(o.runDir, RUN_FILES.accepted), o.runId);
     const ends = plans.map((p) => p.startTimeMs + planDurationMs(p));

@@ -89,9 +89,11 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
   } else if (!existsSync(acceptedPath)) {
     throw new Error(`${bitmapPath}: missing from the run folder (and no ${RUN_FILES.acceptedLog})`);
   }
-  for await (const entry of existsSync(acceptedPath) ? readAcceptedLog(acceptedPath, {
-    onTruncatedTail: onTruncatedTail(RUN_FILES.acceptedLog),
-  }) : []) {
+  for await (const entry of existsSync(acceptedPath)
+    ? readAcceptedLog(acceptedPath, {
+        onTruncatedTail: onTruncatedTail(RUN_FILES.acceptedLog),
+      })
+    : []) {
     if (!entry.correlationId.startsWith(prefix)) {
       // Scoping is by prefix: an id without it could never be found, and would read as lost.
       throw new Error(

@@ -6,6 +6,7 @@ import { OptionsError } from '../engine/scenarioOptions.ts';
 import { SegmentError } from '../engine/segment.ts';
 import { compareCommand } from './commands/compare.ts';
 import { compileCommand } from './commands/compile.ts';
+import { demoCommand } from './commands/demo.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
@@ -37,6 +38,7 @@ try {
       '$0 <command> [options]\n\nLoad and soak testing for outbox -> JetStream -> worker -> webhook pipelines.',
     )
     .command(runCommand)
+    .command(demoCommand)
     .command(referenceCommand)
     .command(doctorCommand)
     .command(reportCommand)

@@ -35,7 +35,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'string',
         describe: 'load duration, e.g. 30s, 5m (overrides load.duration)',
       })
-      .option('warm-up', { type: 'string', describe: 'left out of the SLO window, e.g. 10s (overrides load.warmUp)' })
+      .option('warm-up', {
+        type: 'string',
+        describe: 'left out of the SLO window, e.g. 10s (overrides load.warmUp)',
+      })
       .option('rate', { type: 'string', describe: 'events per second (overrides load.rate)' })
       .option('seed', { type: 'string', describe: 'dataset seed (overrides load.seed)' })
       .option('out', {

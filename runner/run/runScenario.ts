@@ -36,8 +36,6 @@ import { runIdentity, scenarioName } from './runIdentity.ts';
 import { assertTargetIsLocal } from './targetSafety.ts';
 
 export const RUN_LIFECYCLE_DEFAULTS = {
-  /** Between the engine being ready and iteration 0, so every worker starts on the same instant. */
-  startLeadMs: 1000,
   /** Ctrl-C drains this long at most (DESIGN: "drains for a short time"). */
   interruptedDrainMs: 10_000,
   /** A run cycles a bounded dataset (item k mod N): memory stays that of N items however long it runs. */
@@ -129,19 +127,20 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
   });
   const recorder = collectors.recorder;
-  const startAtMs = startAtFlag ?? Date.now() + RUN_LIFECYCLE_DEFAULTS.startLeadMs;
-  writeRunStart(
-    recorder,
-    {
-      id: runId,
-      scenario: scenarioName(options.scenarioPath),
-      seed: settings.seed,
-      warmUpMs: settings.warmUpMs,
-      target: redact(config.target, config.secrets.redactKeys) as Record<string, unknown>,
-      slos: config.slos,
-    },
-    startAtMs,
-  );
+  // run.start is written at the engine's shared start instant, so the warm-up window begins at iteration 0.
+  const writeStart = (startAtMs: number) =>
+    writeRunStart(
+      recorder,
+      {
+        id: runId,
+        scenario: scenarioName(options.scenarioPath),
+        seed: settings.seed,
+        warmUpMs: settings.warmUpMs,
+        target: redact(config.target, config.secrets.redactKeys) as Record<string, unknown>,
+        slos: config.slos,
+      },
+      startAtMs,
+    );
 
   // 5. The engine, with progress and Ctrl-C.
   const stop = new AbortController();
@@ -155,7 +154,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     load,
     target: config.target,
     workers: settings.workers,
-    startAtMs,
+    ...(startAtFlag === undefined ? {} : { startAtMs: startAtFlag }),
+    onStart: writeStart,
     signal: stop.signal,
     series: {
       counter: (name, delta, tags, atMs) => recorder.count(name as RecordedMetricName, delta, tags, atMs),

@@ -80,7 +80,10 @@ describe('runSettings', () => {
     ],
     [{ duration: '0s' }, '--duration: must be longer than 0 (got "0s")'],
     [{ duration: '-1m' }, '--duration: must not be negative (got "-1m")'],
-    [{ duration: '5s' }, '--duration: must be longer than the warm-up (10s; --warm-up shortens it) (got "5s")'],
+    [
+      { duration: '5s' },
+      '--duration: must be longer than the warm-up (10s; --warm-up shortens it) (got "5s")',
+    ],
     [{ warmUp: '2m' }, '--warm-up: must be shorter than the duration (1m) (got "2m")'],
     [{ seed: '1.5' }, '--seed: must be a whole number (got 1.5)'],
     [{ seed: -1 }, '--seed: must be at least 0 (got -1)'],
