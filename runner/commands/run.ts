@@ -10,6 +10,7 @@ interface RunArgs {
   rate?: string;
   seed?: string;
   out?: string;
+  faults?: string;
   baseline?: string;
   workers?: string;
   segment?: string;
@@ -44,6 +45,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('out', {
         type: 'string',
         describe: 'run folder (default results/<scenario>-<yyyymmdd-hhmmss>)',
+      })
+      .option('faults', {
+        type: 'string',
+        describe: 'fault schedule file (defineFaults) run beside the load',
       })
       .option('baseline', {
         type: 'string',
@@ -92,6 +97,7 @@ function pick(args: RunArgs) {
     ['rate', 'rate'],
     ['seed', 'seed'],
     ['out', 'out'],
+    ['faults', 'faults'],
     ['baseline', 'baseline'],
     ['workers', 'workers'],
     ['segment', 'segment'],

@@ -4,16 +4,20 @@
 // drains briefly and writes a partial report (130); a second Ctrl-C stops at once.
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import { startCollectors } from '../../collectors/collectorSet.ts';
 import { compileScenario } from '../../engine/compile/compileScenario.ts';
 import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
 import { type EngineResult, OptionsError, SegmentError, startEngine } from '../../engine/runEngine.ts';
 import { resolveScenarioOptions } from '../../engine/scenarioOptions.ts';
+import { type FaultContext, FaultRunner } from '../../faults/faultRunner.ts';
+import type { FaultSchedule, FaultScope } from '../../faults/faultSchedule.ts';
 import { checkIntegrity } from '../../faults/integrityChecker.ts';
 import { datasetItems } from '../../generators/datasetItems.ts';
 import { datasetOptions } from '../../generators/datasetOptions.ts';
 import type { RecordedMetricName } from '../../record/metricCatalog.ts';
+import type { Recorder } from '../../record/recorder.ts';
 import { redact } from '../../record/redact.ts';
 import { writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
@@ -24,6 +28,7 @@ import type { ReportJson } from '../../reports/reportJson.ts';
 import type { Config, ConfigInput } from '../config/configSchema.ts';
 import { loadConfigFile } from '../config/loadConfig.ts';
 import { EXIT, type ExitCode } from '../exitCodes.ts';
+import { loadFaults } from '../loadFaults.ts';
 import { preflight } from '../preflight.ts';
 import { assertPreflightPassed } from '../preflightError.ts';
 import { createProgress } from '../progress/createProgress.ts';
@@ -43,6 +48,8 @@ export const RUN_LIFECYCLE_DEFAULTS = {
 } as const;
 
 export interface RunScenarioFlags extends RunFlags {
+  /** A fault schedule file (defineFaults), run beside the engine. */
+  faults?: string;
   baseline?: string;
   segment?: string;
   segmentSequence?: string;
@@ -61,6 +68,11 @@ export interface RunOptions {
   out?: NodeJS.WriteStream | { write(text: string): boolean; isTTY?: boolean };
   /** Listen for Ctrl-C (the CLI does; a caller running several runs may handle it itself). */
   handleSignals?: boolean;
+  /**
+   * What faults may act on: components, proxies and a broker the caller started (an experiment).
+   * Without it a --faults file may act only on the target's Postgres backends (pg_terminate).
+   */
+  faultScope?: { scope: Partial<FaultScope>; context: Omit<FaultContext, 'recorder'> };
 }
 
 export interface RunOutcome {
@@ -116,6 +128,19 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const module = (await import(pathToFileURL(resolve(bundlePath)).href)) as { dataset?: ScenarioDataset };
   const dataset = datasetFor(module.dataset, { seed: settings.seed, runId, load });
 
+  const faults =
+    flags.faults === undefined
+      ? undefined
+      : await loadFaults(flags.faults, {
+          components: [],
+          ownBroker: false,
+          proxied: {},
+          applications: Object.values(config.target.applications),
+          postgresUrl: config.target.databaseUrl,
+          runDurationMs: settings.durationMs,
+          ...options.faultScope?.scope,
+        });
+
   // 3. Preflight: each failure says what to do; the CLI exits 3.
   assertPreflightPassed(await preflight(config.target));
 
@@ -155,7 +180,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     target: config.target,
     workers: settings.workers,
     ...(startAtFlag === undefined ? {} : { startAtMs: startAtFlag }),
-    onStart: writeStart,
+    onStart: (startAtMs) => {
+      writeStart(startAtMs);
+      faultRunner?.runner.start(startAtMs);
+    },
     signal: stop.signal,
     series: {
       counter: (name, delta, tags, atMs) => recorder.count(name as RecordedMetricName, delta, tags, atMs),
@@ -166,6 +194,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     ...(flags.segment === undefined ? {} : { segment: flags.segment }),
     ...(flags.segmentSequence === undefined ? {} : { segmentSequence: flags.segmentSequence }),
   });
+  const faultRunner = faults === undefined ? undefined : await startFaults(faults, recorder, config, options);
   const progress = createProgress({ stream: out as NodeJS.WritableStream, isTTY: out.isTTY === true });
   engine.on('tick', (tick) =>
     progress.tick(
@@ -204,6 +233,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   }
   progress.done();
   try {
+    // Every fault window ends before the drain: the drain measures recovery, not the fault.
+    await faultRunner?.stop();
     if (crash instanceof OptionsError || crash instanceof SegmentError) throw crash;
     if (crash !== undefined) {
       interrupted = true;
@@ -266,6 +297,35 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           ? EXIT.pass
           : EXIT.sloFailed;
   return { runDir, runId, exitCode, report, engine: result, interrupted };
+}
+
+/** The fault runner of a --faults schedule, with a Postgres admin connection when it needs one. */
+async function startFaults(
+  schedule: FaultSchedule,
+  recorder: Recorder,
+  config: Config,
+  options: RunOptions,
+): Promise<{ runner: FaultRunner; stop(): Promise<void> }> {
+  const needsPg = schedule.faults.some((f) => f.what === 'pg_terminate');
+  const pool = needsPg
+    ? new pg.Pool({
+        connectionString: config.target.databaseUrl,
+        max: 1,
+        application_name: 'pipesoak-faults',
+      })
+    : undefined;
+  const runner = new FaultRunner(schedule, {
+    recorder,
+    ...(pool === undefined ? {} : { pgAdmin: pool }),
+    ...options.faultScope?.context,
+  });
+  return {
+    runner,
+    stop: async () => {
+      await runner.stop();
+      await pool?.end();
+    },
+  };
 }
 
 async function scenarioBundle(scenarioPath: string, outDir: string): Promise<string> {
