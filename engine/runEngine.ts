@@ -1,0 +1,452 @@
+// The engine's main-thread side: resolves the scenario's executors, starts the worker threads from
+// one shared start instant, merges their interval histograms into load.hlog and the cumulative
+// histograms, keeps the accepted-iterations bitmap, writes counters and gauges to the series, and
+// emits a tick every second. setup() and teardown() run once, in worker 0.
+import { EventEmitter } from 'node:events';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AcceptedBitmapWriter } from './acceptedBitmap.ts';
+import type { Tags } from './clientSeam.ts';
+import { nowMs } from './clock.ts';
+import {
+  BITMAP_FLUSH_MS,
+  defaultWorkers,
+  START_LEAD_MS,
+  TICK_MS,
+  WORKER_CLOSE_TIMEOUT_MS,
+} from './engineDefaults.ts';
+import { M } from './engineMetrics.ts';
+import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/executorPlan.ts';
+import { GeneratorHealth } from './generatorHealth.ts';
+import { HistogramSnapshot, HlogWriter, type LatencySummary } from './loadLog.ts';
+import { arrivalSchedule } from './run/arrivalRunner.ts';
+import { type LoadSettings, OptionsError, resolveScenarioOptions } from './scenarioOptions.ts';
+import { type Stripe, segmentStripe } from './segment.ts';
+import type {
+  MainToWorker,
+  WorkerInit,
+  WorkerReport,
+  WorkerScenario,
+  WorkerToMain,
+} from './workerProtocol.ts';
+
+export interface EngineSeries {
+  counter(name: string, delta: number, tags?: Tags, atMs?: number): void;
+  gauge(name: string, value: number, tags?: Tags, atMs?: number): void;
+  event(kind: string, data: Record<string, unknown>, atMs?: number): void;
+}
+
+export interface EngineOptions {
+  bundlePath: string;
+  runId: string;
+  runDir: string;
+  load: LoadSettings;
+  target: Record<string, unknown>;
+  dataset?: { items: unknown[] } | { path: string };
+  /** Worker threads; defaultWorkers() in engineDefaults.ts says why it is what it is. */
+  workers?: number;
+  segment?: string;
+  segmentSequence?: string;
+  startAtMs?: number;
+  series?: EngineSeries;
+  signal?: AbortSignal;
+  /** Test seam: one module exporting createClients and createIterationContext (default engine/clients + engine/api). */
+  clientsModule?: string;
+}
+
+export interface EngineTick {
+  atMs: number;
+  elapsedMs: number;
+  totalMs: number;
+  targetRate: number;
+  achievedRate: number;
+  iterations: number;
+  dropped: number;
+  interrupted: number;
+  errors: number;
+  vus: number;
+  latency: Record<string, { count: number; p50: number; p99: number; max: number }>;
+  eventLoopDelayP99Ms: number;
+  cpu: number;
+  saturated: boolean;
+}
+
+export interface EngineResult {
+  iterations: number;
+  dropped: number;
+  interrupted: number;
+  errors: Record<string, number>;
+  accepted: number;
+  targetRate: number;
+  achievedRate: number;
+  generatorSaturated: boolean;
+  saturationNote?: string;
+  /** Counter totals by metric name, and by hlog tag (`name;key=value`) for tagged ones. */
+  counts: Record<string, number>;
+  /** Latency summaries by metric name (all tags), and by hlog tag for tagged ones. */
+  summaries: Record<string, LatencySummary>;
+  durationMs: number;
+}
+
+export interface EngineHandle {
+  on(ev: 'tick', f: (t: EngineTick) => void): void;
+  done: Promise<EngineResult>;
+  stopNow(): void;
+}
+
+const WORKER_URL = new URL('./workerBoot.mjs', import.meta.url);
+
+export function startEngine(o: EngineOptions): EngineHandle {
+  const events = new EventEmitter();
+  const control = { stopNow: () => {}, stopped: false, hard: false };
+  const done = runEngine(o, events, control);
+  // The caller awaits done; keep an unawaited rejection from crashing the process meanwhile.
+  done.catch(() => {});
+  return {
+    on: (ev, f) => void events.on(ev, f),
+    done,
+    stopNow: () => {
+      control.hard = true;
+      control.stopNow();
+    },
+  };
+}
+
+interface Control {
+  stopNow(): void;
+  stopped: boolean;
+  hard: boolean;
+}
+
+/** Global index spaces: arrival executors in order get contiguous ranges, closed ones interleave after. */
+function indexScenarios(plans: ExecutorPlan[]): WorkerScenario[] {
+  let kBase = 0;
+  const out: WorkerScenario[] = [];
+  for (const plan of plans) {
+    if (plan.model !== 'arrival') continue;
+    out.push({ plan, kBase, closedCount: 0, closedIndex: 0 });
+    kBase += arrivalSchedule(plan).total;
+  }
+  const closed = plans.filter((p) => p.model === 'vus');
+  closed.forEach((plan, i) => {
+    out.push({ plan, kBase, closedCount: closed.length, closedIndex: i });
+  });
+  return plans.map((p) => out.find((s) => s.plan === p) as WorkerScenario);
+}
+
+class Cumulative {
+  readonly byTag = new Map<
+    string,
+    { metric: string; tags?: Tags; total: HistogramSnapshot; interval: HistogramSnapshot }
+  >();
+  readonly byMetric = new Map<string, HistogramSnapshot>();
+  readonly counts = new Map<string, { metric: string; tags?: Tags; total: number; delta: number }>();
+
+  add(r: WorkerReport): void {
+    for (const h of r.histograms) {
+      let entry = this.byTag.get(h.tag);
+      if (entry === undefined) {
+        entry = { metric: h.metric, total: HistogramSnapshot.empty(), interval: HistogramSnapshot.empty() };
+        if (h.tags !== undefined) entry.tags = h.tags;
+        this.byTag.set(h.tag, entry);
+      }
+      entry.interval.merge(HistogramSnapshot.decode(h.encoded));
+    }
+    for (const c of r.counters) {
+      let entry = this.counts.get(c.tag);
+      if (entry === undefined) {
+        entry = { metric: c.metric, total: 0, delta: 0 };
+        if (c.tags !== undefined) entry.tags = c.tags;
+        this.counts.set(c.tag, entry);
+      }
+      entry.total += c.delta;
+      entry.delta += c.delta;
+    }
+  }
+
+  total(metric: string): number {
+    let sum = 0;
+    for (const c of this.counts.values()) if (c.metric === metric) sum += c.total;
+    return sum;
+  }
+}
+
+async function runEngine(o: EngineOptions, events: EventEmitter, control: Control): Promise<EngineResult> {
+  mkdirSync(o.runDir, { recursive: true });
+  // Errors thrown while the bundle loads or resolves its options name the scenario's .ts lines.
+  process.setSourceMapsEnabled(true);
+  const bundleUrl = pathToFileURL(o.bundlePath).href;
+  const bundle = (await import(bundleUrl)) as Record<string, unknown>;
+  const plans = resolveScenarioOptions(bundle.options, o.load, (name) => typeof bundle[name] === 'function');
+
+  const segment = segmentStripe(o.segment, o.segmentSequence);
+  const scenarios = indexScenarios(plans);
+  // Never more workers than the smallest arrival executor's preAllocatedVUs in this segment, so every
+  // worker has a VU for its share of the schedule.
+  let workers = Math.max(1, Math.floor(o.workers ?? defaultWorkers()));
+  for (const p of plans)
+    if (p.model === 'arrival')
+      workers = Math.min(workers, Math.max(1, segment.countBelow(p.preAllocatedVUs)));
+  const maxVUs = Math.max(...plans.map(planMaxVUs));
+  const bundleText = readFileSync(o.bundlePath, 'utf8');
+  const needsNats = /jetstream|\.nats\b/.test(bundleText);
+
+  const threads: Worker[] = [];
+  const handlers: ((m: WorkerToMain, w: number) => void)[] = [];
+  let failure: Error | undefined;
+  let failed: (err: Error) => void = () => {};
+  const failedPromise = new Promise<never>((_, reject) => {
+    failed = (err) => {
+      failure ??= err;
+      reject(failure);
+    };
+  });
+  failedPromise.catch(() => {});
+  const send = (w: number, m: MainToWorker) => threads[w]?.postMessage(m);
+  const broadcast = (m: MainToWorker): void => {
+    for (const t of threads) t.postMessage(m);
+  };
+  const waitAll = <T extends WorkerToMain['type']>(type: T, only?: number): Promise<void> => {
+    const want = only === undefined ? threads.length : 1;
+    let got = 0;
+    return Promise.race([
+      failedPromise,
+      new Promise<void>((resolve) => {
+        const h = (m: WorkerToMain, w: number) => {
+          if (m.type === type && (only === undefined || w === only) && ++got === want) {
+            handlers.splice(handlers.indexOf(h), 1);
+            resolve();
+          }
+        };
+        handlers.push(h);
+      }),
+    ]);
+  };
+
+  const cumulative = new Cumulative();
+  let hlog: HlogWriter | undefined;
+  let bitmap: AcceptedBitmapWriter | undefined;
+  const health = new GeneratorHealth();
+  const latest = new Map<number, WorkerReport>();
+  let startedSinceTick = 0;
+  let startedTotal = 0;
+  let setupData: unknown;
+  handlers.push((m) => {
+    if (m.type === 'report') {
+      cumulative.add(m);
+      for (const k of m.accepted) bitmap?.mark(k);
+      startedSinceTick += m.started;
+      startedTotal += m.started;
+      latest.set(m.worker, m);
+    } else if (m.type === 'setupDone') setupData = m.data;
+    else if (m.type === 'fatal') failed(new Error(`engine worker failed: ${m.message}`));
+  });
+
+  for (let w = 0; w < workers; w++) {
+    const init: WorkerInit = {
+      bundlePath: o.bundlePath,
+      runId: o.runId,
+      worker: w,
+      workers,
+      stripe: {
+        ...(o.segment === undefined ? {} : { segment: o.segment }),
+        ...(o.segmentSequence === undefined ? {} : { segmentSequence: o.segmentSequence }),
+        worker: w,
+        workers,
+      },
+      scenarios,
+      target: o.target,
+      load: o.load,
+      httpConnections: Math.ceil(segment.countBelow(maxVUs) / workers),
+      needsNats,
+      ...(o.dataset === undefined ? {} : { dataset: o.dataset }),
+      ...(o.clientsModule === undefined ? {} : { clientsModule: o.clientsModule }),
+    };
+    const t = new Worker(WORKER_URL, { workerData: init });
+    t.on('message', (m: WorkerToMain) => {
+      for (const h of [...handlers]) h(m, w);
+    });
+    t.on('error', (err) => failed(new Error(`engine worker ${w} crashed: ${err.stack ?? err.message}`)));
+    t.on('exit', (code) => {
+      if (code !== 0 && !closing) failed(new Error(`engine worker ${w} exited with code ${code}`));
+    });
+    threads.push(t);
+  }
+  let closing = false;
+  const closeAll = async (): Promise<void> => {
+    closing = true;
+    const closed = waitAll('closed').catch(() => {});
+    broadcast({ type: 'close' });
+    await Promise.race([closed, new Promise((r) => setTimeout(r, WORKER_CLOSE_TIMEOUT_MS))]);
+    await Promise.all(threads.map((t) => t.terminate()));
+  };
+
+  let ticker: NodeJS.Timeout | undefined;
+  let flusher: NodeJS.Timeout | undefined;
+  try {
+    await waitAll('ready');
+    await (async () => {
+      const setup = waitAll('setupDone', 0);
+      send(0, { type: 'setup' });
+      await setup;
+    })();
+    const startAtMs = o.startAtMs ?? nowMs() + START_LEAD_MS;
+    hlog = HlogWriter.open(join(o.runDir, 'load.hlog'), startAtMs);
+    bitmap = new AcceptedBitmapWriter(join(o.runDir, 'accepted.bits'), o.runId);
+    const ends = plans.map((p) => p.startTimeMs + planDurationMs(p));
+    const totalMs = Math.max(...ends);
+    const share = segmentShare(segment);
+    const arrivals = plans.filter((p) => p.model === 'arrival').map((p) => ({ p, s: arrivalSchedule(p) }));
+    const offered = arrivals.reduce((sum, a) => sum + segment.countBelow(a.s.total), 0);
+    const arrivalSpanMs =
+      arrivals.length === 0
+        ? 0
+        : Math.max(...arrivals.map((a) => a.p.startTimeMs + a.s.durationMs)) -
+          Math.min(...arrivals.map((a) => a.p.startTimeMs));
+
+    let lastTick = startAtMs;
+    const tick = (final: boolean): void => {
+      const now = nowMs();
+      const elapsedMs = now - startAtMs;
+      if (hlog !== undefined && now > lastTick) {
+        for (const [tag, entry] of cumulative.byTag) {
+          if (entry.interval.count === 0) continue;
+          hlog.writeInterval(tag, Math.max(lastTick, startAtMs), now, entry.interval);
+          entry.total.merge(entry.interval);
+          let byMetric = cumulative.byMetric.get(entry.metric);
+          if (byMetric === undefined) {
+            byMetric = HistogramSnapshot.empty();
+            cumulative.byMetric.set(entry.metric, byMetric);
+          }
+          byMetric.merge(entry.interval);
+          entry.interval.reset();
+        }
+      }
+      let loopDelay = 0;
+      let utilization = 0;
+      let vus = 0;
+      for (const r of latest.values()) {
+        loopDelay = Math.max(loopDelay, r.loopDelayP99Ms);
+        utilization = Math.max(utilization, r.loopUtilization);
+        vus += r.vus;
+      }
+      const cpu = health.cpuShare();
+      if (elapsedMs > 0 && !final) health.observe(loopDelay, utilization, elapsedMs / 1000);
+      const intervalS = Math.max(0.001, (now - lastTick) / 1000);
+      let targetRate = 0;
+      for (const a of arrivals) targetRate += a.s.ratePerSecondAt(elapsedMs - a.p.startTimeMs) * share;
+      const latency: EngineTick['latency'] = {};
+      for (const [metric, h] of cumulative.byMetric) {
+        const s = h.summary();
+        latency[metric] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
+      }
+      const series = o.series;
+      if (series !== undefined) {
+        for (const c of cumulative.counts.values()) {
+          if (c.delta !== 0) series.counter(c.metric, c.delta, c.tags, now);
+        }
+        series.gauge(M.loadVus, vus, undefined, now);
+        series.gauge(M.loadEventLoopDelay, loopDelay, undefined, now);
+        series.gauge(M.loadCpu, cpu, undefined, now);
+      }
+      for (const c of cumulative.counts.values()) c.delta = 0;
+      const t: EngineTick = {
+        atMs: now,
+        elapsedMs,
+        totalMs,
+        targetRate,
+        achievedRate: startedSinceTick / intervalS,
+        iterations: cumulative.total(M.loadIterations),
+        dropped: cumulative.total(M.loadDroppedIterations),
+        interrupted: cumulative.total(M.loadInterruptedIterations),
+        errors: cumulative.total(M.loadErrors),
+        vus,
+        latency,
+        eventLoopDelayP99Ms: loopDelay,
+        cpu,
+        saturated: health.saturated,
+      };
+      startedSinceTick = 0;
+      lastTick = now;
+      events.emit('tick', t);
+    };
+
+    const finished = waitAll('finished');
+    o.series?.event(
+      'engine.start',
+      { runId: o.runId, workers, scenarios: plans.map((p) => p.name) },
+      startAtMs,
+    );
+    broadcast({ type: 'start', startAtMs });
+    const first = Math.max(0, startAtMs - nowMs());
+    ticker = setTimeout(function next() {
+      tick(false);
+      ticker = setTimeout(next, TICK_MS);
+    }, first + TICK_MS);
+    flusher = setInterval(() => bitmap?.flush(), BITMAP_FLUSH_MS);
+    const onAbort = (): void => {
+      control.stopped = true;
+      broadcast({ type: 'stop' });
+    };
+    control.stopNow = () => {
+      control.stopped = true;
+      broadcast({ type: 'stopNow' });
+    };
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener('abort', onAbort, { once: true });
+    await finished;
+    o.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(ticker);
+    clearInterval(flusher);
+    tick(true);
+    const teardown = waitAll('teardownDone', 0);
+    send(0, { type: 'teardown', setupData });
+    await teardown;
+    const endMs = nowMs();
+    o.series?.event('engine.end', { runId: o.runId, stopped: control.stopped }, endMs);
+
+    const counts: Record<string, number> = {};
+    const errors: Record<string, number> = {};
+    for (const [tag, c] of cumulative.counts) {
+      counts[c.metric] = (counts[c.metric] ?? 0) + c.total;
+      if (c.tags !== undefined) counts[tag] = c.total;
+      if (c.metric === M.loadErrors) errors[c.tags?.message ?? ''] = c.total;
+    }
+    const summaries: Record<string, LatencySummary> = {};
+    for (const [metric, h] of cumulative.byMetric) summaries[metric] = h.summary();
+    for (const [tag, e] of cumulative.byTag) if (e.tags !== undefined) summaries[tag] = e.total.summary();
+    const iterations = counts[M.loadIterations] ?? 0;
+    const spanS = Math.max(0.001, arrivalSpanMs / 1000);
+    return {
+      iterations,
+      dropped: counts[M.loadDroppedIterations] ?? 0,
+      interrupted: counts[M.loadInterruptedIterations] ?? 0,
+      errors,
+      accepted: bitmap.count,
+      targetRate: arrivals.length === 0 ? 0 : offered / spanS,
+      achievedRate:
+        arrivals.length === 0
+          ? startedTotal / Math.max(0.001, (endMs - startAtMs) / 1000)
+          : startedTotal / spanS,
+      generatorSaturated: health.saturated,
+      ...(health.note === undefined ? {} : { saturationNote: health.note }),
+      counts,
+      summaries,
+      durationMs: endMs - startAtMs,
+    };
+  } finally {
+    clearTimeout(ticker);
+    clearInterval(flusher);
+    await closeAll();
+    hlog?.close();
+    bitmap?.close();
+  }
+}
+
+/** This segment's share of the one-machine indices. */
+function segmentShare(segment: Stripe): number {
+  const big = 1_000_000_000;
+  return segment.countBelow(big) / big;
+}
