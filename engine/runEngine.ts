@@ -264,7 +264,9 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
       ...(o.dataset === undefined ? {} : { dataset: o.dataset }),
       ...(o.clientsModule === undefined ? {} : { clientsModule: o.clientsModule }),
     };
-    const t = new Worker(WORKER_URL, { workerData: init });
+    // No inherited execArgv: the worker boots its own TypeScript loader, and a parent's preloads (a test
+    // runner's, say) do not belong in it.
+    const t = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
     t.on('message', (m: WorkerToMain) => {
       for (const h of [...handlers]) h(m, w);
     });
