@@ -1,0 +1,154 @@
+// HTTP bench: the engine's highest open-model rate with 0 dropped, no errors and iteration.delay p99
+// under 10 ms against the minimal server, per client core, next to autocannon and wrk (closed loops)
+// at the same connection count, per client core, in one run; medians of --runs runs.
+// The engine runs in its own process (bench/support/engineProcess.ts) so its CPU is its own; the
+// peers' CPU comes from GNU time. The rate is searched in short steps: up by --grow until a step
+// fails, then bisected --bisect times between the last pass and the first failure.
+//   node --import tsx bench/engineHttp.ts [--runs 3] [--connections 64] [--seconds 5]
+//        [--step-seconds 3] [--start-rate 4000] [--grow 1.5] [--bisect 3] [--workers 1] [--quick]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileScenario } from '../engine/compile/compileScenario.ts';
+import type { EngineProcessResult } from './support/engineProcessProtocol.ts';
+import { machineLoadLine } from './support/machineLoad.ts';
+import { median } from './support/median.ts';
+import { type HttpPeerResult, runAutocannon, runWrk } from './support/peers.ts';
+import { runEngineProcess } from './support/runEngineProcess.ts';
+import { startMinimalServer } from './support/startMinimalServer.ts';
+
+const MAX_DELAY_P99_MS = 10;
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+    seconds: { type: 'string', default: '5' },
+    'step-seconds': { type: 'string', default: '3' },
+    'start-rate': { type: 'string', default: '4000' },
+    grow: { type: 'string', default: '1.5' },
+    bisect: { type: 'string', default: '3' },
+    'max-steps-up': { type: 'string', default: '8' },
+    workers: { type: 'string', default: '1' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got ${raw})`);
+  return n;
+}
+
+const quick = values.quick;
+const runs = quick ? 1 : positive('runs', values.runs);
+const connections = positive('connections', values.connections);
+const peerSeconds = quick ? 2 : positive('seconds', values.seconds);
+const stepSeconds = quick ? 2 : positive('step-seconds', values['step-seconds']);
+const startRate = quick ? 2000 : positive('start-rate', values['start-rate']);
+const grow = positive('grow', values.grow);
+const bisectSteps = quick ? 0 : positive('bisect', values.bisect);
+const maxStepsUp = quick ? 2 : positive('max-steps-up', values['max-steps-up']);
+const workers = positive('workers', values.workers);
+
+interface Step {
+  rate: number;
+  pass: boolean;
+  r: EngineProcessResult;
+}
+
+function why(r: EngineProcessResult): string {
+  const delay = r.summaries['iteration.delay']?.p99 ?? Number.NaN;
+  return `dropped ${r.dropped}, errors ${r.errors}, iteration.delay p99 ${delay.toFixed(2)} ms, cores ${r.steadyCores.toFixed(2)}`;
+}
+
+async function main(): Promise<void> {
+  console.log(machineLoadLine('before'));
+  const server = await startMinimalServer();
+  const work = mkdtempSync(join(tmpdir(), 'pipesoak-bench-http-'));
+  const { bundlePath } = await compileScenario(
+    new URL('./scenarios/httpGet.ts', import.meta.url).pathname,
+    work,
+  );
+  const gatewayUrl = server.url.replace(/\/$/, '');
+  let stepNo = 0;
+  const step = async (rate: number): Promise<Step> => {
+    const r = await runEngineProcess({
+      bundlePath,
+      runId: `bench-http-${stepNo}`,
+      runDir: join(work, `step-${stepNo++}`),
+      load: {
+        rate: Math.round(rate),
+        durationMs: stepSeconds * 1000,
+        warmUpMs: 0,
+        vus: { preAllocated: connections, max: connections },
+        seed: 1,
+      },
+      target: { gatewayUrl, natsUrl: 'nats://127.0.0.1:4222' },
+      workers,
+    });
+    const delay = r.summaries['iteration.delay']?.p99 ?? Number.POSITIVE_INFINITY;
+    const pass = r.dropped === 0 && r.errors === 0 && r.interrupted === 0 && delay < MAX_DELAY_P99_MS;
+    console.log(`  engine step ${Math.round(rate)}/s: ${pass ? 'pass' : 'fail'} (${why(r)})`);
+    return { rate: Math.round(rate), pass, r };
+  };
+
+  const rows: { engine: number; engineCores: number; autocannon: HttpPeerResult; wrk: HttpPeerResult }[] = [];
+  try {
+    for (let run = 1; run <= runs; run++) {
+      const autocannon = await runAutocannon(server.url, connections, peerSeconds);
+      const wrk = await runWrk(server.url, connections, peerSeconds);
+      let best: Step | undefined;
+      let failed: Step | undefined;
+      let rate = startRate;
+      for (let i = 0; i < maxStepsUp; i++) {
+        const s = await step(rate);
+        if (!s.pass) {
+          failed = s;
+          break;
+        }
+        best = s;
+        rate *= grow;
+      }
+      // Start too high: halve until a pass, then bisect as usual.
+      while (best === undefined && rate > 100) {
+        rate /= 2;
+        const s = await step(rate);
+        if (s.pass) best = s;
+        else failed = s;
+      }
+      for (let i = 0; i < bisectSteps && best !== undefined && failed !== undefined; i++) {
+        const s = await step((best.rate + failed.rate) / 2);
+        if (s.pass) best = s;
+        else failed = s;
+      }
+      const engine = best === undefined ? 0 : best.r.steadyRate / Math.max(best.r.steadyCores, 1e-9);
+      rows.push({ engine, engineCores: best?.r.steadyCores ?? Number.NaN, autocannon, wrk });
+      console.log(
+        `run ${run}: engine ${best?.rate ?? 0}/s open model at ${(best?.r.steadyCores ?? Number.NaN).toFixed(2)} cores = ` +
+          `${engine.toFixed(0)}/s per client core; autocannon ${autocannon.requestsPerSecond.toFixed(0)} req/s at ` +
+          `${autocannon.clientCores.toFixed(2)} cores = ${autocannon.perClientCore.toFixed(0)}; wrk ` +
+          `${wrk.requestsPerSecond.toFixed(0)} req/s at ${wrk.clientCores.toFixed(2)} cores = ${wrk.perClientCore.toFixed(0)}`,
+      );
+    }
+  } finally {
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const e = median(rows.map((x) => x.engine));
+  const a = median(rows.map((x) => x.autocannon.perClientCore));
+  const w = median(rows.map((x) => x.wrk.perClientCore));
+  console.log(
+    `HTTP per client core, ${connections} connections, median of ${rows.length}: engine ${e.toFixed(0)}, ` +
+      `autocannon ${a.toFixed(0)}, wrk ${w.toFixed(0)} req/s`,
+  );
+  console.log(`ratio engine/autocannon per client core: ${(e / a).toFixed(3)} (target >= 0.6)`);
+  console.log(`ratio engine/wrk per client core: ${(e / w).toFixed(3)}`);
+  console.log(machineLoadLine('after'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`engineHttp: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
