@@ -46,10 +46,11 @@ const runs = quick ? 1 : positive('runs', values.runs);
 const connections = positive('connections', values.connections);
 const peerSeconds = quick ? 2 : positive('seconds', values.seconds);
 const stepSeconds = quick ? 2 : positive('step-seconds', values['step-seconds']);
-const startRate = quick ? 2000 : positive('start-rate', values['start-rate']);
+const startRate = quick ? 1000 : positive('start-rate', values['start-rate']);
 const grow = positive('grow', values.grow);
 const bisectSteps = quick ? 0 : positive('bisect', values.bisect);
 const maxStepsUp = quick ? 2 : positive('max-steps-up', values['max-steps-up']);
+const maxStepsDown = quick ? 1 : 6;
 const workers = positive('workers', values.workers);
 
 interface Step {
@@ -111,8 +112,8 @@ async function main(): Promise<void> {
         best = s;
         rate *= grow;
       }
-      // Start too high: halve until a pass, then bisect as usual.
-      while (best === undefined && rate > 100) {
+      // Start too high: halve until a pass (a few times at most), then bisect as usual.
+      for (let i = 0; i < maxStepsDown && best === undefined; i++) {
         rate /= 2;
         const s = await step(rate);
         if (s.pass) best = s;

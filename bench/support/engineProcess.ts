@@ -28,16 +28,17 @@ async function main(): Promise<void> {
   let first: { wall: number; cpu: number; iterations: number } | undefined;
   let last: { wall: number; cpu: number; iterations: number } | undefined;
   let worstLoopDelay = 0;
-  const rssByMinute: number[] = [];
+  const rssSamples: number[] = [];
   engine.on('tick', (t) => {
     const sample = { wall: performance.now(), cpu: cpuSecondsNow(), iterations: t.iterations };
     if (first === undefined) first = sample;
     else last = sample;
     worstLoopDelay = Math.max(worstLoopDelay, t.eventLoopDelayP99Ms);
-    if (request.rssEveryMinute && t.elapsedMs >= (rssByMinute.length + 1) * 60_000) {
+    const every = request.rssEveryMs;
+    if (every !== undefined && t.elapsedMs >= (rssSamples.length + 1) * every) {
       const rss = process.memoryUsage().rss;
-      rssByMinute.push(rss);
-      process.stderr.write(`rss ${rssByMinute.length} ${rss}\n`);
+      rssSamples.push(rss);
+      process.stderr.write(`rss ${rssSamples.length} ${rss} ${t.iterations} ${t.dropped}\n`);
     }
   });
   const r = await engine.done;
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     steadyRate:
       first && last && steadyWall > 0 ? (last.iterations - first.iterations) / steadyWall : r.achievedRate,
     rssBytes: process.memoryUsage().rss,
-    rssByMinute,
+    rssSamples,
     worstLoopDelayP99Ms: worstLoopDelay,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -12,8 +12,8 @@ export interface EngineProcessRequest {
   load: LoadSettings;
   target: Record<string, unknown>;
   workers?: number;
-  /** Print `rss <minute> <bytes>` on stderr each time the run passes a whole minute (memory bench). */
-  rssEveryMinute?: boolean;
+  /** Sample RSS each time the run passes a whole multiple of this (ms), printing `rss <n> <bytes>` on stderr. */
+  rssEveryMs?: number;
 }
 
 export interface EngineProcessResult {
@@ -42,9 +42,9 @@ export interface EngineProcessResult {
   steadyCores: number;
   /** Iterations started per second between the first and the last tick. */
   steadyRate: number;
-  /** Resident set size (all threads) at the end, and one sample per whole minute if asked. */
+  /** Resident set size (all threads) at the end, and the samples of rssEveryMs. */
   rssBytes: number;
-  rssByMinute: number[];
+  rssSamples: number[];
   /** Worst event-loop delay p99 a tick reported (ms). */
   worstLoopDelayP99Ms: number;
 }
