@@ -31,7 +31,7 @@ function positive(name: string, raw: string | undefined): number {
 const quick = values.quick;
 const rate = positive('rate', values.rate);
 const sampleMs = quick ? 2000 : 60_000;
-const durationMs = quick ? 8000 : positive('minutes', values.minutes) * 60_000;
+const durationMs = quick ? 6000 : positive('minutes', values.minutes) * 60_000;
 const vus = positive('vus', values.vus);
 const workers = positive('workers', values.workers);
 const unit = quick ? '2 s sample' : 'minute';

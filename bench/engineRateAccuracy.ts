@@ -73,7 +73,8 @@ async function main(): Promise<void> {
         console.log(
           `  ${rate}/s run ${run}: achieved/target ${row.ratio.toFixed(4)}, iteration.delay p99 ${row.delayP99.toFixed(2)} ms, ` +
             `dropped ${row.dropped}, gateway.latency p99 ${(r.summaries['gateway.latency']?.p99 ?? Number.NaN).toFixed(2)} ms, ` +
-            `engine ${row.cores.toFixed(2)} cores${r.generatorSaturated ? `, SATURATED: ${r.saturationNote}` : ''}`,
+            `after ${(r.steady.fromMs / 1000).toFixed(1)} s: iteration.delay p99 ${(r.steady.summaries['iteration.delay']?.p99 ?? Number.NaN).toFixed(2)} ms, ` +
+            `dropped ${r.steady.dropped}; engine ${row.cores.toFixed(2)} cores${r.generatorSaturated ? `, SATURATED: ${r.saturationNote}` : ''}`,
         );
       }
       const ratio = median(rows.map((x) => x.ratio));

@@ -3,7 +3,10 @@
 // target's. Started by runEngineProcess.ts with the request in PIPESOAK_ENGINE_PROCESS; prints one
 // JSON line (EngineProcessResult) on stdout and exits 0, or a one-line error on stderr and exits 1.
 //   node --import tsx bench/support/engineProcess.ts
+import { join } from 'node:path';
+import { HistogramSnapshot, parseHlogTag } from '../../engine/loadLog.ts';
 import { startEngine } from '../../engine/runEngine.ts';
+import { readHlogIntervals } from '../../reports/hlog.ts';
 import { type EngineProcessRequest, type EngineProcessResult, REQUEST_ENV } from './engineProcessProtocol.ts';
 
 function cpuSecondsNow(): number {
@@ -25,12 +28,22 @@ async function main(): Promise<void> {
     target: request.target,
     ...(request.workers === undefined ? {} : { workers: request.workers }),
   });
-  let first: { wall: number; cpu: number; iterations: number } | undefined;
-  let last: { wall: number; cpu: number; iterations: number } | undefined;
+  type Sample = { wall: number; cpu: number; iterations: number; dropped: number; atMs: number };
+  let first: Sample | undefined;
+  let last: Sample | undefined;
+  // Tick boundaries fall near whole seconds after the start; a little slack keeps the one at warmUpMs.
+  const fromMs = Math.max(0, request.load.warmUpMs - 250);
   let worstLoopDelay = 0;
   const rssSamples: number[] = [];
   engine.on('tick', (t) => {
-    const sample = { wall: performance.now(), cpu: cpuSecondsNow(), iterations: t.iterations };
+    const sample: Sample = {
+      wall: performance.now(),
+      cpu: cpuSecondsNow(),
+      iterations: t.iterations,
+      dropped: t.dropped,
+      atMs: t.atMs,
+    };
+    if (t.elapsedMs < fromMs) return;
     if (first === undefined) first = sample;
     else last = sample;
     worstLoopDelay = Math.max(worstLoopDelay, t.eventLoopDelayP99Ms);
@@ -48,6 +61,20 @@ async function main(): Promise<void> {
   const summaries: EngineProcessResult['summaries'] = {};
   for (const [name, s] of Object.entries(r.summaries))
     summaries[name] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
+  // Intervals from the first steady tick on, merged per metric (all tag sets together).
+  const steadyHistograms = new Map<string, HistogramSnapshot>();
+  if (first !== undefined)
+    for await (const interval of readHlogIntervals(join(request.runDir, 'load.hlog'))) {
+      if (interval.startS * 1000 < first.atMs - 1) continue;
+      const metric = parseHlogTag(interval.tag).metric;
+      const h = steadyHistograms.get(metric) ?? HistogramSnapshot.empty();
+      steadyHistograms.set(metric, h.merge(interval.snapshot));
+    }
+  const steadySummaries: EngineProcessResult['summaries'] = {};
+  for (const [metric, h] of steadyHistograms) {
+    const s = h.summary();
+    steadySummaries[metric] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
+  }
   const result: EngineProcessResult = {
     iterations: r.iterations,
     dropped: r.dropped,
@@ -68,6 +95,12 @@ async function main(): Promise<void> {
       first && last && steadyWall > 0 ? (last.cpu - first.cpu) / steadyWall : cpuSeconds / wallSeconds,
     steadyRate:
       first && last && steadyWall > 0 ? (last.iterations - first.iterations) / steadyWall : r.achievedRate,
+    steady: {
+      fromMs,
+      dropped: first && last ? last.dropped - first.dropped : r.dropped,
+      iterations: first && last ? last.iterations - first.iterations : r.iterations,
+      summaries: first && last ? steadySummaries : summaries,
+    },
     rssBytes: process.memoryUsage().rss,
     rssSamples,
     worstLoopDelayP99Ms: worstLoopDelay,

@@ -9,6 +9,7 @@ export interface EngineProcessRequest {
   bundlePath: string;
   runId: string;
   runDir: string;
+  /** load.warmUpMs: the first part of the run, left out of the steady figures (start-up, JIT, connects). */
   load: LoadSettings;
   target: Record<string, unknown>;
   workers?: number;
@@ -36,15 +37,22 @@ export interface EngineProcessResult {
   wallSeconds: number;
   cpuSeconds: number;
   /**
-   * Cores used between the first and the last tick: the steady part of the run, without the
-   * workers' start-up (thread boot, bundle import) that a short step would otherwise be charged.
+   * Cores used from the first tick after load.warmUpMs to the last tick: the steady part of the run,
+   * without the workers' start-up (thread boot, bundle import) that a short step would be charged.
    */
   steadyCores: number;
-  /** Iterations started per second between the first and the last tick. */
+  /** Iterations per second over the same window. */
   steadyRate: number;
   /** Resident set size (all threads) at the end, and the samples of rssEveryMs. */
   rssBytes: number;
   rssSamples: number[];
+  /** The run after load.warmUpMs: drops, and latency p50/p99/max by metric name from load.hlog. */
+  steady: {
+    fromMs: number;
+    dropped: number;
+    iterations: number;
+    summaries: Record<string, { count: number; p50: number; p99: number; max: number }>;
+  };
   /** Worst event-loop delay p99 a tick reported (ms). */
   worstLoopDelayP99Ms: number;
 }
