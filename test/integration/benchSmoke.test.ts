@@ -27,6 +27,10 @@ describe('bench smoke (--quick)', () => {
     const out = await bench('engineHttp.ts');
     expect(figure(out, /ratio engine\/autocannon per client core: ([\d.]+)/)).toBeGreaterThanOrEqual(0);
     figure(out, /ratio engine\/wrk per client core: ([\d.]+)/);
+    figure(out, /ratio engine \(0 dropped only\)\/autocannon per client core: ([\d.]+)/);
+    expect(
+      figure(out, /ratio engine \(iterations done per core, drops allowed\)\/autocannon: ([\d.]+)/),
+    ).toBeGreaterThan(0);
     expect(figure(out, /autocannon (\d+), wrk \d+ req\/s/)).toBeGreaterThan(0);
     figure(out, /load average after \(1\/5\/15 min\): ([\d.]+)/);
   }, 60_000);
@@ -43,6 +47,7 @@ describe('bench smoke (--quick)', () => {
     const out = await bench('engineRateAccuracy.ts', '--rates', '500');
     expect(figure(out, /median of 1: achieved\/target ([\d.]+)/)).toBeGreaterThan(0);
     figure(out, /iteration\.delay p99 ([\d.]+) ms \(target <= 5\)/);
+    figure(out, /load average before \(1\/5\/15 min\): ([\d.]+)/);
   }, 60_000);
 
   it('engineMemory prints RSS per sample and the growth after the first', async () => {
