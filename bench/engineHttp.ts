@@ -47,15 +47,15 @@ function positive(name: string, raw: string | undefined): number {
 const quick = values.quick;
 const runs = quick ? 1 : positive('runs', values.runs);
 const connections = positive('connections', values.connections);
-const peerSeconds = quick ? 2 : positive('seconds', values.seconds);
-const stepSeconds = quick ? 2 : positive('step-seconds', values['step-seconds']);
+const peerSeconds = quick ? 1 : positive('seconds', values.seconds);
+const stepSeconds = quick ? 1 : positive('step-seconds', values['step-seconds']);
 const warmUpSeconds = quick ? 1 : Number(values['warm-up']);
 if (!(warmUpSeconds >= 0)) throw new Error(`--warm-up must be 0 or more seconds (got ${values['warm-up']})`);
 const startRate = quick ? 1000 : positive('start-rate', values['start-rate']);
 const grow = positive('grow', values.grow);
 const bisectSteps = quick ? 0 : positive('bisect', values.bisect);
-const maxStepsUp = quick ? 2 : positive('max-steps-up', values['max-steps-up']);
-const maxStepsDown = quick ? 1 : 6;
+const maxStepsUp = quick ? 1 : positive('max-steps-up', values['max-steps-up']);
+const maxStepsDown = quick ? 0 : 6;
 const workers = positive('workers', values.workers);
 
 interface Step {

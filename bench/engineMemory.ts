@@ -2,7 +2,7 @@
 // HTTP client, its own process) printed minute by minute, and its growth after minute 1
 // (target: at most 10%). The iterations GET the minimal server in its own process.
 //   node --import tsx bench/engineMemory.ts [--rate 2000] [--minutes 10] [--vus 400] [--workers 1] [--quick]
-// --quick runs 8 s and samples every 2 s (a "minute" of 2 s), for the CI smoke.
+// --quick runs 5 s and samples every 2 s (a "minute" of 2 s), for the CI smoke.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ function positive(name: string, raw: string | undefined): number {
 const quick = values.quick;
 const rate = positive('rate', values.rate);
 const sampleMs = quick ? 2000 : 60_000;
-const durationMs = quick ? 6000 : positive('minutes', values.minutes) * 60_000;
+const durationMs = quick ? 5000 : positive('minutes', values.minutes) * 60_000;
 const vus = positive('vus', values.vus);
 const workers = positive('workers', values.workers);
 const unit = quick ? '2 s sample' : 'minute';

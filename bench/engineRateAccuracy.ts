@@ -32,7 +32,7 @@ function positive(name: string, raw: string | undefined): number {
 
 const quick = values.quick;
 const rates = (values.rates ?? '').split(',').map((r) => positive('rates', r));
-const seconds = quick ? 3 : positive('seconds', values.seconds);
+const seconds = quick ? 2 : positive('seconds', values.seconds);
 const runs = quick ? 1 : positive('runs', values.runs);
 const vus = positive('vus', values.vus);
 const workers = positive('workers', values.workers);
