@@ -1,0 +1,44 @@
+// Runs the engine in a child process (bench/support/engineProcess.ts) and resolves its result, so a
+// bench measures the engine's CPU apart from its own and the target's.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type EngineProcessRequest, type EngineProcessResult, REQUEST_ENV } from './engineProcessProtocol.ts';
+
+const ENTRY = fileURLToPath(new URL('./engineProcess.ts', import.meta.url));
+
+/** `onStderr` sees the child's stderr line by line (the memory bench prints its minutes from it). */
+export function runEngineProcess(
+  request: EngineProcessRequest,
+  onStderr: (line: string) => void = (line) => process.stderr.write(`engine: ${line}\n`),
+): Promise<EngineProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, [REQUEST_ENV]: JSON.stringify(request) },
+    });
+    let stdout = '';
+    let stderrTail = '';
+    let partial = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        stderrTail = line;
+        onStderr(line);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || line === '') {
+        reject(new Error(`engine process exited ${code}: ${partial || stderrTail}`));
+        return;
+      }
+      resolve(JSON.parse(line) as EngineProcessResult);
+    });
+  });
+}
