@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { HistogramSnapshot, parseHlogTag } from '../../engine/loadLog.ts';
 import { startEngine } from '../../engine/runEngine.ts';
-import { readHlogIntervals } from '../../reports/hlog.ts';
+import { readHlogIntervals } from '../../record/hlog.ts';
 import { type EngineProcessRequest, type EngineProcessResult, REQUEST_ENV } from './engineProcessProtocol.ts';
 
 function cpuSecondsNow(): number {

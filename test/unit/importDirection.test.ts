@@ -24,8 +24,19 @@ const ALLOWED: Record<string, readonly string[]> = {
   reports: ['record'],
   // The reference pipeline takes its contract numbers (DESIGN section 1) from record/contract.ts.
   reference: ['record'],
-  bench: ['runner', 'generators', 'engine', 'collectors', 'faults', 'record', 'reports', 'reference', 'test'],
-  scripts: ['faults'],
+  bench: [
+    'runner',
+    'scenarios',
+    'generators',
+    'engine',
+    'collectors',
+    'faults',
+    'record',
+    'reports',
+    'reference',
+    'test',
+  ],
+  scripts: ['faults', 'bench'],
   // Benches reuse the tests' load and run-folder helpers (test/support), so tests never import bench.
   test: [
     '.',
