@@ -2,6 +2,8 @@
 // profile for CI, a long one for real soaks), what the harness must start for it (reference
 // components, its own nats-server, proxies in front of which upstreams, environment such as
 // INBOX_DEDUP=false), and the verdict the run should get. runExperiment.ts turns it into a run.
+import type { z } from 'zod';
+import type { slosSchema } from '../../record/sloConfig.ts';
 import type { ComponentName } from '../../reference/component.ts';
 import type { FaultScheduleInput, ProxyTarget } from '../faultSchedule.ts';
 
@@ -25,7 +27,7 @@ export interface ExpectedOutcome {
   duplicated: 0 | 'some';
   /** Every fault window has a drain time in report.json. */
   drainReported: boolean;
-  /** Names of SLO checks (report.json slos[].name) that must fail; every other one may pass. */
+  /** Names of SLO checks (report.json slos[].name) that must fail; every other one must pass. */
   failingSlos?: readonly string[];
   /** This latency's p99 inside the fault window must exceed its p99 outside by `byAtLeastMs`. */
   p99Raised?: { metric: string; byAtLeastMs: number };
@@ -55,8 +57,8 @@ export interface ExperimentSpec {
   proxies: readonly ProxyTarget[];
   /** Environment for the components, e.g. INBOX_DEDUP=false for the negative control. */
   env?: Readonly<Record<string, string>>;
-  /** Extra SLO expressions the experiment judges by (config `slos.custom`). */
-  customSlos?: readonly string[];
+  /** The config `slos` the run is judged by (over the config's own), so the verdict tests the promise. */
+  slos: z.input<typeof slosSchema>;
   sinkCopy?: SinkCopyControl;
   /** A negative control: it exists to be caught. */
   control: boolean;

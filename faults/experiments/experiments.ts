@@ -12,6 +12,23 @@ const AT = { short: '15s', long: '5m' } as const;
 /** Stand-ins for the application_name of the started worker and relay, filled in by runExperiment. */
 export const APP_NAME = { worker: '{worker}', relay: '{relay}' } as const;
 
+/**
+ * A fault is expected to slow the pipeline down: these experiments judge what it promises under
+ * faults (nothing lost or duplicated, retries and DLQ attempts capped, pools bounded), so the
+ * latency, error-rate, backlog and drift SLOs of a steady run are off. Recovery is reported per window.
+ */
+export const PROMISE_SLOS = {
+  'gateway.latency': false,
+  'e2e.latency': false,
+  'dispatch.latency': false,
+  'outbox.lag': false,
+  'consumer.ack.latency': false,
+  errorRate: false,
+  droppedIterations: false,
+  consumerPending: false,
+  drift: { gauges: { 'consumer.pending': false, 'outbox.pending': false, 'harness.rss': false } },
+} as const;
+
 const PASS = { verdict: 'pass', lost: 0, duplicated: 0, drainReported: true } as const;
 /** Each failed webhook is a retry: a healthy pipeline retries (almost) never. */
 export const WEBHOOK_ERROR_SLO = 'max(worker.retries.rate) < 1';
@@ -34,6 +51,7 @@ function killSpec(
     components: COMPONENTS,
     ownBroker: false,
     proxies: [],
+    slos: PROMISE_SLOS,
     control: false,
     expect: PASS,
   };
@@ -66,6 +84,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     components: COMPONENTS,
     ownBroker: true,
     proxies: [],
+    slos: PROMISE_SLOS,
     control: false,
     expect: PASS,
   },
@@ -127,6 +146,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     components: COMPONENTS,
     ownBroker: false,
     proxies: [],
+    slos: PROMISE_SLOS,
     control: false,
     expect: PASS,
   },
@@ -151,10 +171,10 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     components: COMPONENTS,
     ownBroker: false,
     proxies: [],
-    customSlos: [WEBHOOK_ERROR_SLO],
+    slos: { ...PROMISE_SLOS, custom: [WEBHOOK_ERROR_SLO] },
     control: false,
     // Some events may use up their retries and be dead-lettered: that is the contract, not a loss.
-    expect: { ...PASS, verdict: 'fail', failingSlos: ['slos.custom[0]'] },
+    expect: { ...PASS, verdict: 'fail', failingSlos: ['worker.retries.rate max'] },
   },
   {
     name: 'network-latency',
@@ -180,6 +200,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     components: COMPONENTS,
     ownBroker: false,
     proxies: ['nats'],
+    slos: PROMISE_SLOS,
     control: false,
     expect: { ...PASS, p99Raised: { metric: 'e2e.latency', byAtLeastMs: 150 } },
   },
@@ -195,7 +216,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
       lost: 0,
       duplicated: 'some',
       drainReported: true,
-      failingSlos: ['slos.integrity.duplicated'],
+      failingSlos: ['integrity.duplicated'],
     },
   },
   {
@@ -210,13 +231,14 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     ownBroker: false,
     proxies: [],
     sinkCopy: { dropEvery: 20 },
+    slos: PROMISE_SLOS,
     control: true,
     expect: {
       verdict: 'fail',
       lost: 'some',
       duplicated: 0,
       drainReported: false,
-      failingSlos: ['slos.integrity.lost'],
+      failingSlos: ['integrity.lost'],
     },
   },
 ];
