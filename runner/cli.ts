@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { compareCommand } from './commands/compare.ts';
 import { compileCommand } from './commands/compile.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { experimentCommand } from './commands/experiment.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
 import { k8sCommand } from './commands/k8s.ts';
@@ -43,6 +44,7 @@ try {
     .command(initCommand)
     .command(k8sCommand)
     .command(proxiesCommand)
+    .command(experimentCommand())
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()
