@@ -6,7 +6,8 @@
 import type { Recorder } from '../record/recorder.ts';
 import { writeFaultEnd, writeFaultStart } from '../record/runEvents.ts';
 import type { ComponentName } from '../reference/component.ts';
-import type { FaultSchedule, FaultWindow } from './faultSchedule.ts';
+import { type ExecResult, execOk, formatExecResult, runExecCommand } from './execCommand.ts';
+import type { ExecFaultWindow, FaultSchedule, FaultWindow } from './faultSchedule.ts';
 import type { Proxies, ToxicSpec } from './proxies.ts';
 
 /** The parts of ReferenceSupervisor the runner uses. */
@@ -40,6 +41,21 @@ export interface FaultContext {
   sinkAdminUrl?: string;
   /** Epoch ms; a test may pass a fake clock for the recorded times. */
   now?: () => number;
+  /** Each exec fault command as it finishes, with its exit status (for the console). */
+  log?: (line: string) => void;
+  /** Environment and folder of exec fault commands (process.env and the cwd by default). */
+  execEnv?: NodeJS.ProcessEnv;
+  execCwd?: string;
+}
+
+/** An apply that failed after doing something: the fields say what, for the fault.end event. */
+class ApplyError extends Error {
+  constructor(
+    message: string,
+    readonly fields: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 
 /** Undoes an applied fault; may return extra fields for the fault.end event. */
@@ -130,10 +146,11 @@ export class FaultRunner {
       this.now(),
     );
     state.applying = this.apply(w).catch((err: unknown) => {
-      // Nothing was applied, so there is nothing to undo: the window ends here, with the reason.
+      // Nothing was applied (or the apply undid itself), so the window ends here, with the reason.
       state.phase = 'closed';
       if (state.timer) clearTimeout(state.timer);
-      this.recordEnd(w, this.now(), { error: `could not apply: ${messageOf(err)}` });
+      const fields = err instanceof ApplyError ? err.fields : {};
+      this.recordEnd(w, this.now(), { ...fields, error: `could not apply: ${messageOf(err)}` });
       this.checkDone();
       return undefined;
     });
@@ -203,7 +220,49 @@ export class FaultRunner {
         return this.pgTerminate(w.applicationName, w.every);
       case 'sink_fail':
         return this.sinkFail(w.share);
+      case 'exec':
+        return this.exec(w);
     }
+  }
+
+  /**
+   * Runs the start command; a failing one ends the window at once, after the end command has run
+   * to put back whatever the start did halfway. Exit statuses go on fault.end as `start` / `end`.
+   */
+  private async exec(w: ExecFaultWindow): Promise<Undo> {
+    const run = async (phase: 'start' | 'end', command: string): Promise<ExecResult> => {
+      const result = await runExecCommand(command, {
+        timeoutMs: w.timeout,
+        env: this.ctx.execEnv,
+        cwd: this.ctx.execCwd,
+      });
+      this.ctx.log?.(`fault ${w.id}: ${phase}: ${command} -> ${formatExecResult(result, `${w.timeout} ms`)}`);
+      return result;
+    };
+    const status = (r: ExecResult) => ({
+      exit: r.exit,
+      ...(r.signal === null ? {} : { signal: r.signal }),
+      ms: r.ms,
+      ...(r.timedOut ? { timedOut: true } : {}),
+      ...(execOk(r) ? {} : { output: r.output.trim() }),
+    });
+    const started = await run('start', w.start);
+    if (!execOk(started)) {
+      const ended = w.end === undefined ? undefined : await run('end', w.end);
+      throw new ApplyError(`start command ${formatExecResult(started, `${w.timeout} ms`)}`, {
+        start: status(started),
+        ...(ended ? { end: status(ended) } : {}),
+      });
+    }
+    return async () => {
+      if (w.end === undefined) return { start: status(started) };
+      const ended = await run('end', w.end);
+      return {
+        start: status(started),
+        end: status(ended),
+        ...(execOk(ended) ? {} : { error: `end command ${formatExecResult(ended, `${w.timeout} ms`)}` }),
+      };
+    };
   }
 
   private async toxic(proxy: string, name: string, spec: ToxicSpec): Promise<Undo> {

@@ -8,6 +8,7 @@ import { ConfigError, formatPath } from '../record/configError.ts';
 import { formatDuration } from '../record/duration.ts';
 import { duration, typeError } from '../record/zodFields.ts';
 import { COMPONENTS, type ComponentName } from '../reference/component.ts';
+import { ALLOW_EXEC_FLAG, EXEC_FAULT_DEFAULTS } from './execFaultDefaults.ts';
 import { hostPortOfUrl, isLoopbackHost, parseHostPort } from './loopbackAddress.ts';
 
 /** Upstreams a harness-owned Toxiproxy proxy can sit in front of. */
@@ -19,11 +20,11 @@ export type FaultTarget = (typeof FAULT_TARGETS)[number];
 
 export const PROXY_FAULTS = ['latency', 'bandwidth', 'timeout', 'reset_peer', 'down'] as const;
 export const PROCESS_FAULTS = ['kill', 'pause', 'restart'] as const;
-export const FAULT_KINDS = [...PROXY_FAULTS, ...PROCESS_FAULTS, 'pg_terminate', 'sink_fail'] as const;
+export const FAULT_KINDS = [...PROXY_FAULTS, ...PROCESS_FAULTS, 'pg_terminate', 'sink_fail', 'exec'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Which targets each kind of fault makes sense on. */
-const TARGETS_OF: Record<FaultKind, readonly FaultTarget[]> = {
+/** Which targets each kind of fault makes sense on (exec's `where` is the user's own label). */
+const TARGETS_OF: Record<Exclude<FaultKind, 'exec'>, readonly FaultTarget[]> = {
   latency: PROXY_TARGETS,
   bandwidth: PROXY_TARGETS,
   timeout: PROXY_TARGETS,
@@ -48,6 +49,12 @@ const toxicShare = z
   .refine((n) => n > 0 && n <= 1, { error: 'must be a share above 0 and at most 1' })
   .optional();
 
+/** A shell command of an exec fault: one line, run by /bin/sh -c. */
+const shellCommand = z
+  .string({ error: typeError('must be a shell command string') })
+  .refine((c) => c.trim() !== '', { error: 'must not be empty' })
+  .refine((c) => !/[\r\n]/.test(c), { error: 'must be one line (join commands with && or ;)' });
+
 const common = {
   /** Names the window in fault.start / fault.end events; `<what>-<where>-<index>` when omitted. */
   id: z
@@ -60,7 +67,7 @@ const common = {
   where: z.enum(FAULT_TARGETS, { error: typeError(`must be one of ${FAULT_TARGETS.join(', ')}`) }),
 };
 
-function window<W extends FaultKind, P extends z.core.$ZodLooseShape = Record<never, never>>(
+function window<W extends Exclude<FaultKind, 'exec'>, P extends z.core.$ZodLooseShape = Record<never, never>>(
   what: W,
   params?: P,
 ) {
@@ -111,6 +118,24 @@ const windowSchema = z.discriminatedUnion(
         .number({ error: typeError('must be a number') })
         .refine((n) => n >= 0 && n <= 1, { error: 'must be a share from 0 to 1' }),
     }),
+    /** Commands on the user's own stack (docker compose, systemd); only with --allow-exec-faults. */
+    z.strictObject({
+      what: z.literal('exec'),
+      id: common.id,
+      at: common.at,
+      for: common.for,
+      /** A label for reports and the overlap rule (`compose-worker`); not a harness target. */
+      where: z
+        .string({ error: typeError('must be a string (a label for what the commands act on)') })
+        .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_", ":" or "-"' })
+        .default(EXEC_FAULT_DEFAULTS.where),
+      /** Opens the window, e.g. `docker compose kill worker`. */
+      start: shellCommand,
+      /** Closes it, e.g. `docker compose start worker`; nothing runs at the end when omitted. */
+      end: shellCommand.optional(),
+      /** A command still running after this is killed (its whole process group). */
+      timeout: duration({ positive: true }).default(EXEC_FAULT_DEFAULTS.timeoutMs),
+    }),
   ],
   {
     error: (issue: { input?: unknown }) => {
@@ -133,7 +158,8 @@ export const faultScheduleSchema = z.strictObject({
 export type FaultScheduleInput = z.input<typeof faultScheduleSchema>;
 export type FaultWindowInput = FaultScheduleInput['faults'][number];
 /** One validated window: times in ms, id and defaults filled in. */
-export type FaultWindow = z.output<typeof windowSchema> & { id: string; where: FaultTarget };
+export type FaultWindow = z.output<typeof windowSchema> & { id: string };
+export type ExecFaultWindow = Extract<FaultWindow, { what: 'exec' }>;
 export interface FaultSchedule {
   faults: FaultWindow[];
 }
@@ -157,6 +183,8 @@ export interface FaultScope {
   postgresUrl?: string;
   /** The run's length: a window opening after it would never run. */
   runDurationMs?: number;
+  /** `--allow-exec-faults` was given: exec faults may run their commands. */
+  allowExec?: boolean;
 }
 
 /** Param keys and the kinds they belong to, so a misplaced one says where it does belong. */
@@ -170,6 +198,9 @@ const PARAM_KINDS: Record<string, FaultKind[]> = {
   restart: ['kill'],
   applicationName: ['pg_terminate'],
   every: ['pg_terminate'],
+  start: ['exec'],
+  end: ['exec'],
+  timeout: ['exec'],
 };
 
 /** Returns the schedule (times in ms, ids filled in) or throws a one-line ConfigError naming the path. */
@@ -184,8 +215,15 @@ export function validateFaults(input: unknown, scope: FaultScope): FaultSchedule
   const ids = new Map<string, number>();
   faults.forEach((w, i) => {
     const path = `faults[${i}]`;
-    const fits = TARGETS_OF[w.what];
-    if (!fits.includes(w.where)) {
+    if (w.what === 'exec') {
+      if (!scope.allowExec) {
+        throw new ConfigError(
+          `${path}.what`,
+          `exec faults run commands on this machine; pass ${ALLOW_EXEC_FLAG} to allow them`,
+        );
+      }
+    } else if (!TARGETS_OF[w.what].includes(w.where)) {
+      const fits = TARGETS_OF[w.what];
       throw new ConfigError(
         `${path}.where`,
         `${w.what} does not apply to ${w.where} (use ${fits.join(', ')})`,
@@ -201,7 +239,7 @@ export function validateFaults(input: unknown, scope: FaultScope): FaultSchedule
         `opens after the run ends (${formatDuration(scope.runDurationMs)}), so it would never run`,
       );
     }
-    checkScope(w, path, scope);
+    if (w.what !== 'exec') checkScope(w, path, scope);
   });
 
   // Two windows on one target would undo each other's effect (a restore ends the other's fault).
@@ -220,7 +258,7 @@ export function validateFaults(input: unknown, scope: FaultScope): FaultSchedule
 }
 
 /** The safety rule: a fault acts only on what the harness started, and only on loopback. */
-function checkScope(w: FaultWindow, path: string, scope: FaultScope): void {
+function checkScope(w: Exclude<FaultWindow, ExecFaultWindow>, path: string, scope: FaultScope): void {
   const where = w.where;
   if ((PROXY_FAULTS as readonly string[]).includes(w.what)) {
     const upstream = scope.proxied[where as ProxyTarget];

@@ -53,8 +53,8 @@ export class Proxies {
     return [...this.owned.values()].map((o) => o.info);
   }
 
-  /** A proxy on a free loopback port in front of `upstream` (host:port, loopback only). */
-  async create(name: string, upstream: string): Promise<ProxyInfo> {
+  /** A proxy in front of `upstream` (host:port, loopback only), on a free loopback port or on `listen`. */
+  async create(name: string, upstream: string, listen = '127.0.0.1:0'): Promise<ProxyInfo> {
     const target = parseHostPort(upstream);
     if (!isLoopbackHost(target.host)) {
       throw new Error(
@@ -62,9 +62,13 @@ export class Proxies {
       );
     }
     if (this.owned.has(name)) throw new Error(`proxy ${name} already exists`);
+    // Port 0 (any free port) is fine here, so only the host is checked.
+    if (!isLoopbackHost(listen.slice(0, listen.lastIndexOf(':')))) {
+      throw new Error(`proxy ${name}: listen address ${listen} is not a loopback address`);
+    }
     // Port 0: Toxiproxy picks a free port and keeps it when the proxy is disabled and enabled again.
     const proxy = await this.call(name, 'create', () =>
-      this.client.createProxy({ name, listen: '127.0.0.1:0', upstream, enabled: true }),
+      this.client.createProxy({ name, listen, upstream, enabled: true }),
     );
     const info: ProxyInfo = {
       name,

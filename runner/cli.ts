@@ -8,9 +8,11 @@ import { compareCommand } from './commands/compare.ts';
 import { compileCommand } from './commands/compile.ts';
 import { demoCommand } from './commands/demo.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { experimentCommand } from './commands/experiment.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
 import { k8sCommand } from './commands/k8s.ts';
+import { proxiesCommand } from './commands/proxies.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
@@ -47,6 +49,8 @@ try {
     .command(compileCommand)
     .command(initCommand)
     .command(k8sCommand)
+    .command(proxiesCommand)
+    .command(experimentCommand())
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()
