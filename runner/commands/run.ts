@@ -18,6 +18,7 @@ interface RunArgs {
   'start-at'?: string;
   'run-id'?: string;
   'allow-remote'?: boolean;
+  'allow-exec-faults'?: boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -65,6 +66,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('segment-sequence', { type: 'string', describe: 'all segments of the run, e.g. 0,1/3,2/3,1' })
       .option('start-at', { type: 'string', describe: 'ISO instant every segment starts at' })
       .option('run-id', { type: 'string', describe: 'run id, shared by the segments of one run' })
+      .option('allow-exec-faults', {
+        type: 'boolean',
+        describe: 'let exec faults in --faults run their commands',
+      })
       .option('allow-remote', { type: 'boolean', describe: 'allow a target that is not on loopback' })
       .example(
         '$0 run scenarios/steady.ts --rate 100 --duration 60s',
@@ -82,6 +87,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       flags: {
         ...pick(args),
         ...(args['allow-remote'] === true ? { allowRemote: true } : {}),
+        ...(args['allow-exec-faults'] === true ? { allowExecFaults: true } : {}),
       },
     });
     process.exitCode = outcome.exitCode;

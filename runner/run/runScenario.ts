@@ -11,6 +11,7 @@ import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
 import { type EngineResult, OptionsError, SegmentError, startEngine } from '../../engine/runEngine.ts';
 import { resolveScenarioOptions } from '../../engine/scenarioOptions.ts';
+import { describeExecFaults } from '../../faults/describeExecFaults.ts';
 import { type FaultContext, FaultRunner } from '../../faults/faultRunner.ts';
 import type { FaultSchedule, FaultScope } from '../../faults/faultSchedule.ts';
 import { checkIntegrity } from '../../faults/integrityChecker.ts';
@@ -50,6 +51,8 @@ export const RUN_LIFECYCLE_DEFAULTS = {
 export interface RunScenarioFlags extends RunFlags {
   /** A fault schedule file (defineFaults), run beside the engine. */
   faults?: string;
+  /** Lets the schedule's `exec` faults run their commands on this machine. */
+  allowExecFaults?: boolean;
   baseline?: string;
   segment?: string;
   segmentSequence?: string;
@@ -138,8 +141,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           applications: Object.values(config.target.applications),
           postgresUrl: config.target.databaseUrl,
           runDurationMs: settings.durationMs,
+          allowExec: flags.allowExecFaults === true,
           ...options.faultScope?.scope,
         });
+  // Commands the run will execute are shown before anything starts.
+  for (const line of faults === undefined ? [] : describeExecFaults(faults)) say(line);
 
   // 3. Preflight: each failure says what to do; the CLI exits 3.
   assertPreflightPassed(await preflight(config.target));
@@ -316,6 +322,7 @@ async function startFaults(
     : undefined;
   const runner = new FaultRunner(schedule, {
     recorder,
+    log: (line) => process.stdout.write(`${line}\n`),
     ...(pool === undefined ? {} : { pgAdmin: pool }),
     ...options.faultScope?.context,
   });
