@@ -41,6 +41,15 @@ export const runStartWire = z.object({
   target: z.record(z.string(), z.unknown()).default({}),
   /** The validated `slos` section of the run's config; defaults when absent. */
   slos: z.unknown().optional(),
+  /** This process's share of a segmented run, as `--segment` spells it (`1/3:2/3`); absent: the whole run. */
+  segment: z.string().min(1).optional(),
+  /** All processes' shares, as `--segment-sequence` spells it (`0,1/3,2/3,1`). */
+  segmentSequence: z.string().min(1).optional(),
+  /**
+   * true when this process ran only the load: no collectors, no integrity check (those run in
+   * segment 0 or the coordinator). Absent: a segment that starts after 0 is load-only.
+   */
+  loadOnly: z.boolean().optional(),
 });
 
 export const runEndWire = z.object({

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { readAcceptedBitmap } from '../../engine/acceptedBitmap.ts';
+import { readAcceptedBitmap } from '../../record/acceptedBitmap.ts';
 import { type EngineOptions, type EngineTick, startEngine } from '../../engine/runEngine.ts';
 import { OptionsError } from '../../engine/scenarioOptions.ts';
 import { readHlog } from '../../record/hlog.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { AcceptedBitmapWriter, readAcceptedBitmap } from '../../engine/acceptedBitmap.ts';
+import { AcceptedBitmapWriter, readAcceptedBitmap } from '../../record/acceptedBitmap.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pipesoak-bits-'));
 
