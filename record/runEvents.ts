@@ -30,6 +30,14 @@ export interface EventSink {
 
 const count = z.number().int().min(0);
 
+/** One part of a segmented run, as a merged folder's run.start lists its parts. */
+export const runSegmentWire = z.object({
+  segment: z.string().min(1),
+  loadOnly: z.boolean(),
+  /** The segment's run folder, as given to `pipesoak merge`. */
+  folder: z.string().optional(),
+});
+
 export const runStartWire = z.object({
   t: z.number(),
   event: z.literal(EVENT.runStart),
@@ -50,6 +58,8 @@ export const runStartWire = z.object({
    * segment 0 or the coordinator). Absent: a segment that starts after 0 is load-only.
    */
   loadOnly: z.boolean().optional(),
+  /** A merged run (`pipesoak merge`): the segments it was merged from, in order. */
+  segments: z.array(runSegmentWire).optional(),
 });
 
 export const runEndWire = z.object({
@@ -91,6 +101,7 @@ export const faultEndWire = z.object({
 });
 
 export type RunStartWire = z.output<typeof runStartWire>;
+export type RunSegmentWire = z.output<typeof runSegmentWire>;
 export type RunEndWire = z.output<typeof runEndWire>;
 export type IntegrityWire = z.output<typeof integrityWire>;
 export type FaultStartWire = z.output<typeof faultStartWire>;

@@ -19,6 +19,7 @@ import {
 } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
+import { parseSegment, SegmentError } from '../record/segmentFraction.ts';
 import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
@@ -40,6 +41,17 @@ export interface RunMeta {
   slos: SloConfig;
   partial: boolean;
   notes: string[];
+  /** A segment that ran only the load: collectors.hlog and the integrity check are elsewhere. */
+  loadOnly: boolean;
+  /** The run's segments (report.json run.segments); undefined for a one-process run. */
+  segments?: RunSegment[];
+}
+
+export interface RunSegment {
+  segment: string;
+  sequence?: string;
+  loadOnly: boolean;
+  folder?: string;
 }
 
 export interface RunFolder {
@@ -52,14 +64,15 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
     throw new RunFolderError(`${dir}: no such run folder`);
   const seriesPath = join(dir, RUN_FILES.series);
   const collectorsPath = join(dir, RUN_FILES.collectorsHlog);
-  for (const path of [seriesPath, collectorsPath]) {
-    if (!existsSync(path)) throw new RunFolderError(`${path}: missing from the run folder`);
-  }
+  if (!existsSync(seriesPath)) throw new RunFolderError(`${seriesPath}: missing from the run folder`);
   try {
     // A line cut off mid-write (a crash) is left out and named; the rest of the run still reports.
     const cuts: CutTail[] = [];
     const cutTail: CutTailOptions = { onCutTail: (cut) => cuts.push(cut) };
     const series = await readSeriesFile(seriesPath, basename(dir), cutTail);
+    // A load-only segment ran no collectors; every other folder must hold their log.
+    if (!series.meta.loadOnly && !existsSync(collectorsPath))
+      throw new RunFolderError(`${collectorsPath}: missing from the run folder`);
     const metrics = new Map<string, HistogramAccumulator>();
     const byTag = new Map<string, HistogramAccumulator>();
     const steadyStartS = series.steadyStartMs / 1000;
@@ -260,7 +273,13 @@ async function readSeriesFile(
     notes.push('series.ndjson has no run.start event: warm-up not excluded, SLO defaults used');
   if (end === undefined) notes.push('the run did not end (no run.end event): partial results');
   else if (end.interrupted) notes.push(`the run was interrupted${end.reason ? `: ${end.reason}` : ''}`);
-  if (integrity === undefined) notes.push('no integrity check was recorded');
+  const segment = runSegment(path, start);
+  const loadOnly = segment?.loadOnly ?? false;
+  if (loadOnly) {
+    notes.push(
+      `a load-only segment (${segment?.segment}): collectors and the integrity check ran in segment 0; merge the segments (pipesoak merge) for the whole run`,
+    );
+  } else if (integrity === undefined) notes.push('no integrity check was recorded');
   if (ackSamplingOff) {
     notes.push(
       `JetStream ack sampling is off (consumer sample_freq unset): ${METRIC.consumerAckLatency} has no samples`,
@@ -295,11 +314,36 @@ async function readSeriesFile(
       slos: slosParsed.data,
       partial: end === undefined || end.interrupted || flushFailures > 0,
       notes,
+      loadOnly,
+      ...(start?.segments !== undefined
+        ? { segments: start.segments }
+        : segment !== undefined
+          ? { segments: [segment] }
+          : {}),
     },
     steadyStartMs,
     gauges,
     integrity,
     counters,
     counter: (name) => counters.get(name) ?? null,
+  };
+}
+
+/** This folder's own segment from run.start; undefined for a whole run (or a merged one). */
+function runSegment(path: string, start: RunStartWire | undefined): RunSegment | undefined {
+  if (start?.segment === undefined) return undefined;
+  let from: ReturnType<typeof parseSegment>[0];
+  try {
+    [from] = parseSegment(start.segment);
+  } catch (err) {
+    if (err instanceof SegmentError) throw new RunFolderError(`${path}: run.start segment: ${err.message}`);
+    throw err;
+  }
+  // Segment 0 runs the collectors unless run.start says otherwise (a separate coordinator).
+  const loadOnly = start.loadOnly ?? from.n > 0;
+  return {
+    segment: start.segment,
+    ...(start.segmentSequence !== undefined ? { sequence: start.segmentSequence } : {}),
+    loadOnly,
   };
 }
