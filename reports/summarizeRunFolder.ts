@@ -18,11 +18,12 @@ import {
   runStartWire,
 } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
+import { SegmentError } from '../record/segmentFraction.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
-import { parseSegment, SegmentError } from '../record/segmentFraction.ts';
 import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
+import { type RunSegment, runSegmentOf } from './runSegment.ts';
 import type { RunSummary } from './runSummary.ts';
 
 /** A run folder that cannot be read: missing, or a file truncated or garbled at a line. */
@@ -47,12 +48,7 @@ export interface RunMeta {
   segments?: RunSegment[];
 }
 
-export interface RunSegment {
-  segment: string;
-  sequence?: string;
-  loadOnly: boolean;
-  folder?: string;
-}
+export type { RunSegment } from './runSegment.ts';
 
 export interface RunFolder {
   meta: RunMeta;
@@ -273,7 +269,13 @@ async function readSeriesFile(
     notes.push('series.ndjson has no run.start event: warm-up not excluded, SLO defaults used');
   if (end === undefined) notes.push('the run did not end (no run.end event): partial results');
   else if (end.interrupted) notes.push(`the run was interrupted${end.reason ? `: ${end.reason}` : ''}`);
-  const segment = runSegment(path, start);
+  let segment: RunSegment | undefined;
+  try {
+    segment = runSegmentOf(start);
+  } catch (err) {
+    if (err instanceof SegmentError) throw new RunFolderError(`${path}: run.start segment: ${err.message}`);
+    throw err;
+  }
   const loadOnly = segment?.loadOnly ?? false;
   if (loadOnly) {
     notes.push(
@@ -326,24 +328,5 @@ async function readSeriesFile(
     integrity,
     counters,
     counter: (name) => counters.get(name) ?? null,
-  };
-}
-
-/** This folder's own segment from run.start; undefined for a whole run (or a merged one). */
-function runSegment(path: string, start: RunStartWire | undefined): RunSegment | undefined {
-  if (start?.segment === undefined) return undefined;
-  let from: ReturnType<typeof parseSegment>[0];
-  try {
-    [from] = parseSegment(start.segment);
-  } catch (err) {
-    if (err instanceof SegmentError) throw new RunFolderError(`${path}: run.start segment: ${err.message}`);
-    throw err;
-  }
-  // Segment 0 runs the collectors unless run.start says otherwise (a separate coordinator).
-  const loadOnly = start.loadOnly ?? from.n > 0;
-  return {
-    segment: start.segment,
-    ...(start.segmentSequence !== undefined ? { sequence: start.segmentSequence } : {}),
-    loadOnly,
   };
 }

@@ -8,6 +8,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
 import { k8sCommand } from './commands/k8s.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
 import { exitFor } from './errorExit.ts';
@@ -41,6 +42,7 @@ try {
     .command(compileCommand)
     .command(initCommand)
     .command(k8sCommand)
+    .command(mergeCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()
