@@ -71,8 +71,8 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
       throw new RunFolderError(`${collectorsPath}: missing from the run folder`);
     const metrics = new Map<string, HistogramAccumulator>();
     const byTag = new Map<string, HistogramAccumulator>();
-    const steadyStartS = series.steadyStartMs / 1000;
-    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics, byTag, cutTail);
+    for (const path of runHlogPaths(dir))
+      await mergeHlog(path, series.steadyStartMs, metrics, byTag, cutTail);
     for (const cut of cuts) {
       series.meta.partial = true;
       series.meta.notes.push(
@@ -136,7 +136,7 @@ interface TagAccumulators {
 
 async function mergeHlog(
   path: string,
-  steadyStartS: number,
+  steadyStartMs: number,
   metrics: Map<string, HistogramAccumulator>,
   byTag: Map<string, HistogramAccumulator>,
   cutTail: CutTailOptions,
@@ -152,7 +152,8 @@ async function mergeHlog(
   const tags = new Map<string, TagAccumulators>();
   for await (const interval of readEncodedHlogIntervals(path, cutTail)) {
     // Warm-up: an interval that starts before the steady window belongs to it.
-    if (interval.startS < steadyStartS) continue;
+    // In whole ms, as the log writes them: a log re-based by `pipesoak merge` decides the same.
+    if (Math.round(interval.startS * 1000) < steadyStartMs) continue;
     let entry = tags.get(interval.tag);
     if (entry === undefined) {
       let parsed: ReturnType<typeof parseHlogTag>;
