@@ -10,7 +10,7 @@ import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AcceptedBitmapWriter, readAcceptedBitmap } from '../record/acceptedBitmap.ts';
-import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
+import { type CutTail, type CutTailOptions, SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { EVENT, type RunEndWire, type RunStartWire, runEndWire, runStartWire } from '../record/runEvents.ts';
 import { RUN_FILES } from '../record/runFiles.ts';
 import { SegmentError } from '../record/segmentFraction.ts';
@@ -137,7 +137,8 @@ export async function mergeRunFolders(options: MergeOptions): Promise<MergeResul
     outPath: join(options.out, RUN_FILES.series),
     runStart: { t: startMs, ...start, segments },
     ...(coordinator.end !== undefined ? { runEnd: runEnd(ordered, cuts) } : {}),
-    cutTail,
+    // readPart has noted the series' cut lines already.
+    cutTail: SKIP_CUT_TAIL,
   });
   const report = await renderRunFolder(options.out);
   return { out: options.out, report, segments, cuts };

@@ -1,6 +1,14 @@
 // `pipesoak merge` on synthetic segment folders: percentiles identical to one folder holding every
 // value, counters summed, accepted bitmaps unioned, and bad input refused with exit 2 naming it.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -303,6 +311,22 @@ describe('pipesoak merge', () => {
     expect(gateway?.observed).toBeGreaterThan(0);
     expect(gateway?.reason).toBeUndefined();
     expect(report.notes?.some((n) => n.includes('load-only segment (1/3:2/3)'))).toBe(true);
+  });
+
+  it('merge - a segment cut off mid-line merges what it wrote, and the merged run says interrupted', async () => {
+    const run = writeRun(2, 11);
+    const hlog = join(run.dirs[1] as string, RUN_FILES.loadHlog);
+    const text = readFileSync(hlog, 'utf8');
+    writeFileSync(hlog, text.slice(0, text.length - 40));
+    const result = await mergeRunFolders({ dirs: run.dirs, out: join(root, 'merged') });
+    expect(result.cuts.map((c) => c.source)).toEqual([hlog]);
+    expect(result.report.partial).toBe(true);
+    expect(result.report.notes?.join('\n')).toMatch(
+      /interrupted: .*load\.hlog line \d+ was cut off mid-write/,
+    );
+    expect(readFileSync(join(root, 'merged', RUN_FILES.markdown), 'utf8')).toContain(
+      'Merged from segments: `0:1/2` load, collectors and integrity; `1/2:1` load only.',
+    );
   });
 
   it('segment report - segment 0 without collectors.hlog is a broken folder, not a load-only one', async () => {
