@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { METRIC } from '../record/metricCatalog.ts';
 import { AcceptedBitmapWriter } from '../record/acceptedBitmap.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import type { Tags } from './clientSeam.ts';
 import { nowMs } from './clock.ts';
 import {
