@@ -30,6 +30,14 @@ export interface EventSink {
 
 const count = z.number().int().min(0);
 
+/** One part of a segmented run, as a merged folder's run.start lists its parts. */
+export const runSegmentWire = z.object({
+  segment: z.string().min(1),
+  loadOnly: z.boolean(),
+  /** The segment's run folder, as given to `pipesoak merge`. */
+  folder: z.string().optional(),
+});
+
 export const runStartWire = z.object({
   t: z.number(),
   event: z.literal(EVENT.runStart),
@@ -41,6 +49,17 @@ export const runStartWire = z.object({
   target: z.record(z.string(), z.unknown()).default({}),
   /** The validated `slos` section of the run's config; defaults when absent. */
   slos: z.unknown().optional(),
+  /** This process's share of a segmented run, as `--segment` spells it (`1/3:2/3`); absent: the whole run. */
+  segment: z.string().min(1).optional(),
+  /** All processes' shares, as `--segment-sequence` spells it (`0,1/3,2/3,1`). */
+  segmentSequence: z.string().min(1).optional(),
+  /**
+   * true when this process ran only the load: no collectors, no integrity check (those run in
+   * segment 0 or the coordinator). Absent: a segment that starts after 0 is load-only.
+   */
+  loadOnly: z.boolean().optional(),
+  /** A merged run (`pipesoak merge`): the segments it was merged from, in order. */
+  segments: z.array(runSegmentWire).optional(),
 });
 
 export const runEndWire = z.object({
@@ -86,6 +105,7 @@ export const faultEndWire = z.object({
 });
 
 export type RunStartWire = z.output<typeof runStartWire>;
+export type RunSegmentWire = z.output<typeof runSegmentWire>;
 export type RunEndWire = z.output<typeof runEndWire>;
 export type IntegrityWire = z.output<typeof integrityWire>;
 export type FaultStartWire = z.output<typeof faultStartWire>;

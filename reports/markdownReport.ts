@@ -15,6 +15,14 @@ export function renderMarkdownReport(report: ReportJson): string {
       `${report.run.seed === null ? '' : `, seed ${report.run.seed}`}.`,
     '',
   );
+  const segments = report.run.segments ?? [];
+  if (segments.length > 0) {
+    // One part: this folder is a segment; several: the run was merged from them.
+    const parts = segments.map(
+      (p) => `\`${cell(p.segment)}\` ${p.loadOnly ? 'load only' : 'load, collectors and integrity'}`,
+    );
+    lines.push(`${segments.length === 1 ? 'Segment' : 'Merged from segments'}: ${parts.join('; ')}.`, '');
+  }
 
   const failed = report.slos.filter((s) => !s.pass).length;
   lines.push(`### SLOs (${report.slos.length - failed}/${report.slos.length} pass)`, '');

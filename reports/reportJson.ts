@@ -46,6 +46,21 @@ export const reportJsonSchema = z.object({
     startedAt: z.string(),
     durationS: z.number(),
     target: z.record(z.string(), z.unknown()),
+    /**
+     * A segmented run's parts. A segment's own report lists itself (with its sequence); a merged
+     * report lists every part it was merged from. A `loadOnly` part ran no collectors, so checks
+     * on collector data are not judged in its report, only in the merged one. Absent: one process.
+     */
+    segments: z
+      .array(
+        z.object({
+          segment: z.string(),
+          sequence: z.string().optional(),
+          loadOnly: z.boolean(),
+          folder: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
   /** Filled by the load engine (targetRate, achievedRate, iterations, ...); empty until it runs. */
   load: z.record(z.string(), z.union([z.number(), z.boolean(), z.null()])),
@@ -70,3 +85,4 @@ export const reportJsonSchema = z.object({
 
 export type ReportJson = z.output<typeof reportJsonSchema>;
 export type ReportMetric = z.output<typeof metric>;
+export type ReportSegment = NonNullable<ReportJson['run']['segments']>[number];

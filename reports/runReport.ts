@@ -17,7 +17,7 @@ export async function buildRunReport(dir: string): Promise<ReportJson> {
 }
 
 export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJson {
-  const slos = evaluateSlos(summary, compileSlos(meta.slos)).map((r) => ({
+  const slos = evaluateSlos(summary, compileSlos(meta.slos), { loadOnly: meta.loadOnly }).map((r) => ({
     ...r,
     observed: r.observed === null ? null : round(r.observed),
   }));
@@ -31,6 +31,7 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
       durationS: round(meta.durationS),
       // The runner redacts before writing; redacting again costs nothing and guards old folders.
       target: redact(meta.target),
+      ...(meta.segments !== undefined ? { segments: meta.segments.map((s) => ({ ...s })) } : {}),
     },
     load: { ...meta.load },
     metrics: {},

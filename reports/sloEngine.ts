@@ -15,10 +15,12 @@ import {
   gaugeTarget,
   integrityTarget,
   latencyTarget,
+  metricSource,
   NO_SAMPLES,
   parseSloExpression,
   SloExpressionError,
   type SloResult,
+  type SloSource,
   type Target,
 } from './sloExpression.ts';
 
@@ -29,6 +31,7 @@ export interface CompiledSlo {
   objective: string;
   /** Where it came from in the config, for errors: e.g. `slos.custom[0]`. */
   path: string;
+  source: SloSource;
   evaluate(summary: RunSummary): SloResult;
 }
 
@@ -113,8 +116,30 @@ export function compileSlos(slos: SloConfig): CompiledSlo[] {
   return checks;
 }
 
-export function evaluateSlos(summary: RunSummary, compiled: readonly CompiledSlo[]): SloResult[] {
-  return compiled.map((check) => check.evaluate(summary));
+export const LOAD_ONLY_NOT_JUDGED =
+  'not judged: a load-only segment has no collector data; judged on the merged run folder (pipesoak merge)';
+
+export interface EvaluateOptions {
+  /** A load-only segment: checks on collector data pass as not judged, with LOAD_ONLY_NOT_JUDGED. */
+  loadOnly?: boolean;
+}
+
+export function evaluateSlos(
+  summary: RunSummary,
+  compiled: readonly CompiledSlo[],
+  options: EvaluateOptions = {},
+): SloResult[] {
+  return compiled.map((check) =>
+    options.loadOnly && check.source === 'collectors'
+      ? {
+          name: check.name,
+          objective: check.objective,
+          observed: null,
+          pass: true,
+          reason: LOAD_ONLY_NOT_JUDGED,
+        }
+      : check.evaluate(summary),
+  );
 }
 
 function expressionCheck(path: string, expression: string): CompiledSlo {
@@ -141,6 +166,7 @@ function targetCheck(
     name: checkName,
     objective,
     path,
+    source: target.source,
     evaluate: (summary) => {
       const observed = target.select(summary);
       if (typeof observed === 'string') {
@@ -165,6 +191,7 @@ function driftCheck(
     name,
     objective,
     path: `slos.drift.gauges.${gauge}`,
+    source: metricSource(gauge),
     evaluate: (summary) => {
       const g = summary.gauges[gauge];
       if (g === undefined || g.samples === 0)

@@ -4,7 +4,13 @@
 //   p99(custom.checkout) < 200ms  a scenario's own metric (custom.<name>), histogram or gauge by stat
 //   counts.dropped_iterations == 0, integrity.lost <= 0, errorRate <= 0.001
 // Parsing resolves every name against the catalogue, so a typo fails before the run starts.
-import { isCustomMetricName, isGauge, isLatencyMetric, metricsOfKind } from '../record/metricCatalog.ts';
+import {
+  isCustomMetricName,
+  isGauge,
+  isLatencyMetric,
+  metricEntry,
+  metricsOfKind,
+} from '../record/metricCatalog.ts';
 import { COUNT_KEYS, INTEGRITY_KEYS, type RunSummary } from './runSummary.ts';
 
 export type Comparison = '<' | '<=' | '>' | '>=' | '==';
@@ -21,10 +27,17 @@ export interface SloResult {
 /** Reads the observed value from a summary; a string is the reason there is none. */
 export type Selector = (summary: RunSummary) => number | string;
 
+/**
+ * Where a check's data comes from: the load (engine, scenario metrics) every segment records, or
+ * the collectors and integrity check only segment 0 runs, so a load-only segment cannot judge it.
+ */
+export type SloSource = 'load' | 'collectors';
+
 export interface ParsedExpression {
   /** e.g. `e2e.latency p99`. */
   subject: string;
   select: Selector;
+  source: SloSource;
   op: Comparison;
   value: number;
   unit: '' | 'ms';
@@ -61,6 +74,7 @@ export function parseSloExpression(text: string): ParsedExpression {
   return {
     subject: target.subject,
     select: target.select,
+    source: target.source,
     op: op as Comparison,
     value,
     unit: target.timed ? 'ms' : '',
@@ -87,7 +101,23 @@ export interface Target {
   subject: string;
   select: Selector;
   timed: boolean;
+  source: SloSource;
 }
+
+/** Scenario metrics and the engine's own are load; every other catalogued metric is a collector's. */
+export function metricSource(name: string): SloSource {
+  if (isCustomMetricName(name)) return 'load';
+  return metricEntry(name)?.producer.startsWith('engine/') ? 'load' : 'collectors';
+}
+
+// The integrity checker's maxima come with the integrity event, which segment 0 writes.
+const COUNT_SOURCE: Record<CountKey, SloSource> = {
+  http_reqs: 'load',
+  errors: 'load',
+  dropped_iterations: 'load',
+  deliveries_per_event_max: 'collectors',
+  dlq_attempts_max: 'collectors',
+};
 
 export type LatencyStat = (typeof LATENCY_STATS)[number];
 export type GaugeStat = (typeof GAUGE_STATS)[number];
@@ -100,6 +130,7 @@ export function latencyTarget(name: string, stat: LatencyStat): Target {
   return {
     subject: `${name} ${stat}`,
     timed: stat !== 'count',
+    source: metricSource(name),
     select: (s) => {
       const m = s.metrics[name];
       return m === undefined || m.count === 0 ? NO_SAMPLES : m[stat];
@@ -111,6 +142,7 @@ export function gaugeTarget(name: string, stat: GaugeStat): Target {
   return {
     subject: `${name} ${stat}`,
     timed: false,
+    source: metricSource(name),
     select: (s) => {
       const g = s.gauges[name];
       if (g === undefined || g.samples === 0) return NO_SAMPLES;
@@ -122,6 +154,7 @@ export function gaugeTarget(name: string, stat: GaugeStat): Target {
 export const errorRateTarget: Target = {
   subject: 'error rate',
   timed: false,
+  source: 'load',
   select: (s) => {
     const { http_reqs: requests, errors } = s.counts;
     if (requests === null || errors === null || requests === 0) return NO_SAMPLES;
@@ -130,13 +163,19 @@ export const errorRateTarget: Target = {
 };
 
 export function countTarget(key: CountKey): Target {
-  return { subject: key, timed: false, select: (s) => s.counts[key] ?? 'not recorded in this run' };
+  return {
+    subject: key,
+    timed: false,
+    source: COUNT_SOURCE[key],
+    select: (s) => s.counts[key] ?? 'not recorded in this run',
+  };
 }
 
 export function integrityTarget(key: IntegrityKey): Target {
   return {
     subject: `integrity.${key}`,
     timed: false,
+    source: 'collectors',
     select: (s) => (s.integrity === null ? 'no integrity check (run interrupted?)' : s.integrity[key]),
   };
 }

@@ -18,10 +18,12 @@ import {
   runStartWire,
 } from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
+import { SegmentError } from '../record/segmentFraction.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
 import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
+import { type RunSegment, runSegmentOf } from './runSegment.ts';
 import type { RunSummary } from './runSummary.ts';
 
 /** A run folder that cannot be read: missing, or a file truncated or garbled at a line. */
@@ -42,7 +44,13 @@ export interface RunMeta {
   load: Record<string, number | boolean | null>;
   partial: boolean;
   notes: string[];
+  /** A segment that ran only the load: collectors.hlog and the integrity check are elsewhere. */
+  loadOnly: boolean;
+  /** The run's segments (report.json run.segments); undefined for a one-process run. */
+  segments?: RunSegment[];
 }
+
+export type { RunSegment } from './runSegment.ts';
 
 export interface RunFolder {
   meta: RunMeta;
@@ -54,18 +62,19 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
     throw new RunFolderError(`${dir}: no such run folder`);
   const seriesPath = join(dir, RUN_FILES.series);
   const collectorsPath = join(dir, RUN_FILES.collectorsHlog);
-  for (const path of [seriesPath, collectorsPath]) {
-    if (!existsSync(path)) throw new RunFolderError(`${path}: missing from the run folder`);
-  }
+  if (!existsSync(seriesPath)) throw new RunFolderError(`${seriesPath}: missing from the run folder`);
   try {
     // A line cut off mid-write (a crash) is left out and named; the rest of the run still reports.
     const cuts: CutTail[] = [];
     const cutTail: CutTailOptions = { onCutTail: (cut) => cuts.push(cut) };
     const series = await readSeriesFile(seriesPath, basename(dir), cutTail);
+    // A load-only segment ran no collectors; every other folder must hold their log.
+    if (!series.meta.loadOnly && !existsSync(collectorsPath))
+      throw new RunFolderError(`${collectorsPath}: missing from the run folder`);
     const metrics = new Map<string, HistogramAccumulator>();
     const byTag = new Map<string, HistogramAccumulator>();
-    const steadyStartS = series.steadyStartMs / 1000;
-    for (const path of runHlogPaths(dir)) await mergeHlog(path, steadyStartS, metrics, byTag, cutTail);
+    for (const path of runHlogPaths(dir))
+      await mergeHlog(path, series.steadyStartMs, metrics, byTag, cutTail);
     for (const cut of cuts) {
       series.meta.partial = true;
       series.meta.notes.push(
@@ -135,7 +144,7 @@ interface TagAccumulators {
 
 async function mergeHlog(
   path: string,
-  steadyStartS: number,
+  steadyStartMs: number,
   metrics: Map<string, HistogramAccumulator>,
   byTag: Map<string, HistogramAccumulator>,
   cutTail: CutTailOptions,
@@ -151,7 +160,8 @@ async function mergeHlog(
   const tags = new Map<string, TagAccumulators>();
   for await (const interval of readEncodedHlogIntervals(path, cutTail)) {
     // Warm-up: an interval that starts before the steady window belongs to it.
-    if (interval.startS < steadyStartS) continue;
+    // In whole ms, as the log writes them: a log re-based by `pipesoak merge` decides the same.
+    if (Math.round(interval.startS * 1000) < steadyStartMs) continue;
     let entry = tags.get(interval.tag);
     if (entry === undefined) {
       let parsed: ReturnType<typeof parseHlogTag>;
@@ -268,7 +278,19 @@ async function readSeriesFile(
     notes.push('series.ndjson has no run.start event: warm-up not excluded, SLO defaults used');
   if (end === undefined) notes.push('the run did not end (no run.end event): partial results');
   else if (end.interrupted) notes.push(`the run was interrupted${end.reason ? `: ${end.reason}` : ''}`);
-  if (integrity === undefined) notes.push('no integrity check was recorded');
+  let segment: RunSegment | undefined;
+  try {
+    segment = runSegmentOf(start);
+  } catch (err) {
+    if (err instanceof SegmentError) throw new RunFolderError(`${path}: run.start segment: ${err.message}`);
+    throw err;
+  }
+  const loadOnly = segment?.loadOnly ?? false;
+  if (loadOnly) {
+    notes.push(
+      `a load-only segment (${segment?.segment}): collectors and the integrity check ran in segment 0; merge the segments (pipesoak merge) for the whole run`,
+    );
+  } else if (integrity === undefined) notes.push('no integrity check was recorded');
   notes.push(...(end?.loadNotes ?? []));
   if (ackSamplingOff) {
     notes.push(
@@ -305,6 +327,12 @@ async function readSeriesFile(
       load: end?.load ?? {},
       partial: end === undefined || end.interrupted || flushFailures > 0,
       notes,
+      loadOnly,
+      ...(start?.segments !== undefined
+        ? { segments: start.segments }
+        : segment !== undefined
+          ? { segments: [segment] }
+          : {}),
     },
     steadyStartMs,
     gauges,

@@ -12,6 +12,7 @@ import { experimentCommand } from './commands/experiment.ts';
 import { generateCommand } from './commands/generate.ts';
 import { initCommand } from './commands/init.ts';
 import { k8sCommand } from './commands/k8s.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { proxiesCommand } from './commands/proxies.ts';
 import { referenceCommand } from './commands/reference.ts';
 import { reportCommand } from './commands/report.ts';
@@ -51,6 +52,7 @@ try {
     .command(k8sCommand)
     .command(proxiesCommand)
     .command(experimentCommand())
+    .command(mergeCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LatencySummary } from '../../record/histogramSnapshot.ts';
 import { slosSchema } from '../../record/sloConfig.ts';
 import type { GaugeSummary, RunSummary } from '../../reports/runSummary.ts';
-import { compileSlos, evaluateSlos, SloCompileError } from '../../reports/sloEngine.ts';
+import { compileSlos, evaluateSlos, LOAD_ONLY_NOT_JUDGED, SloCompileError } from '../../reports/sloEngine.ts';
 
 function latency(p99: number, count = 1000): LatencySummary {
   return { count, min: 1, mean: p99 / 2, p50: p99 / 3, p90: p99 / 1.5, p99, p999: p99 * 1.2, max: p99 * 1.5 };
@@ -170,5 +170,47 @@ describe('sloEngine', () => {
     expect(compile(['p99(db.connections) < 5'])).toThrow(/p99\(\) does not apply to gauge db\.connections/);
     expect(compile(['integrity.missing == 0'])).toThrow(/unknown value "integrity\.missing"/);
     expect(compile(['max(db.connections) < 5ms'])).toThrow(/is not a time/);
+  });
+
+  it('slo engine - a load-only segment judges the load and leaves collector and integrity checks to the merge', () => {
+    // Everything fails here, so a check that is judged shows as a failure.
+    const bad = healthy();
+    bad.metrics['gateway.latency'] = latency(9000);
+    bad.metrics['e2e.latency'] = latency(9000);
+    bad.counts.dropped_iterations = 5;
+    bad.counts.deliveries_per_event_max = 50;
+    bad.integrity = null;
+    bad.gauges['db.connections'] = gauge(99);
+    const checks = compileSlos(
+      slosSchema.parse({
+        custom: ['p99(custom.checkout) < 10ms', 'p99(outbox.lag) < 1ms', 'max(load.vus) < 1'],
+      }),
+    );
+    const results = new Map(evaluateSlos(bad, checks, { loadOnly: true }).map((r) => [r.name, r]));
+    const judged = [...results.values()].filter((r) => r.reason !== LOAD_ONLY_NOT_JUDGED).map((r) => r.name);
+    expect(judged.sort()).toEqual(
+      [
+        'custom.checkout p99',
+        'error rate',
+        'gateway.latency p99',
+        'load.dropped_iterations',
+        'load.vus max',
+      ].sort(),
+    );
+    expect(results.get('gateway.latency p99')).toMatchObject({ pass: false, observed: 9000 });
+    expect(results.get('e2e.latency p99')).toEqual({
+      name: 'e2e.latency p99',
+      objective: '< 1000 ms',
+      observed: null,
+      pass: true,
+      reason: LOAD_ONLY_NOT_JUDGED,
+    });
+    for (const name of ['integrity.lost', 'deliveries per event', 'db.connections max', 'outbox.lag p99']) {
+      expect(results.get(name)).toMatchObject({ pass: true, observed: null, reason: LOAD_ONLY_NOT_JUDGED });
+    }
+    // The same summary judged whole fails the collector checks.
+    const whole = new Map(evaluateSlos(bad, checks).map((r) => [r.name, r]));
+    expect(whole.get('e2e.latency p99')).toMatchObject({ pass: false, observed: 9000 });
+    expect(whole.get('integrity.lost')?.pass).toBe(false);
   });
 });
