@@ -3,6 +3,7 @@
 // drawn as a vertical line. Each figure records what it drew (data-drawn, data-knee) for tests.
 (() => {
   const data = JSON.parse(document.getElementById('capacity-data').textContent);
+  let drawn = 0;
   for (const c of data.combos) {
     const figure = document.getElementById(c.chart);
     if (!figure || c.offered.length === 0) continue;
@@ -46,5 +47,7 @@
     };
     new uPlot(opts, [c.offered, c.achieved, c.e2eP99], figure);
     figure.dataset.drawn = String(c.offered.length);
+    drawn++;
   }
+  document.body.dataset.charts = String(drawn);
 })();
