@@ -2,6 +2,7 @@
 // error ends as one line on stderr and an exit code of runner/exitCodes.ts; a crash is 3, never 1.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { capacityCommand } from './commands/capacity.ts';
 import { compareCommand } from './commands/compare.ts';
 import { compileCommand } from './commands/compile.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -41,6 +42,7 @@ try {
     .command(compileCommand)
     .command(initCommand)
     .command(k8sCommand)
+    .command(capacityCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()

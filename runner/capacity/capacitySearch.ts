@@ -136,7 +136,7 @@ export function nextStep(options: SearchOptions, steps: readonly SearchStep[]): 
       kind: 'done',
       conclusion: 'found',
       state: state('bisect'),
-      note: `sustains ${lo}/s; ${hi}/s fails (${hiCriterion ?? 'unknown'})`,
+      note: `the bounds are within the ${roundRate(options.precision * 100)}% precision`,
     };
   }
   if (steps.length >= options.maxSteps) {
@@ -178,7 +178,7 @@ export function nextStep(options: SearchOptions, steps: readonly SearchStep[]): 
       kind: 'done',
       conclusion: 'found',
       state: state('bisect'),
-      note: `sustains ${lo}/s; ${hi}/s fails`,
+      note: 'the bounds are a hundredth of an event per second apart',
     };
   }
   return { kind: 'run', rate: mid, attempt: 1, state: state('bisect') };
