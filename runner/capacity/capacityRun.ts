@@ -84,6 +84,22 @@ export async function runCapacity(options: CapacityRunOptions): Promise<Capacity
     if (state.scenario !== options.scenario) {
       throw new UsageError(`--resume: ${jsonPath} is a search of ${state.scenario}, not ${options.scenario}`);
     }
+    const swept = (axes: readonly SweepAxis[]) =>
+      axes.map((a) => `${a.name}=${a.values.join(',')}`).join(' ');
+    if (swept(state.sweep) !== swept(options.sweep)) {
+      throw new UsageError(
+        `--resume: ${jsonPath} sweeps ${swept(state.sweep) || 'nothing'}; pass the same --sweep flags ` +
+          `(got ${swept(options.sweep) || 'none'})`,
+      );
+    }
+    if (
+      JSON.stringify(state.search) !== JSON.stringify(options.search) ||
+      JSON.stringify(state.step) !== JSON.stringify(options.step)
+    ) {
+      say(
+        'capacity: --resume keeps the search and step settings capacity.json started with; other flags are ignored',
+      );
+    }
     const done = state.combos.reduce((n, c) => n + c.steps.length, 0);
     say(`capacity: resuming ${jsonPath}: ${done} finished steps are kept, none is run again`);
   } else {

@@ -215,6 +215,11 @@ describe('capacity run', () => {
       options(dir, { runStep: second.runStep, resume: true, onProgress: (l) => progress.push(l) }),
     );
     expect(progress[0]).toContain('5 finished steps are kept');
+    await expect(
+      runCapacity(options(dir, { resume: true, sweep: parseSweep(['pool=1,2']), apply: async () => {} })),
+    ).rejects.toThrow(
+      /--resume: .*capacity.json sweeps nothing; pass the same --sweep flags \(got pool=1,2\)/,
+    );
     const wholeSteps = whole.combos[0]?.steps ?? [];
     expect(second.calls.map((c) => c.rate)).toEqual(wholeSteps.slice(5).map((s) => s.rate));
     expect(resumed.combos[0]?.steps.map((s) => [s.index, s.rate, s.attempt, s.runDir])).toEqual(
