@@ -160,8 +160,9 @@ export function nextStep(options: SearchOptions, steps: readonly SearchStep[]): 
     return { kind: 'run', rate: roundRate(rate), attempt: 1, state: state('ramp') };
   }
   if (lo === null) {
-    const rate = roundRate(hi / options.factor);
-    if (rate < options.minRate) {
+    // Below minRate there is nothing to try; minRate itself is tried before giving up.
+    const rate = Math.max(options.minRate, roundRate(hi / options.factor));
+    if (hi <= options.minRate) {
       return {
         kind: 'done',
         conclusion: 'none-sustainable',

@@ -1,6 +1,7 @@
 // The capacity search against synthetic pipelines whose limit is known: the knee is found within
 // the precision, a saturated generator is reported as the limit, one flaky failure does not end
 // the ramp, and a resumed search runs no finished step again.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPACITY_DEFAULTS } from '../../runner/capacity/capacityDefaults.ts';
 import {
@@ -63,6 +64,35 @@ describe('capacity search', () => {
       expect(found, `knee ${k}`).toBeLessThanOrEqual(k);
       expect(found, `knee ${k}`).toBeGreaterThanOrEqual(k * (1 - OPTIONS.precision));
     }
+  });
+
+  it('finds any knee between minRate and maxRate within the precision, for any start and factor', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.double({ min: 2, max: 50_000, noNaN: true }),
+        fc.double({ min: 1, max: 5_000, noNaN: true }),
+        fc.double({ min: 1.2, max: 4, noNaN: true }),
+        fc.constantFrom(0.02, 0.05, 0.1),
+        async (k, startRate, factor, precision) => {
+          const o = { ...OPTIONS, startRate, factor, precision, maxSteps: 200, confirmFailures: false };
+          const result = await searchCapacity(o, knee(k).step);
+          expect(result.conclusion).toBe('found');
+          const found = result.sustainableRate ?? 0;
+          expect(found).toBeLessThanOrEqual(k);
+          // Rates are offered to a hundredth: allow that on top of the precision.
+          expect(found).toBeGreaterThanOrEqual(k / (1 + precision) - 0.01);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('trusts the failure when a flaky pipeline passed above a rate it failed at, and searches below it', () => {
+    const next = nextStep({ ...OPTIONS, confirmFailures: false }, [
+      { rate: 100, attempt: 1, sustainable: true, failed: [] },
+      { rate: 50, attempt: 1, sustainable: false, failed: ['slo'] },
+    ]);
+    expect(next).toMatchObject({ kind: 'run', rate: 25, state: { lo: null, hi: 50, phase: 'step-down' } });
   });
 
   it('steps down from a first step that already fails', async () => {
@@ -142,7 +172,9 @@ describe('capacity search', () => {
     const result = await searchCapacity({ ...OPTIONS, minRate: 5, confirmFailures: false }, knee(0).step);
     expect(result.conclusion).toBe('none-sustainable');
     expect(result.sustainableRate).toBeNull();
-    expect(result.failingRate).toBe(6.25);
+    // minRate itself is the last rate tried.
+    expect(result.steps.map((s) => s.rate)).toEqual([25, 12.5, 6.25, 5]);
+    expect(result.failingRate).toBe(5);
   });
 
   it('rejects options that cannot search, naming each', () => {
