@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeAtomically } from '../../record/writeAtomically.ts';
+import { EXIT } from '../exitCodes.ts';
 import { UsageError } from '../usageError.ts';
 import type { ApplySettings } from './applyCommand.ts';
 import { renderCapacityHtml } from './capacityHtml.ts';
@@ -207,6 +208,13 @@ export async function runCapacity(options: CapacityRunOptions): Promise<Capacity
       await save(dir, s);
       throw new CapacityInterrupted(
         `interrupted during step ${index} (${rate}/s); \`--resume\` continues from the ${index - 1} finished steps`,
+      );
+    }
+    if (outcome.exitCode === EXIT.runFailed) {
+      // Not a verdict on the pipeline: stop, so --resume runs this step again once it is fixed.
+      await save(dir, s);
+      throw new Error(
+        `capacity step ${index} (${rate}/s): the run could not be made (exit 3); see ${outDir}`,
       );
     }
     const verdict = stepVerdict(outcome);

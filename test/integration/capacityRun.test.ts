@@ -334,6 +334,21 @@ describe('capacity run', () => {
     expect(remote).toEqual([]);
   });
 
+  it('stops on a step whose run could not be made (exit 3) without recording it as a verdict', async () => {
+    const dir = join(root, 'broken');
+    const standIn = standInRunStep({ knee: () => 1000 });
+    const broken: typeof standIn.runStep = async (rate, settings) => {
+      const o = await standIn.runStep(rate, settings);
+      return standIn.calls.length === 3 ? { ...o, exitCode: 3 } : o;
+    };
+    await expect(runCapacity(options(dir, { runStep: broken }))).rejects.toThrow(
+      /capacity step 3 \(80\/s\): the run could not be made \(exit 3\)/,
+    );
+    expect(readCapacityJson(join(dir, CAPACITY_FILES.json)).combos[0]?.steps.map((s) => s.rate)).toEqual([
+      20, 40,
+    ]);
+  });
+
   it('a sweep without an apply command is refused before any step runs', async () => {
     const standIn = standInRunStep({ knee: () => 10 });
     await expect(
