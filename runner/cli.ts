@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { OptionsError } from '../engine/scenarioOptions.ts';
 import { SegmentError } from '../engine/segment.ts';
+import { capacityCommand } from './commands/capacity.ts';
 import { compareCommand } from './commands/compare.ts';
 import { compileCommand } from './commands/compile.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -53,6 +54,7 @@ try {
     .command(proxiesCommand)
     .command(experimentCommand())
     .command(mergeCommand)
+    .command(capacityCommand)
     .demandCommand(1, 'name a command; `pipesoak --help` lists them')
     .strict()
     .recommendCommands()

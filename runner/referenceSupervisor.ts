@@ -65,9 +65,10 @@ export class ReferenceSupervisor {
     return this.running;
   }
 
-  async startOne(name: ComponentName): Promise<ComponentProcess> {
+  /** `overrides` set settings for this start only (a capacity sweep's BATCH_SIZE, DB_POOL_MAX). */
+  async startOne(name: ComponentName, overrides: Record<string, string> = {}): Promise<ComponentProcess> {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
-    const env: Record<string, string | undefined> = { ...this.env, PIPESOAK_PARENT_PIPE: '1' };
+    const env: Record<string, string | undefined> = { ...this.env, ...overrides, PIPESOAK_PARENT_PIPE: '1' };
     // A component started earlier serves on a real port: point the later ones at it.
     const sink = this.children.get('sink')?.info.url;
     const llm = this.children.get('llm')?.info.url;
@@ -142,9 +143,9 @@ export class ReferenceSupervisor {
     await new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
   }
 
-  async restart(name: ComponentName): Promise<ComponentProcess> {
+  async restart(name: ComponentName, overrides: Record<string, string> = {}): Promise<ComponentProcess> {
     await this.stopOne(name);
-    return this.startOne(name);
+    return this.startOne(name, overrides);
   }
 
   /** SIGTERM, then SIGKILL after a grace period. */

@@ -89,6 +89,52 @@ const loadSchema = z
     }
   });
 
+/** `pipesoak capacity`: every field optional; runner/capacity/capacitySettings.ts fills the defaults. */
+const capacitySchema = z.strictObject({
+  /** How a sweep puts each setting in force: a shell command with {name} placeholders, then a wait. */
+  apply: z
+    .strictObject({
+      command: name,
+      ready: z
+        .strictObject({
+          /** Polled until it exits 0. */
+          command: name.optional(),
+          /** Polled until it answers 2xx. */
+          url: url(['http:', 'https:']).optional(),
+          timeout: duration({ positive: true }).optional(),
+        })
+        .refine((r) => r.command !== undefined || r.url !== undefined, {
+          error: 'needs a command or a url to wait for',
+        })
+        .optional(),
+    })
+    .optional(),
+  step: z
+    .strictObject({
+      duration: duration({ positive: true }).optional(),
+      warmUp: duration().optional(),
+      coolDown: duration().optional(),
+    })
+    .optional(),
+  search: z
+    .strictObject({
+      startRate: positive.optional(),
+      factor: z
+        .number({ error: 'must be a number' })
+        .refine((f) => f > 1, { error: 'must be above 1' })
+        .optional(),
+      precision: z
+        .number({ error: 'must be a number' })
+        .refine((p) => p > 0 && p < 1, { error: 'must be above 0 and below 1 (0.05 = 5%)' })
+        .optional(),
+      maxRate: positive.optional(),
+      minRate: positive.optional(),
+      maxSteps: wholeAtLeast(1).optional(),
+      confirmFailures: z.boolean({ error: 'must be true or false' }).optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   target: targetSchema,
   load: loadSchema,
@@ -101,6 +147,7 @@ export const configSchema = z.strictObject({
   slos: slosSchema,
   /** How long the end of a run waits for the pipeline to empty before counting. */
   drainTimeout: duration().default(60_000),
+  capacity: capacitySchema.optional(),
   secrets: z
     .strictObject({
       /** Key names (case-insensitive substrings) redacted besides secret, token, password, key. */

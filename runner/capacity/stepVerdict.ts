@@ -1,0 +1,88 @@
+// One capacity step's verdict from its run: sustainable when the SLOs pass, no backlog gauge
+// drifts, no iteration was dropped and the generator kept up. Each failing criterion is named; a
+// saturated generator comes first because then the other numbers describe the harness.
+import { METRIC } from '../../record/metricCatalog.ts';
+import type { ReportJson } from '../../reports/reportJson.ts';
+import { BACKLOG_GAUGES } from './capacityDefaults.ts';
+
+/** What a step's run hands back: the fields of `runScenario`'s RunOutcome the search reads. */
+export interface StepOutcome {
+  runDir: string;
+  exitCode: number;
+  interrupted: boolean;
+  report: ReportJson;
+  engine: {
+    targetRate: number;
+    achievedRate: number;
+    dropped: number;
+    generatorSaturated: boolean;
+    saturationNote?: string;
+  };
+}
+
+export type Criterion = 'generator-saturated' | 'dropped-iterations' | 'backlog-drift' | 'slo';
+
+export interface StepVerdict {
+  sustainable: boolean;
+  /** Every criterion that failed, most telling first; empty when sustainable. */
+  failed: Criterion[];
+  /** One line per failure, naming the SLO, gauge or count. */
+  reasons: string[];
+}
+
+/** The figures the capacity files and chart show for a step. */
+export interface StepFigures {
+  offeredRate: number;
+  achievedRate: number;
+  e2eP99Ms: number | null;
+  droppedIterations: number;
+  dbConnectionsMax: number | null;
+}
+
+const DRIFT_SUFFIX = ' drift';
+
+export function stepVerdict(outcome: StepOutcome): StepVerdict {
+  const { report, engine } = outcome;
+  const failed: Criterion[] = [];
+  const reasons: string[] = [];
+  if (engine.generatorSaturated || report.load.generatorSaturated === true) {
+    failed.push('generator-saturated');
+    reasons.push(engine.saturationNote ?? 'the generator saturated (see the run report)');
+  }
+  const dropped = droppedIterations(outcome);
+  if (dropped > 0) {
+    failed.push('dropped-iterations');
+    reasons.push(`${dropped} iterations dropped (no VU free)`);
+  }
+  const failing = report.slos.filter((s) => !s.pass);
+  const backlog = failing.filter((s) => s.name.endsWith(DRIFT_SUFFIX) && isBacklog(s.name));
+  const others = failing.filter((s) => !backlog.includes(s));
+  if (backlog.length > 0) {
+    failed.push('backlog-drift');
+    for (const s of backlog) reasons.push(`${s.name}: ${s.reason ?? s.objective}`);
+  }
+  if (others.length > 0) {
+    failed.push('slo');
+    for (const s of others) reasons.push(`${s.name}: ${s.reason ?? `not ${s.objective}`}`);
+  }
+  return { sustainable: failed.length === 0, failed, reasons };
+}
+
+export function stepFigures(outcome: StepOutcome, offeredRate: number): StepFigures {
+  const { report, engine } = outcome;
+  return {
+    offeredRate,
+    achievedRate: engine.achievedRate,
+    e2eP99Ms: report.metrics[METRIC.e2eLatency]?.p99 ?? null,
+    droppedIterations: droppedIterations(outcome),
+    dbConnectionsMax: report.gauges[METRIC.dbConnections]?.max ?? null,
+  };
+}
+
+function droppedIterations({ report, engine }: StepOutcome): number {
+  return Math.max(engine.dropped, report.counts[METRIC.loadDroppedIterations] ?? 0);
+}
+
+function isBacklog(sloName: string): boolean {
+  return BACKLOG_GAUGES.includes(sloName.slice(0, -DRIFT_SUFFIX.length));
+}
