@@ -1,7 +1,7 @@
 // `pipesoak capacity` as a user runs it: --help shows the flags and an example; bad input is one
 // line and exit 2 before anything is written; until runScenario is wired, the adapter says so
 // (exit 3) and no capacity folder is left behind.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ describe('pipesoak capacity', () => {
     expect(r.stderr).toBe('pipesoak: --sweep pool: capacity.apply.command has no {pool} placeholder\n');
   });
 
-  it('says the run lifecycle is not wired yet (exit 3) and writes no capacity folder', async () => {
+  it('stops at the first step whose run cannot be made (preflight against a pipeline that is down): exit 3, the preflight lines, no step recorded', async () => {
     const out = join(dir, 'cap');
     const r = await cli(
       'capacity',
@@ -74,8 +74,10 @@ describe('pipesoak capacity', () => {
       '1s',
     );
     expect(r.code).toBe(EXIT.runFailed);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('capacity: not wired');
-    expect(existsSync(out)).toBe(false);
+    expect(r.stderr).toContain('pipesoak: preflight gateway: GET http://127.0.0.1:8080/healthz');
+    const state = JSON.parse(readFileSync(join(out, 'capacity.json'), 'utf8')) as {
+      combos: { steps: unknown[] }[];
+    };
+    expect(state.combos.flatMap((c) => c.steps)).toEqual([]);
   });
 });

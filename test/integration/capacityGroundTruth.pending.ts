@@ -1,4 +1,4 @@
-// PENDING until runner/capacity/realRunStep.ts is wired to runScenario: then rename this file to
+// PENDING: wired now, but not yet run green on a quiet machine; rename it to
 // capacityGroundTruth.test.ts so vitest collects it. The ground truth of issue 13 against the real
 // reference pipeline, with short steps (CI); PIPESOAK_CAPACITY_STEP=60s gives real durations.
 //   - a known cap: the worker throttled to 150 events/s is found within 10%; unthrottled, far above;
