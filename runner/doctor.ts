@@ -1,9 +1,9 @@
-// `pipesoak doctor`'s checks: what this machine has for a run (Node, the k6 binary, Postgres, NATS).
+// `pipesoak doctor`'s checks: what this machine has for a run (Node, the engine's parts, Postgres, NATS).
 // Each check returns a result instead of printing or throwing, and gives up after its timeout.
-import { execFile } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -11,10 +11,19 @@ import { databaseTarget } from '../reference/migrate.ts';
 import type { ReferenceSettings } from '../reference/settings.ts';
 
 const CHECK_TIMEOUT_MS = 3_000;
-/** The k6 extensions a run needs, as `k6 version` lists them. */
-const REQUIRED_K6_EXTENSIONS = ['k6/x/nats', 'hdrlog'] as const;
-const K6_BUILD_HINT =
-  'build it with `npm run build:k6` once the engine lands (blocked here: README, Status), or point PIPESOAK_K6 at one';
+// Local CPU work, not a server that may never answer: loading the WASM build and starting a thread
+// take well under a second idle, seconds on a loaded 2-core machine; the bound only catches a hang.
+const ENGINE_CHECK_TIMEOUT_MS = 10_000;
+/** The libraries the engine puts everything on the wire through, and the bundler of scenarios. */
+export const ENGINE_PACKAGES = [
+  'undici',
+  '@nats-io/jetstream',
+  '@nats-io/transport-node',
+  'hdr-histogram-js',
+  'esbuild',
+] as const;
+export type EnginePackage = (typeof ENGINE_PACKAGES)[number];
+const INSTALL_HINT = 'run `npm ci` in the pipesoak checkout';
 const MIGRATE_HINT = 'run `pipesoak reference migrate`';
 // Client-side timeouts sit a little past the check's deadline: the deadline's message wins, and they
 // still close what the abort could not reach.
@@ -33,14 +42,17 @@ interface Check<N extends string, F> {
 }
 
 export type NodeCheck = Check<'node', { version: string; minimum: string }>;
-export type K6Check = Check<
-  'k6',
+export type EngineCheck = Check<
+  'engine',
   {
-    path: string;
-    present: boolean;
-    version: string | null;
-    extensions: string[];
-    missingExtensions: string[];
+    /** Installed version of each part; null when it cannot be found. */
+    packages: Record<EnginePackage, string | null>;
+    /** What package.json asks for. */
+    declared: Record<EnginePackage, string | null>;
+    /** hdr-histogram-js initialised its WebAssembly build and recorded into a WASM histogram. */
+    hdrWasm: boolean | null;
+    /** A worker thread started and answered (the engine runs its VUs in them). */
+    workerThreads: boolean | null;
   }
 >;
 export type PostgresCheck = Check<
@@ -63,7 +75,7 @@ export type NatsCheck = Check<
     streams: Record<string, boolean>;
   }
 >;
-export type CheckResult = NodeCheck | K6Check | PostgresCheck | NatsCheck;
+export type CheckResult = NodeCheck | EngineCheck | PostgresCheck | NatsCheck;
 
 export interface DoctorReport {
   ok: boolean;
@@ -159,81 +171,118 @@ function checkNode(version: string, minimum: string): NodeCheck {
   };
 }
 
-/** The k6 binary doctor and runs use: `PIPESOAK_K6` (relative to the working directory) or the project's `bin/k6`. */
-export function k6Path(env: Record<string, string | undefined> = process.env): string {
-  const override = env.PIPESOAK_K6;
-  return override ? resolve(override) : fileURLToPath(new URL('../bin/k6', import.meta.url));
+/** The installed version of a package: the package.json above its entry point. */
+async function installedVersion(name: string): Promise<string | null> {
+  let dir: string;
+  try {
+    dir = dirname(fileURLToPath(import.meta.resolve(name)));
+  } catch {
+    return null;
+  }
+  for (;;) {
+    try {
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === name) return pkg.version ?? null;
+    } catch {
+      // No package.json here (or a nested one without a name): keep climbing.
+    }
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
 }
 
-/** `k6 version` output → version and extension lines (k6 lists one extension a line after `Extensions:`). */
-function parseK6Version(output: string): { version: string | null; extensions: string[] } {
-  const lines = output
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  const version = /\bk6 (v\d+\.\d+\.\d+\S*)/.exec(lines[0] ?? '')?.[1] ?? null;
-  const extensions = lines.slice(1).filter((line) => !/^extensions:?$/i.test(line));
-  return { version, extensions };
+/** Whether `version` meets a package.json range: exact `x.y.z`, or `^x.y.z` (same leftmost non-zero part). */
+export function meetsRange(version: string, range: string): boolean {
+  const caret = range.startsWith('^');
+  const want = parseVersion(range.replace(/^[\^~=]/, ''));
+  const have = parseVersion(version);
+  if (!caret) return want.every((part, i) => have[i] === part);
+  const fixed = want.findIndex((part) => part !== 0);
+  const keep = fixed === -1 ? want.length : fixed + 1;
+  return want.slice(0, keep).every((part, i) => have[i] === part) && versionAtLeast(version, range.slice(1));
 }
 
-async function checkK6(path: string, timeoutMs: number): Promise<K6Check> {
-  const facts: K6Check['facts'] = {
-    path,
-    present: false,
-    version: null,
-    extensions: [],
-    missingExtensions: [],
+async function hdrWasmWorks(): Promise<void> {
+  const hdr = await import('hdr-histogram-js');
+  await hdr.initWebAssembly();
+  const histogram = hdr.build({ useWebAssembly: true });
+  try {
+    histogram.recordValue(1_000);
+    if (histogram.totalCount !== 1) throw new Error(`recorded 1 value, counted ${histogram.totalCount}`);
+  } finally {
+    histogram.destroy();
+  }
+}
+
+function workerAnswers(signal: AbortSignal): Promise<void> {
+  return new Promise((done, fail) => {
+    const worker = new Worker("require('node:worker_threads').parentPort.postMessage('ready')", {
+      // Without the parent's --import tsx: this asks whether threads start, not how fast tsx loads.
+      eval: true,
+      execArgv: [],
+    });
+    const stop = () => void worker.terminate();
+    signal.addEventListener('abort', stop, { once: true });
+    worker.once('message', () => {
+      signal.removeEventListener('abort', stop);
+      void worker.terminate().then(() => done());
+    });
+    worker.once('error', (err) => {
+      signal.removeEventListener('abort', stop);
+      fail(err);
+    });
+  });
+}
+
+async function checkEngine(timeoutMs: number): Promise<EngineCheck> {
+  const none = () => Object.fromEntries(ENGINE_PACKAGES.map((p) => [p, null])) as Record<EnginePackage, null>;
+  const facts: EngineCheck['facts'] = {
+    packages: none(),
+    declared: none(),
+    hdrWasm: null,
+    workerThreads: null,
   };
-  return timed<K6Check>(
-    'k6',
+  return timed<EngineCheck>(
+    'engine',
     facts,
     timeoutMs,
     async (signal) => {
-      try {
-        await access(path);
-      } catch {
-        return { ok: false, detail: 'missing', hint: `${K6_BUILD_HINT} (looked for ${path})` };
+      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      const problems: string[] = [];
+      for (const name of ENGINE_PACKAGES) {
+        const version = await installedVersion(name);
+        const declared = pkg.dependencies?.[name] ?? null;
+        facts.packages[name] = version;
+        facts.declared[name] = declared;
+        if (version === null) problems.push(`${name} is not installed`);
+        else if (declared !== null && !meetsRange(version, declared))
+          problems.push(`${name} ${version} does not meet package.json's ${declared}`);
       }
-      facts.present = true;
-      let stdout: string;
-      try {
-        stdout = await new Promise<string>((done, fail) => {
-          execFile(path, ['version'], { signal, timeout: timeoutMs + CLIENT_GRACE_MS }, (err, out, errOut) =>
-            err ? fail(Object.assign(err, { stderr: errOut })) : done(out),
-          );
-        });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const { code, stderr, message } = err as Error & { code?: unknown; stderr?: string };
-        const why = typeof code === 'number' ? `exit code ${code}` : message;
-        const said = stderr?.trim().split('\n')[0];
-        return {
-          ok: false,
-          detail: `\`${path} version\` failed (${why})${said ? `: ${said}` : ''}`,
-          hint: `re${K6_BUILD_HINT}`,
-        };
-      }
-      const parsed = parseK6Version(stdout);
-      facts.version = parsed.version;
-      facts.extensions = parsed.extensions;
-      facts.missingExtensions = REQUIRED_K6_EXTENSIONS.filter(
-        (ext) => !parsed.extensions.some((l) => l.includes(ext)),
-      );
-      const listed = parsed.extensions.length ? parsed.extensions.join('; ') : 'no extensions';
-      const detail = `${parsed.version ?? 'unknown version'} at ${path} (${listed})`;
-      if (facts.missingExtensions.length) {
-        return {
-          ok: false,
-          detail: `${detail}: lacks ${facts.missingExtensions.join(', ')}`,
-          hint: `re${K6_BUILD_HINT}`,
-        };
-      }
-      return { ok: true, detail };
+      // Side by side: on a loaded machine loading the WASM build alone takes a second or more.
+      const [wasm, threads] = await Promise.allSettled([hdrWasmWorks(), workerAnswers(signal)]);
+      facts.hdrWasm = wasm.status === 'fulfilled';
+      if (wasm.status === 'rejected')
+        problems.push(`hdr-histogram-js WebAssembly does not initialise: ${(wasm.reason as Error).message}`);
+      if (signal.aborted) throw new Error('aborted');
+      facts.workerThreads = threads.status === 'fulfilled';
+      if (threads.status === 'rejected')
+        problems.push(`a worker thread did not start: ${(threads.reason as Error).message}`);
+      const parts = ENGINE_PACKAGES.map((name) => `${name} ${facts.packages[name] ?? 'missing'}`).join(', ');
+      const runtime = `hdr WASM ${facts.hdrWasm ? 'on' : 'off'}, worker_threads ${facts.workerThreads ? 'on' : 'off'}`;
+      return problems.length === 0
+        ? { ok: true, detail: `${parts}; ${runtime}` }
+        : { ok: false, detail: `${problems.join('; ')} (${parts}; ${runtime})`, hint: INSTALL_HINT };
     },
     () => ({
       ok: false,
-      detail: `${path} version gave no answer within ${timeoutMs} ms`,
-      hint: `re${K6_BUILD_HINT}`,
+      detail: `the engine's parts gave no answer within ${timeoutMs} ms`,
+      hint: INSTALL_HINT,
     }),
   );
 }
@@ -428,7 +477,6 @@ async function streamExists(
 
 export interface DoctorOptions {
   settings: ReferenceSettings;
-  k6Path: string;
   nodeVersion?: string;
   timeoutMs?: number;
 }
@@ -438,7 +486,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   const timeoutMs = options.timeoutMs ?? CHECK_TIMEOUT_MS;
   const checks: CheckResult[] = await Promise.all([
     minimumNodeVersion().then((minimum) => checkNode(options.nodeVersion ?? process.version, minimum)),
-    checkK6(options.k6Path, timeoutMs),
+    checkEngine(Math.max(timeoutMs, ENGINE_CHECK_TIMEOUT_MS)),
     checkPostgres(options.settings.databaseUrl, timeoutMs),
     checkNats(options.settings, timeoutMs),
   ]);

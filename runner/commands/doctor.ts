@@ -1,7 +1,7 @@
 // `pipesoak doctor`: what this machine has for a run. Exit 0 when every check passes, 3 (a run could not be made) otherwise.
 import type { CommandModule } from 'yargs';
 import { loadSettings, type ReferenceSettings } from '../../reference/settings.ts';
-import { doctor, formatCheck, k6Path } from '../doctor.ts';
+import { doctor, formatCheck } from '../doctor.ts';
 import { EXIT } from '../exitCodes.ts';
 import { UsageError } from '../usageError.ts';
 
@@ -11,13 +11,12 @@ interface DoctorArgs {
 
 export const doctorCommand: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
-  describe: 'Check the k6 binary, Postgres, NATS and their versions',
+  describe:
+    "Check Node, the engine's parts (undici, nats.js, hdr-histogram-js WASM, esbuild, worker threads), Postgres and NATS, with their versions",
   builder: (y) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' })
-      .epilog(
-        'Reads REFERENCE_DATABASE_URL, NATS_URL, STREAM, DLQ_STREAM and PIPESOAK_K6 from the environment.',
-      ),
+      .epilog('Reads REFERENCE_DATABASE_URL, NATS_URL, STREAM and DLQ_STREAM from the environment.'),
   handler: async (args) => {
     let settings: ReferenceSettings;
     try {
@@ -25,7 +24,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const report = await doctor({ settings, k6Path: k6Path() });
+    const report = await doctor({ settings });
     const text = args.json
       ? `${JSON.stringify(report, null, 2)}\n`
       : `${report.checks.map(formatCheck).join('\n')}\n${report.ok ? 'ready to run' : 'not ready: fix the ✗ lines above'}\n`;

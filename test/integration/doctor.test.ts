@@ -1,7 +1,7 @@
 // `pipesoak doctor` as users run it: the real CLI in a child process, against the machine's
-// Postgres and NATS, with the k6 binary missing or faked by a script.
+// Postgres and NATS and the engine's installed parts.
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,15 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult, DoctorReport, K6Check, NatsCheck, PostgresCheck } from '../../runner/doctor.ts';
+import {
+  type CheckResult,
+  type DoctorReport,
+  ENGINE_PACKAGES,
+  type EngineCheck,
+  meetsRange,
+  type NatsCheck,
+  type PostgresCheck,
+} from '../../runner/doctor.ts';
 import { createTestEnv, NATS_URL, PG_ADMIN_URL, type TestEnv } from '../support/testEnv.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,29 +72,33 @@ async function serverVersions(): Promise<{ postgres: string; nats: string }> {
   return { postgres, nats };
 }
 
-/** A stand-in k6: prints what `k6 version` prints for a build with the given extension lines. */
-async function fakeK6(dir: string, extensionLines: string[]): Promise<string> {
-  const path = join(dir, `k6-${extensionLines.length}`);
-  const body = [
-    'k6 v1.2.3 (commit/devel, go1.24.4, linux/amd64)',
-    'Extensions:',
-    ...extensionLines.map((l) => `  ${l}`),
-  ];
-  await writeFile(path, `#!/bin/sh\ncat <<'EOF'\n${body.join('\n')}\nEOF\n`);
-  await chmod(path, 0o755);
-  return path;
+/** The engine's parts as installed, read straight from node_modules, and as package.json declares them. */
+async function engineParts(): Promise<Pick<EngineCheck['facts'], 'packages' | 'declared'>> {
+  const read = async (path: string) =>
+    JSON.parse(await readFile(join(root, path), 'utf8')) as {
+      version: string;
+      dependencies: Record<string, string>;
+    };
+  const declared = (await read('package.json')).dependencies;
+  const packages: Record<string, string | null> = {};
+  const ranges: Record<string, string | null> = {};
+  for (const name of ENGINE_PACKAGES) {
+    packages[name] = (await read(`node_modules/${name}/package.json`)).version;
+    ranges[name] = declared[name] ?? null;
+  }
+  return { packages, declared: ranges } as Pick<EngineCheck['facts'], 'packages' | 'declared'>;
 }
 
 describe('pipesoak doctor', () => {
   let testEnv: TestEnv;
   let versions: { postgres: string; nats: string };
-  let scratch: string;
+  let parts: Awaited<ReturnType<typeof engineParts>>;
   let missingDbUrl: string;
 
   beforeAll(async () => {
     testEnv = await createTestEnv('doctor');
     versions = await serverVersions();
-    scratch = await mkdtemp(join(tmpdir(), 'pipesoak-doctor-'));
+    parts = await engineParts();
     const url = new URL(PG_ADMIN_URL);
     url.pathname = `/pipesoak_doctor_missing_${process.pid}`;
     missingDbUrl = url.toString();
@@ -106,31 +118,27 @@ describe('pipesoak doctor', () => {
 
   afterAll(async () => {
     await testEnv?.teardown();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it('doctor - reports the real server versions, the missing database and the missing k6, exit 1', async () => {
-    const { run, report } = await doctorJson({
-      ...testEnv.env,
-      REFERENCE_DATABASE_URL: missingDbUrl,
-      PIPESOAK_K6: '/nonexistent',
-    });
-    expect(run.code).toBe(3);
-    expect(report.ok).toBe(false);
-    expect(report.checks.map((c) => c.name)).toEqual(['node', 'k6', 'postgres', 'nats']);
+  it("doctor - reports the real server versions, the missing database and the engine's parts, exit 0", async () => {
+    const { run, report } = await doctorJson({ ...testEnv.env, REFERENCE_DATABASE_URL: missingDbUrl });
+    expect(report.checks.map((c) => c.name)).toEqual(['node', 'engine', 'postgres', 'nats']);
+    // A database not created yet is a step to take (the hint), not a failure.
+    expect(report.ok).toBe(true);
+    expect(run.code).toBe(0);
 
     expect(check(report, 'node')).toMatchObject({
       ok: true,
       facts: { version: process.version, minimum: '20.19' },
     });
 
-    const k6: K6Check = check(report, 'k6');
-    expect(k6).toMatchObject({
-      ok: false,
-      detail: 'missing',
-      facts: { path: '/nonexistent', present: false },
-    });
-    expect(k6.hint).toContain('build it with `npm run build:k6`');
+    const engine: EngineCheck = check(report, 'engine');
+    expect(engine.ok).toBe(true);
+    expect(engine.facts).toEqual({ ...parts, hdrWasm: true, workerThreads: true });
+    // The pins the engine was built and measured against (DESIGN section 5).
+    expect(engine.facts.packages.undici?.split('.')[0]).toBe('7');
+    expect(engine.facts.packages['@nats-io/jetstream']).toBe('3.3.1');
+    expect(engine.hint).toBeUndefined();
 
     const postgres: PostgresCheck = check(report, 'postgres');
     expect(postgres.facts.serverVersion).toBe(versions.postgres);
@@ -145,24 +153,10 @@ describe('pipesoak doctor', () => {
     });
   });
 
-  it('doctor - passes with a migrated database and a k6 that has both extensions, exit 0', async () => {
-    const k6Path = await fakeK6(scratch, [
-      'github.com/pipesoak/xk6-nats (devel), k6/x/nats [js]',
-      'github.com/pipesoak/xk6-output-hdr (devel), hdrlog [output]',
-    ]);
-    const { run, report } = await doctorJson({ ...testEnv.env, PIPESOAK_K6: k6Path });
+  it('doctor - passes with a migrated database, exit 0', async () => {
+    const { run, report } = await doctorJson(testEnv.env);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(run.code).toBe(0);
-    expect(check(report, 'k6').facts).toEqual({
-      path: k6Path,
-      present: true,
-      version: 'v1.2.3',
-      extensions: [
-        'github.com/pipesoak/xk6-nats (devel), k6/x/nats [js]',
-        'github.com/pipesoak/xk6-output-hdr (devel), hdrlog [output]',
-      ],
-      missingExtensions: [],
-    });
     const postgres = check(report, 'postgres');
     expect(postgres.facts).toMatchObject({
       serverVersion: versions.postgres,
@@ -172,20 +166,22 @@ describe('pipesoak doctor', () => {
     expect(postgres.hint).toBeUndefined();
   });
 
-  it('doctor - fails a k6 built without the HDR output, naming it', async () => {
-    const k6Path = await fakeK6(scratch, ['github.com/pipesoak/xk6-nats (devel), k6/x/nats [js]']);
-    const { run, report } = await doctorJson({ ...testEnv.env, PIPESOAK_K6: k6Path });
-    expect(run.code).toBe(3);
-    const k6 = check(report, 'k6');
-    expect(k6).toMatchObject({ ok: false, facts: { present: true, missingExtensions: ['hdrlog'] } });
-    expect(k6.detail).toContain('lacks hdrlog');
+  it("doctor - an engine part must meet package.json's range", () => {
+    expect(meetsRange('3.3.1', '3.3.1')).toBe(true);
+    expect(meetsRange('3.3.2', '3.3.1')).toBe(false);
+    expect(meetsRange('7.30.2', '^7.30.2')).toBe(true);
+    expect(meetsRange('7.31.0', '^7.30.2')).toBe(true);
+    expect(meetsRange('7.30.1', '^7.30.2')).toBe(false);
+    expect(meetsRange('8.0.0', '^7.30.2')).toBe(false);
+    // Below 1.0 a caret keeps the minor: esbuild 0.29 is not ^0.28.2.
+    expect(meetsRange('0.28.9', '^0.28.2')).toBe(true);
+    expect(meetsRange('0.29.0', '^0.28.2')).toBe(false);
   });
 
   it('doctor - fails the NATS check fast and clearly when nothing listens', async () => {
     const { run, report } = await doctorJson({
       ...testEnv.env,
       NATS_URL: 'nats://127.0.0.1:1',
-      PIPESOAK_K6: '/nonexistent',
     });
     expect(run.elapsedMs).toBeLessThan(5_000);
     expect(run.code).toBe(3);
@@ -208,7 +204,6 @@ describe('pipesoak doctor', () => {
         ...testEnv.env,
         NATS_URL: `nats://127.0.0.1:${port}`,
         REFERENCE_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/pipesoak_reference`,
-        PIPESOAK_K6: '/nonexistent',
       });
       expect(run.code).toBe(3);
       expect(run.elapsedMs).toBeLessThan(5_000);
@@ -230,13 +225,15 @@ describe('pipesoak doctor', () => {
   });
 
   it('doctor - prints one ✓/✗ line a check, with what to do on failure', async () => {
-    const run = await runCli(['doctor'], { ...testEnv.env, PIPESOAK_K6: '/nonexistent' });
+    const run = await runCli(['doctor'], { ...testEnv.env, NATS_URL: 'nats://127.0.0.1:1' });
     expect(run.code).toBe(3);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines.slice(0, 4).map((l) => l.slice(0, 1))).toEqual(['✓', '✗', '✓', '✓']);
-    expect(lines[1]).toMatch(/^✗ k6 +missing: build it with `npm run build:k6`/);
+    expect(lines.slice(0, 4).map((l) => l.slice(0, 1))).toEqual(['✓', '✓', '✓', '✗']);
+    const installed = ENGINE_PACKAGES.map((name) => `${name} ${parts.packages[name]}`).join(', ');
+    expect(lines[1]).toBe(`✓ engine   ${installed}; hdr WASM on, worker_threads on`);
     expect(lines[2]).toContain(`${versions.postgres} at postgres@`);
-    expect(lines[3]).toContain(`${versions.nats} at `);
+    expect(lines[3]).toMatch(/^✗ nats +cannot connect to 127\.0\.0\.1:1: .*: start nats-server/);
+    expect(lines[4]).toBe('not ready: fix the ✗ lines above');
     expect(run.stdout).not.toContain('{');
   });
 

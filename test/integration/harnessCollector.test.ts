@@ -39,17 +39,17 @@ describe('harness collector', () => {
     const pid = child.pid;
     if (pid === undefined) throw new Error('child did not start');
     const recorder = new RecordingRecorder();
-    const collector = new HarnessCollector({ processes: [{ pid, label: 'k6' }] });
+    const collector = new HarnessCollector({ processes: [{ pid, label: 'engine' }] });
     await collector.start(recorder);
     await sleep(100);
     await collector.sample();
     await sleep(1000);
     await collector.sample();
 
-    const cpu = recorder.lastGauge('harness.cpu', { process: 'k6' }) ?? 0;
+    const cpu = recorder.lastGauge('harness.cpu', { process: 'engine' }) ?? 0;
     expect(cpu).toBeGreaterThan(0.5);
     expect(cpu).toBeLessThan(1.3);
-    const rss = recorder.lastGauge('harness.rss', { process: 'k6' }) ?? 0;
+    const rss = recorder.lastGauge('harness.rss', { process: 'engine' }) ?? 0;
     expect(rss).toBeGreaterThan(5 * 1024 * 1024);
     expect(rss).toBeLessThan(1024 * 1024 * 1024);
 
@@ -58,7 +58,7 @@ describe('harness collector', () => {
     await collector.sample();
     const events = recorder.eventsOf('harness.process.exited');
     expect(events).toHaveLength(1);
-    expect(events[0]?.data).toEqual({ pid, process: 'k6' });
+    expect(events[0]?.data).toEqual({ pid, process: 'engine' });
     // The harness itself is still sampled after the child is dropped.
     expect(recorder.gauges.filter((g) => g.tags?.process === 'harness').length).toBeGreaterThanOrEqual(4);
   });

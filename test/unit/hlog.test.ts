@@ -87,8 +87,8 @@ describe('hlog', () => {
   });
 
   it('hlog - names the line of a garbled number field', () => {
-    expect(() => parseHlog(`${HLOG_LEGEND}\nTag=x,abc,1.000,1.000,HISTFAAAAA==\n`, 'k6.hlog')).toThrow(
-      /k6\.hlog: line 2: StartTimestamp "abc" is not a number/,
+    expect(() => parseHlog(`${HLOG_LEGEND}\nTag=x,abc,1.000,1.000,HISTFAAAAA==\n`, 'load.hlog')).toThrow(
+      /load\.hlog: line 2: StartTimestamp "abc" is not a number/,
     );
   });
 
