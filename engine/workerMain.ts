@@ -1,10 +1,10 @@
 // A worker thread of the engine: imports the scenario bundle, makes one set of clients, runs its
 // stripe of every executor from the shared start instant, and ships interval histograms, counter
 // deltas and accepted indices to the main thread every second.
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { readDataset } from '../generators/readDataset.ts';
 import { loadClientSeam } from './clientSeam.ts';
 import { nowMs } from './clock.ts';
 import { TICK_MS } from './engineDefaults.ts';
@@ -25,13 +25,11 @@ const post = (m: WorkerToMain): void => port.postMessage(m);
 // Stacks of errors thrown in the scenario name its .ts file and line (the bundle has a source map).
 process.setSourceMapsEnabled(true);
 
-function loadItems(): readonly unknown[] {
+async function loadItems(): Promise<readonly unknown[]> {
   const d = init.dataset;
   if (d === undefined) return [];
   if ('items' in d) return d.items;
-  const parsed = JSON.parse(readFileSync(d.path, 'utf8')) as { items?: unknown };
-  if (!Array.isArray(parsed.items)) throw new Error(`dataset ${d.path}: has no items list`);
-  return parsed.items;
+  return (await readDataset(d.path)).items;
 }
 
 async function main(): Promise<void> {
@@ -45,7 +43,7 @@ async function main(): Promise<void> {
     httpConnectionsPerOrigin: Math.max(1, init.httpConnections),
     needsNats: init.needsNats,
   });
-  const items = loadItems();
+  const items = await loadItems();
   const stripe = stripeFromSpec(init.stripe);
 
   let accepted: number[] = [];

@@ -10,10 +10,11 @@
 //   unexpected    ids seen downstream that were neither accepted nor uncertain (reported apart)
 //   recovered     uncertain ids (outcome unknown to the generator) found completed
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { COLLECTOR_APPLICATION_NAME, createReadOnlyPool } from '../collectors/readOnlyPool.ts';
 import { readAcceptedBitmap } from '../record/acceptedBitmap.ts';
 import { readAcceptedLog, readCorrelationIds } from '../record/acceptedLog.ts';
+import type { CutTailOptions } from '../record/lineReader.ts';
 import { type EventSink, writeIntegrity } from '../record/runEvents.ts';
 import { RUN_FILES } from '../record/runFiles.ts';
 import { cursorRows } from './cursorRows.ts';
@@ -74,8 +75,12 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
   const prefix = runPrefix(options.runId);
   const queries = { ...REFERENCE_INTEGRITY_QUERIES, ...options.queries };
   const notes: string[] = [];
-  const onTruncatedTail = (file: string) => (line: number) =>
-    notes.push(`${file}: line ${line} is cut short (the writer stopped mid-line); skipped`);
+  const cutTail: CutTailOptions = {
+    onCutTail: (cut) =>
+      notes.push(
+        `${basename(cut.source)}: line ${cut.line} is cut short (the writer stopped mid-line); skipped`,
+      ),
+  };
 
   const outcomes = new Map<string, number>();
   const bitmapPath = join(options.runDir, RUN_FILES.accepted);
@@ -89,11 +94,7 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
   } else if (!existsSync(acceptedPath)) {
     throw new Error(`${bitmapPath}: missing from the run folder (and no ${RUN_FILES.acceptedLog})`);
   }
-  for await (const entry of existsSync(acceptedPath)
-    ? readAcceptedLog(acceptedPath, {
-        onTruncatedTail: onTruncatedTail(RUN_FILES.acceptedLog),
-      })
-    : []) {
+  for await (const entry of existsSync(acceptedPath) ? readAcceptedLog(acceptedPath, cutTail) : []) {
     if (!entry.correlationId.startsWith(prefix)) {
       // Scoping is by prefix: an id without it could never be found, and would read as lost.
       throw new Error(
@@ -104,7 +105,7 @@ export async function checkIntegrity(options: IntegrityCheckOptions): Promise<In
   }
   const uncertainPath = join(options.runDir, RUN_FILES.uncertainLog);
   const uncertain = existsSync(uncertainPath)
-    ? await readCorrelationIds(uncertainPath, { onTruncatedTail: onTruncatedTail(RUN_FILES.uncertainLog) })
+    ? await readCorrelationIds(uncertainPath, cutTail)
     : new Set<string>();
   for (const id of outcomes.keys()) uncertain.delete(id);
 

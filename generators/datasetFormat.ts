@@ -1,16 +1,17 @@
-// The dataset file format, shared by the generator and the scenarios. Kept free of faker
-// and of Node built-ins so a scenario bundle that reads a dataset stays a few kilobytes.
+// The dataset file format, shared by the generator, the engine and the scenarios. Kept free of
+// faker and of Node built-ins so a scenario bundle that imports its types stays a few kilobytes.
 //
-// One JSON document, not NDJSON: a scenario loads it with a single native JSON.parse
-// (`new SharedArray('items', () => parseDataset(open(path)).items)`), where splitting and parsing a
-// million lines in JavaScript would be far slower. The metadata sits inside, on the first line, so a
-// dataset and its description cannot drift apart; each item has a line of its own, so `head`, `grep`
-// and diffs work on it:
+// One JSON document whose lines are each complete: the metadata sits inside, on the first line, so
+// a dataset and its description cannot drift apart; each item has a line of its own, so `head`,
+// `grep` and diffs work on it, and a reader (readDataset.ts) parses it line by line like the other
+// line files, naming the line of any fault:
 //
 //   {"schema":"pipesoak.dataset/v1","meta":{...},"items":[
 //   {"seq":0,"correlationId":"run-0","traceparent":"00-…-01","body":{...}},
 //   ...
 //   ]}
+
+import { RecordFormatError } from '../record/recordError.ts';
 
 export const DATASET_SCHEMA = 'pipesoak.dataset/v1';
 
@@ -95,34 +96,99 @@ export function datasetItemLine(item: DatasetItem, last: boolean): string {
 
 export const DATASET_TAIL = ']}\n';
 
+/** A dataset file that is not one: names the file and the 1-based line. */
+export class DatasetFormatError extends RecordFormatError {}
+
+const HEAD_END = '"items":[';
+
 /**
- * Parses a dataset file's text. Checks the envelope and the first item's shape (not every item:
- * a scenario parses a million of them at start-up); throws an error naming what is wrong.
+ * Reads a dataset a line at a time: the head, each item (checked: seq, correlationId, traceparent,
+ * body), the tail. Throws DatasetFormatError naming the line of what is wrong.
  */
-export function parseDataset<B extends PayloadBody = PayloadBody>(text: string): Dataset<B> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`dataset is not valid JSON (truncated?): ${(err as Error).message}`);
+export class DatasetLineParser<B extends PayloadBody = PayloadBody> {
+  private head: Omit<Dataset<B>, 'items'> | undefined;
+  private readonly items: DatasetItem<B>[] = [];
+  /** The last item line had no comma: only the tail may follow. */
+  private lastItem = false;
+  private closed = false;
+  private lineNo = 0;
+
+  constructor(private readonly source: string) {}
+
+  line(text: string, lineNo: number): void {
+    this.lineNo = lineNo;
+    if (text.trim() === '') return;
+    if (this.closed) this.fail('text after the closing ]}');
+    if (this.head === undefined) {
+      this.head = this.parseHead(text);
+      return;
+    }
+    if (text.trim() === DATASET_TAIL.trim()) {
+      this.closed = true;
+      return;
+    }
+    if (this.lastItem) this.fail(`an item after the last one (no comma ends line ${lineNo - 1})`);
+    const comma = text.endsWith(',');
+    this.lastItem = !comma;
+    const item = this.parseJson(comma ? text.slice(0, -1) : text, 'item') as Partial<DatasetItem<B>>;
+    const seq = this.items.length;
+    if (item.seq !== seq) this.fail(`item has seq ${JSON.stringify(item.seq)}, expected ${seq}`);
+    if (typeof item.correlationId !== 'string' || typeof item.traceparent !== 'string')
+      this.fail(`item ${seq} lacks a correlationId or traceparent string`);
+    if (typeof item.body !== 'object' || item.body === null) this.fail(`item ${seq} has no body object`);
+    this.items.push(item as DatasetItem<B>);
   }
-  if (typeof doc !== 'object' || doc === null) throw new Error('dataset is not a JSON object');
-  const d = doc as Partial<Dataset<B>>;
-  if (d.schema !== DATASET_SCHEMA)
-    throw new Error(`dataset schema is ${JSON.stringify(d.schema)}, expected ${DATASET_SCHEMA}`);
-  if (typeof d.meta !== 'object' || d.meta === null) throw new Error('dataset has no meta object');
-  if (!Array.isArray(d.items)) throw new Error('dataset has no items array');
-  if (d.items.length !== d.meta.count)
-    throw new Error(`dataset has ${d.items.length} items, its meta says ${d.meta.count}`);
-  const first = d.items[0];
-  if (
-    first &&
-    (first.seq !== 0 ||
-      typeof first.correlationId !== 'string' ||
-      typeof first.traceparent !== 'string' ||
-      typeof first.body !== 'object')
-  ) {
-    throw new Error('dataset item 0 lacks seq 0, correlationId, traceparent or body');
+
+  /** After the last line: the dataset, once the tail closed it and the count matches its meta. */
+  finish(): Dataset<B> {
+    if (this.head === undefined) throw new DatasetFormatError(this.source, 1, 'the file is empty');
+    if (!this.closed) this.fail('the file ends before the closing ]} (truncated?)');
+    const { count } = this.head.meta;
+    if (this.items.length !== count)
+      this.fail(`dataset has ${this.items.length} items, its meta says ${count}`);
+    return { ...this.head, items: this.items };
   }
-  return d as Dataset<B>;
+
+  private parseHead(text: string): Omit<Dataset<B>, 'items'> {
+    if (!text.endsWith(HEAD_END))
+      this.fail(`not a ${DATASET_SCHEMA} head: expected {"schema":…,"meta":{…},"items":[ on one line`);
+    const doc = this.parseJson(`${text}]}`, 'head') as Partial<Dataset<B>>;
+    if (doc.schema !== DATASET_SCHEMA)
+      this.fail(`dataset schema is ${JSON.stringify(doc.schema)}, expected ${DATASET_SCHEMA}`);
+    const meta = doc.meta;
+    if (typeof meta !== 'object' || meta === null) this.fail('dataset has no meta object');
+    if (typeof meta.count !== 'number') this.fail('dataset meta has no count');
+    return { schema: DATASET_SCHEMA, meta };
+  }
+
+  private parseJson(text: string, what: string): Record<string, unknown> {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.fail(`${what} is not valid JSON (truncated?)`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      this.fail(`${what} is not a JSON object`);
+    return value as Record<string, unknown>;
+  }
+
+  private fail(reason: string): never {
+    throw new DatasetFormatError(this.source, this.lineNo, reason);
+  }
+}
+
+/** Parses a dataset file's text (readDataset.ts streams a file); throws DatasetFormatError. */
+export function parseDataset<B extends PayloadBody = PayloadBody>(
+  text: string,
+  source = 'dataset',
+): Dataset<B> {
+  const parser = new DatasetLineParser<B>(source);
+  const lines = text.split('\n');
+  // A final newline ends the last line; it does not start another (as the line reader counts).
+  if (lines.at(-1) === '') lines.pop();
+  lines.forEach((line, i) => {
+    parser.line(line.endsWith('\r') ? line.slice(0, -1) : line, i + 1);
+  });
+  return parser.finish();
 }

@@ -5,7 +5,8 @@
 // id when it answered one. uncertain.ndjson has the same lines for requests whose outcome the
 // generator could not tell (timed out, connection reset): the integrity checker reports those
 // found completed later as recovered, never as lost.
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { type CutTailOptions, readLines } from './lineReader.ts';
 import { RecordFormatError } from './recordError.ts';
 
 /** Wire form of one line. */
@@ -64,54 +65,34 @@ export class AcceptedLogWriter {
   }
 }
 
-export interface ReadAcceptedOptions {
-  /**
-   * Called when the file ends in a line with no newline that does not parse: the writer died
-   * mid-line. That one entry is unknowable, so it is skipped and reported rather than failing
-   * the whole check; a garbled line anywhere else is an error.
-   */
-  onTruncatedTail?: (line: number) => void;
-}
-
-/** Streams the entries of a log file in order, holding one chunk of the file at a time. */
+/**
+ * Streams the entries of a log file in order, holding one chunk of the file at a time. A cut last
+ * line (no newline, does not parse: the writer died mid-line) names an entry that is unknowable,
+ * so it goes to `onCutTail` when given rather than failing the whole check; a garbled line
+ * anywhere else is an error.
+ */
 export async function* readAcceptedLog(
   path: string,
-  options: ReadAcceptedOptions = {},
+  options: CutTailOptions = {},
 ): AsyncGenerator<AcceptedEntry> {
-  let rest = '';
-  let lineNo = 0;
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = rest + (chunk as string);
-    let from = 0;
-    for (let nl = text.indexOf('\n', from); nl !== -1; nl = text.indexOf('\n', from)) {
-      lineNo++;
-      const entry = parseLine(text.slice(from, nl), path, lineNo);
-      if (entry !== undefined) yield entry;
-      from = nl + 1;
+  for await (const { text, lineNo, cut } of readLines(path)) {
+    let entry: AcceptedEntry | undefined;
+    try {
+      entry = parseLine(text, path, lineNo);
+    } catch (err) {
+      if (!cut || options.onCutTail === undefined || !(err instanceof AcceptedLogError)) throw err;
+      options.onCutTail({ source: path, line: lineNo, reason: err.reason });
+      return;
     }
-    rest = text.slice(from);
+    if (entry !== undefined) yield entry;
   }
-  if (rest.trim() === '') return;
-  lineNo++;
-  let entry: AcceptedEntry | undefined;
-  try {
-    entry = parseLine(rest, path, lineNo);
-  } catch (err) {
-    if (!(err instanceof AcceptedLogError) || options.onTruncatedTail === undefined) throw err;
-    options.onTruncatedTail(lineNo);
-    return;
-  }
-  if (entry !== undefined) yield entry;
 }
 
 /**
  * Every distinct correlation id in the file. In memory: about 100 bytes an id, so 10^6 accepted
  * events cost ~100 MB; the checker needs random lookups by id and the file is in arrival order.
  */
-export async function readCorrelationIds(
-  path: string,
-  options: ReadAcceptedOptions = {},
-): Promise<Set<string>> {
+export async function readCorrelationIds(path: string, options: CutTailOptions = {}): Promise<Set<string>> {
   const ids = new Set<string>();
   for await (const entry of readAcceptedLog(path, options)) ids.add(entry.correlationId);
   return ids;

@@ -9,11 +9,12 @@ import {
   readAcceptedLog,
   readCorrelationIds,
 } from '../../record/acceptedLog.ts';
+import type { CutTail } from '../../record/lineReader.ts';
 
-async function readAll(path: string, onTruncatedTail?: (line: number) => void): Promise<AcceptedEntry[]> {
+async function readAll(path: string, onCutLine?: (line: number) => void): Promise<AcceptedEntry[]> {
   const out: AcceptedEntry[] = [];
-  for await (const entry of readAcceptedLog(path, onTruncatedTail ? { onTruncatedTail } : {}))
-    out.push(entry);
+  const options = onCutLine ? { onCutTail: (cut: CutTail) => onCutLine(cut.line) } : {};
+  for await (const entry of readAcceptedLog(path, options)) out.push(entry);
   return out;
 }
 

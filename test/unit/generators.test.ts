@@ -7,6 +7,7 @@ import {
   type ChatBody,
   DATASET_SCHEMA,
   type Dataset,
+  DatasetFormatError,
   type EventBody,
   PAYLOAD_KINDS,
   type PayloadKind,
@@ -21,9 +22,11 @@ import {
 } from '../../generators/datasetOptions.ts';
 import { generateDataset } from '../../generators/generateDataset.ts';
 import { PoisonPicker, poisonCount } from '../../generators/poisonPicker.ts';
+import { readDataset } from '../../generators/readDataset.ts';
 import { SeededRandom } from '../../generators/seededRandom.ts';
 import { sampleTextLength } from '../../generators/textLength.ts';
 import { seededTraceparent } from '../../generators/traceparent.ts';
+import { RecordFormatError } from '../../record/recordError.ts';
 import { OutputError, writeAtomically } from '../../record/writeAtomically.ts';
 import { validTraceparent } from '../../reference/http.ts';
 
@@ -283,6 +286,38 @@ describe('dataset format', () => {
     expect(() => parseDataset(good.replace(DATASET_SCHEMA, 'other/v9'))).toThrow(/schema/);
     expect(() => parseDataset(good.replace('"count":3', '"count":4'))).toThrow(/3 items, its meta says 4/);
     expect(() => parseDataset('[]')).toThrow(/schema/);
+    // Every item is checked, each error names its line.
+    const lines = good.split('\n');
+    lines[2] = lines[2]?.replace('"seq":1', '"seq":5') ?? '';
+    expect(() => parseDataset(lines.join('\n'), 'a.json')).toThrow(
+      'a.json: line 3: item has seq 5, expected 1',
+    );
+    expect(() => parseDataset(good.replace(']}', ''))).toThrow(
+      'dataset: line 5: the file ends before the closing ]} (truncated?)',
+    );
+  });
+
+  it('readDataset streams a file through the line reader and names the file and line of a fault', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pipesoak-dataset-'));
+    try {
+      const path = join(dir, 'a.json');
+      const good = text(datasetOptions({ seed: 4, count: 2500 }));
+      await writeFile(path, good);
+      const read = await readDataset(path);
+      expect(read).toEqual(parseDataset(good));
+      expect(read.items).toHaveLength(2500);
+      expect(read.items[2499]?.seq).toBe(2499);
+      // A line cut off mid-write, as a crash of the writer leaves it.
+      const cutAt = good.indexOf('\n', 1000) + 40;
+      await writeFile(path, good.slice(0, cutAt));
+      const err = await readDataset(path).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatasetFormatError);
+      expect(err).toBeInstanceOf(RecordFormatError);
+      const lineNo = good.slice(0, cutAt).split('\n').length;
+      expect((err as Error).message).toBe(`${path}: line ${lineNo}: item is not valid JSON (truncated?)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('datasetFormat.ts, which scenarios bundle, imports neither faker nor Node built-ins', async () => {
