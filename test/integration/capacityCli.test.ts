@@ -1,7 +1,7 @@
 // `pipesoak capacity` as a user runs it: --help shows the flags and an example; bad input is one
-// line and exit 2 before anything is written; until runScenario is wired, the adapter says so
-// (exit 3) and no capacity folder is left behind.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// line and exit 2 before anything is written; a step whose run cannot be made (preflight) stops
+// the search with exit 3 and records no step.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
