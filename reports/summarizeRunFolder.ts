@@ -256,7 +256,8 @@ async function readSeriesFile(
         steadyStartMs = start.t + start.warmUpMs;
         // Points before run.start are set-up, not run: start every gauge afresh on the window.
         for (const name of gauges.keys()) gauges.set(name, new GaugeAccumulator(name, steadyStartMs));
-        for (const [name, acc] of tagGauges) tagGauges.set(name, new GaugeAccumulator(acc.name, steadyStartMs));
+        for (const [name, acc] of tagGauges)
+          tagGauges.set(name, new GaugeAccumulator(acc.name, steadyStartMs));
         for (const name of counters.keys()) counters.set(name, 0);
         break;
       case EVENT.runEnd:
