@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
+import { gaugeKey } from '../record/gaugeKey.ts';
 import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
 import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
@@ -20,7 +21,6 @@ import {
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords, SeriesFormatError } from '../record/series.ts';
 import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
-import { gaugeKey } from '../record/gaugeKey.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
 import type { GaugeSummary, RunSummary } from './runSummary.ts';
