@@ -51,12 +51,14 @@ export function soakFindings(input: FindingsInput): string[] {
     if (options === undefined || options === false || g === undefined || g.trend === null) continue;
     const v = driftVerdict(g.trend, g.mean, { confidence: slos.drift.confidence, ...options });
     if (v.pass) continue;
-    out.push(`${gaugeLabel(key)} ${growth(key, g, steadyS)} (${pct(slos.drift.confidence)} confidence)`);
+    const { rate, range } = growth(key, g, steadyS);
+    out.push(`${gaugeLabel(key)} grew ${rate} (${pct(slos.drift.confidence)} confidence), ${range}`);
   }
   for (const key of BLOAT_GAUGES) {
     const g = summary.gauges[key];
     if (g === undefined || g.trend === null || !(g.trend.slopePerMin > 0)) continue;
-    out.push(`${gaugeLabel(key)} ${growth(key, g, steadyS)}: bloat is reported, not failed`);
+    const { rate, range } = growth(key, g, steadyS);
+    out.push(`${gaugeLabel(key)} grew ${rate}, ${range}: bloat is reported, not failed`);
   }
   const { stages } = input;
   if (stages.dominantP99 !== null && stages.e2e !== null) {
@@ -77,14 +79,17 @@ export function soakFindings(input: FindingsInput): string[] {
   return out;
 }
 
-/** "grew 38 MB/h, from 140 to 178 MB over 1 h", from the fitted line's ends over the steady window. */
-function growth(key: string, g: GaugeSummary, steadyS: number): string {
+/** "38 MB/h" and "from 140 to 178 MB over 1 h", from the fitted line's ends over the steady window. */
+function growth(key: string, g: GaugeSummary, steadyS: number): { rate: string; range: string } {
   const slopePerMin = g.trend?.slopePerMin ?? 0;
   const minutes = steadyS / 60;
   const from = g.mean - (slopePerMin * minutes) / 2;
   const to = g.mean + (slopePerMin * minutes) / 2;
   const unit = metricEntry(parseGaugeKey(key)?.gauge ?? key)?.unit;
-  return `grew ${amount(slopePerMin * 60, unit)}/h, from ${amount(from, unit, false)} to ${amount(to, unit)} over ${span(steadyS)}`;
+  return {
+    rate: `${amount(slopePerMin * 60, unit)}/h`,
+    range: `from ${amount(from, unit, false)} to ${amount(to, unit)} over ${span(steadyS)}`,
+  };
 }
 
 function amount(n: number, unit: string | undefined, withUnit = true): string {
