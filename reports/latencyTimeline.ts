@@ -98,7 +98,7 @@ function close(state: OpenBucket): void {
   out.p50.push(p50);
   out.p90.push(p90);
   out.p99.push(p99);
-  out.mean.push(state.acc.toSnapshot().summary().mean);
+  out.mean.push(state.acc.mean());
   state.acc.reset();
 }
 
