@@ -19,13 +19,17 @@ import {
 } from './collectorRunner.ts';
 import type { CollectorTarget } from './collectorTarget.ts';
 import { CompletionCollector } from './completion/completionCollector.ts';
-import { HarnessCollector, type TrackedProcess } from './harness/harnessCollector.ts';
+import { HarnessCollector, type TargetProcess, type TrackedProcess } from './harness/harnessCollector.ts';
 import { JetStreamCollector } from './jetstream/jetstreamCollector.ts';
 import { type LatestGauge, LiveRecorder } from './liveRecorder.ts';
 import { type OtelOptions, type OtelRecorder, withOtel } from './otel/otelExporter.ts';
 import { OutboxCollector } from './outbox/outboxCollector.ts';
 import { PoolCollector } from './pool/poolCollector.ts';
-import { PrometheusCollector, type PrometheusMapping } from './prometheus/prometheusCollector.ts';
+import {
+  PrometheusCollector,
+  type PrometheusMapping,
+  residentMemoryMapping,
+} from './prometheus/prometheusCollector.ts';
 import { REFERENCE_WORKER_MAPPINGS } from './prometheus/referenceWorkerMappings.ts';
 
 export const COLLECTOR_KINDS = [
@@ -49,8 +53,15 @@ export interface CollectorsOptions {
   prometheusMappings?: PrometheusMapping[];
   /** Keep every completed correlation id (for the integrity checker); memory grows with the run. */
   keepCorrelationIds?: boolean;
-  /** Processes besides the harness to watch (the load engine, a target component). */
+  /** Processes besides the harness to watch (the load engine). */
   processes?: TrackedProcess[];
+  /** Target processes the harness started, watched by pid as `target.rss` (tag component). */
+  components?: TargetProcess[];
+  /**
+   * For a target the harness did not start: the component whose `process_resident_memory_bytes`
+   * the Prometheus scrape records as `target.rss` (e.g. `worker`). Leave unset when it is in `components`.
+   */
+  scrapedRssComponent?: string;
   /** Collectors switched off (`false`); all are on by default. */
   collectors?: Partial<Record<CollectorKind, boolean>>;
   /** Tee everything into OTLP as well when an endpoint is given. */
@@ -76,6 +87,8 @@ export interface CollectorSet {
   stats(): CollectorStats[];
   /** Watches one more process (e.g. a load worker once spawned); no-op when the harness collector is off. */
   track(pid: number, label: string): void;
+  /** Watches a target component the harness started (`target.rss`); no-op when the harness collector is off. */
+  trackComponent(pid: number, component: string): void;
   /** Per-metric HDR summaries over every flushed interval (all of them after stop()). */
   summaries(): Record<string, LatencySummary>;
   /** Stops the collectors, writes the last interval and closes the files. Idempotent. */
@@ -96,7 +109,13 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
         keepCorrelationIds: options.keepCorrelationIds ?? false,
       })
     : undefined;
-  const harness = on('harness') ? new HarnessCollector({ processes: options.processes ?? [] }) : undefined;
+  const harness = on('harness')
+    ? new HarnessCollector({ processes: options.processes ?? [], components: options.components ?? [] })
+    : undefined;
+  const mappings = [
+    ...(options.prometheusMappings ?? REFERENCE_WORKER_MAPPINGS),
+    ...(options.scrapedRssComponent ? [residentMemoryMapping(options.scrapedRssComponent)] : []),
+  ];
   const byKind: Record<CollectorKind, () => Collector | undefined> = {
     outbox: () =>
       on('outbox') ? new OutboxCollector({ databaseUrl: target.databaseUrl, ...target.outbox }) : undefined,
@@ -121,7 +140,7 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
       on('prometheus')
         ? new PrometheusCollector({
             url: target.workerMetricsUrl,
-            mappings: options.prometheusMappings ?? REFERENCE_WORKER_MAPPINGS,
+            mappings,
           })
         : undefined,
     completion: () => completion,
@@ -199,6 +218,7 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
     latestGauges: () => live.latestGauges(),
     stats: () => runner.stats(),
     track: (pid, label) => harness?.track(pid, label),
+    trackComponent: (pid, component) => harness?.trackComponent(pid, component),
     summaries: () => store.summaries(),
     stop: () => {
       stopping ??= stop();

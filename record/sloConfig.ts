@@ -3,6 +3,7 @@
 // from the system contract (record/contract.ts) or is stated here once.
 import { z } from 'zod';
 import { CONTRACT } from './contract.ts';
+import { gaugeKey } from './gaugeKey.ts';
 import { METRIC } from './metricCatalog.ts';
 import { typeError } from './zodFields.ts';
 
@@ -55,12 +56,43 @@ const driftGaugeSchema = z.strictObject({
   minSlopePerMin: nonNegative.default(0),
   /** ...nor growth below this share of the gauge's mean per minute (0.001 = 0.1 %/min = 6 %/h). */
   minRelativeSlopePerMin: nonNegative.default(0.001),
+  /** Without samples the check fails; `false` says "not judged" instead (a gauge not every target has). */
+  required: z.boolean({ error: 'must be true or false' }).default(true),
 });
 
-const DRIFT_DEFAULTS: Record<string, { minSlopePerMin: number; minRelativeSlopePerMin: number }> = {
-  [METRIC.consumerPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
-  [METRIC.outboxPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001 },
-  [METRIC.harnessRss]: { minSlopePerMin: 256 * 1024, minRelativeSlopePerMin: 0.001 },
+const MB = 1024 * 1024;
+
+/** The target component whose memory the worker-RSS drift SLO judges (`target.rss` tag `component`). */
+export const DRIFT_WORKER_COMPONENT = 'worker';
+
+/**
+ * Keys are gauge names or one tagged series, `gauge{tag=value}` (record/gaugeKey.ts). Outbox bloat
+ * (outbox.table.bytes, outbox.dead_tuples) is left out on purpose: a table grows until vacuum
+ * catches up, which is not a failure by itself; the report gives its slope instead.
+ */
+const DRIFT_DEFAULTS: Record<
+  string,
+  { minSlopePerMin: number; minRelativeSlopePerMin: number; required: boolean }
+> = {
+  [METRIC.consumerPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001, required: true },
+  [METRIC.outboxPending]: { minSlopePerMin: 10, minRelativeSlopePerMin: 0.001, required: true },
+  [METRIC.harnessRss]: { minSlopePerMin: 256 * 1024, minRelativeSlopePerMin: 0.001, required: true },
+  // Worker memory: a Node worker's RSS settles within minutes of warm-up and then only wobbles
+  // with GC. 10 MB/h (240 MB a day) is a leak worth acting on; 3 %/h of its size keeps a large
+  // worker's GC swings from failing a run.
+  [gaugeKey(METRIC.targetRss, { key: 'component', value: DRIFT_WORKER_COMPONENT })]: {
+    minSlopePerMin: (10 * MB) / 60,
+    minRelativeSlopePerMin: 0.0005,
+    // Not every target's worker memory can be read (no pid, no process metrics): say so, do not fail.
+    required: false,
+  },
+  // Connections are small integers per application: one more every 30 min exhausts a pool of 10
+  // within a 5 h soak. A pool opening and closing idle connections wobbles without a trend.
+  [METRIC.dbConnections]: { minSlopePerMin: 1 / 30, minRelativeSlopePerMin: 0, required: false },
+  // The pending query runs on a partial index in about a millisecond; growing 3 ms/h, or 30 %/h
+  // of itself, means the index or table is bloating and the relay's poll slows with it. The
+  // relative floor is high because a shared host's noise is large against a millisecond.
+  [METRIC.outboxQueryTime]: { minSlopePerMin: 0.05, minRelativeSlopePerMin: 0.005, required: false },
 };
 
 const driftSchema = z

@@ -92,6 +92,8 @@ class Worker {
   private readonly iterators = new Set<ConsumerMessages>();
   private readonly stopWaits = new Set<() => void>();
   private readonly dispatchTimeoutMs: number;
+  /** WORKER_LEAK_BYTES_PER_EVENT: held for the life of the process on purpose. */
+  private readonly leaked: Buffer[] = [];
   private readonly maxMessages: number;
 
   constructor(
@@ -179,6 +181,7 @@ class Worker {
     try {
       if (role === 'main') {
         this.metrics.deliveries.inc();
+        if (msg.info.deliveryCount === 1) this.metrics.brokerWait.observe(brokerWaitSeconds(msg));
         await this.handleMain(h, msg);
       } else {
         await this.handleDeadLetter(h, msg);
@@ -211,6 +214,7 @@ class Worker {
       await this.markDone(h, msg, deliveries);
       msg.ack();
       this.metrics.processed.inc({ outcome: 'ok', consumer: h.role });
+      this.leak();
       return;
     }
     if (deliveries < maxDeliveries) {
@@ -224,6 +228,12 @@ class Worker {
     this.metrics.deadLettered.inc();
     this.metrics.processed.inc({ outcome: 'dead_lettered', consumer: h.role });
     this.log.warn({ id: h.id, deliveries, reason: result.reason }, 'dead-lettered');
+  }
+
+  private leak(): void {
+    const bytes = this.settings.workerLeakBytesPerEvent;
+    // Buffer.alloc fills the memory, so the pages are resident (RSS), not just reserved.
+    if (bytes > 0) this.leaked.push(Buffer.alloc(bytes, 1));
   }
 
   private async handleDeadLetter(h: Handling, msg: JsMsg): Promise<void> {
@@ -427,4 +437,14 @@ function payloadJson(data: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Stream store time → this first delivery, in seconds: the broker wait of the stage breakdown. The
+ * stream stamps a message when it stores it (the relay's publish), on the server's clock, which
+ * on one host is ours; never negative, since clocks of two hosts may disagree a little.
+ */
+function brokerWaitSeconds(msg: JsMsg): number {
+  const storedMs = Number(msg.timestampNanos / 1_000_000n);
+  return Math.max(0, Date.now() - storedMs) / 1000;
 }

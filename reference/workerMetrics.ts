@@ -14,6 +14,8 @@ export interface WorkerMetrics {
   processed: Counter<'outcome' | 'consumer'>;
   /** Sink round trip of one dispatch, whatever its answer. */
   dispatchDuration: Histogram<'consumer'>;
+  /** Stream store time to first delivery on the main consumer (the broker wait). */
+  brokerWait: Histogram;
   /** Failed main-consumer dispatches handed back to JetStream with a delayed nak. */
   retries: Counter;
   deadLettered: Counter;
@@ -43,6 +45,16 @@ export function createWorkerMetrics(): WorkerMetrics {
       help: 'Duration of one webhook dispatch to the sink',
       labelNames: ['consumer'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10],
+      registers,
+    }),
+    brokerWait: new Histogram({
+      name: 'worker_broker_wait_seconds',
+      help: 'Stream store time of a message to its first delivery to the worker (main consumer)',
+      // Fine steps up to 10 s: the collector records each observation at its bucket's upper bound.
+      buckets: [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 6, 8, 10, 15,
+        20, 30, 60, 120, 300,
+      ],
       registers,
     }),
     retries: new Counter({

@@ -21,7 +21,7 @@ export class GaugeAccumulator {
   private bucketCount = 0;
 
   constructor(
-    name: string,
+    readonly name: string,
     private readonly steadyStartMs: number,
   ) {
     this.folder = new SampleFolder(gaugeFold(name), (t, v) => this.addSample(t, v));

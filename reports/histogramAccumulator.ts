@@ -86,6 +86,20 @@ export class HistogramAccumulator {
     return out;
   }
 
+  /** Mean in ms, as HdrHistogram's getMean: each count at its bucket's median-equivalent value. */
+  mean(): number {
+    if (this.count === 0) return 0;
+    let sum = 0;
+    for (let i = 0; i < this.used; i++) {
+      const c = this.counts[i] ?? 0;
+      if (c === 0) continue;
+      const highest = highestEquivalent(i);
+      const size = highest + 1 - lowestEquivalent(i);
+      sum += c * (lowestEquivalent(i) + Math.floor(size / 2));
+    }
+    return sum / this.count / 1000;
+  }
+
   reset(): void {
     this.counts.fill(0, 0, this.used);
     this.used = 0;
@@ -183,4 +197,15 @@ function highestEquivalent(index: number): number {
     bucket = 0;
   }
   return (sub + 1) * 2 ** bucket - 1;
+}
+
+/** The lowest value counted at `index` in our layout. */
+function lowestEquivalent(index: number): number {
+  let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) - 1;
+  let sub = (index & (SUB_BUCKET_HALF - 1)) + SUB_BUCKET_HALF;
+  if (bucket < 0) {
+    sub -= SUB_BUCKET_HALF;
+    bucket = 0;
+  }
+  return sub * 2 ** bucket;
 }

@@ -66,6 +66,12 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
     '</header>',
   );
 
+  if (report.findings?.length) {
+    out.push('<h2>Findings</h2>', '<ul class="findings">');
+    for (const f of report.findings) out.push(`<li>${esc(f)}</li>`);
+    out.push('</ul>');
+  }
+
   out.push(
     '<h2>SLOs</h2>',
     '<table class="slos"><thead><tr><th>status</th><th>SLO</th><th>objective</th>' +
@@ -130,6 +136,38 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
       for (const [key, values] of Object.entries(m.byTag ?? {})) {
         for (const [value, t] of Object.entries(values)) row(`${name} ${key}=${value}`, t);
       }
+    }
+    out.push('</tbody></table>');
+  }
+
+  if (report.stages) {
+    out.push(
+      '<h2>Where the e2e time goes (steady window)</h2>',
+      '<table class="stages"><thead><tr><th>stage</th>' +
+        ['p50', 'p99', 'mean', 'share of e2e'].map((h) => `<th class="num">${h}</th>`).join('') +
+        '<th>source</th></tr></thead><tbody>',
+    );
+    const cellNum = (v: number | null) => `<td class="num">${v === null ? '—' : num(v)}</td>`;
+    for (const st of report.stages.stages) {
+      const share = st.share === null ? '—' : `${num(Math.round(st.share * 1000) / 10)}%`;
+      out.push(
+        `<tr class="stage${st.measured ? '' : ' unmeasured'}"><td>${esc(st.stage)}</td>${cellNum(st.p50)}${cellNum(st.p99)}` +
+          `${cellNum(st.mean)}<td class="num">${share}</td><td>${esc(st.measured ? st.source : (st.reason ?? 'not measured'))}</td></tr>`,
+      );
+    }
+    out.push('</tbody></table>');
+  }
+  if (report.littlesLaw?.length) {
+    out.push(
+      "<h2>Little's law (backlog vs λ·W)</h2>",
+      '<table class="littles-law"><thead><tr><th>stage</th><th class="num">backlog</th><th class="num">λ·W</th>' +
+        '<th class="num">ratio</th><th>note</th></tr></thead><tbody>',
+    );
+    for (const c of report.littlesLaw) {
+      const n = (v: number | null) => `<td class="num">${v === null ? '—' : num(v)}</td>`;
+      out.push(
+        `<tr class="${c.ok ? 'pass' : 'fail'}"><td>${esc(c.name)}</td>${n(c.backlog)}${n(c.expected)}${n(c.ratio)}<td>${esc(c.note ?? 'ok')}</td></tr>`,
+      );
     }
     out.push('</tbody></table>');
   }

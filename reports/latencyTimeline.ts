@@ -17,6 +17,8 @@ export interface LatencyBuckets {
   p50: number[];
   p90: number[];
   p99: number[];
+  /** Mean of each bucket (the stage breakdown adds stages up by their means). */
+  mean: number[];
 }
 
 interface OpenBucket {
@@ -53,7 +55,15 @@ export async function latencyTimeline(
     const bucket = Math.floor((interval.startS - startS) / bucketS);
     let state = open.get(metric);
     if (state === undefined) {
-      const out: LatencyBuckets = { buckets: [], count: [], coveredS: [], p50: [], p90: [], p99: [] };
+      const out: LatencyBuckets = {
+        buckets: [],
+        count: [],
+        coveredS: [],
+        p50: [],
+        p90: [],
+        p99: [],
+        mean: [],
+      };
       result.set(metric, out);
       state = { bucket, acc: new HistogramAccumulator(), fromS: interval.startS, toS: interval.startS, out };
       open.set(metric, state);
@@ -88,6 +98,7 @@ function close(state: OpenBucket): void {
   out.p50.push(p50);
   out.p90.push(p90);
   out.p99.push(p99);
+  out.mean.push(state.acc.mean());
   state.acc.reset();
 }
 

@@ -24,6 +24,12 @@ export function renderMarkdownReport(report: ReportJson): string {
     lines.push(`${segments.length === 1 ? 'Segment' : 'Merged from segments'}: ${parts.join('; ')}.`, '');
   }
 
+  if (report.findings?.length) {
+    lines.push('### Findings', '');
+    for (const f of report.findings) lines.push(`- ${f}`);
+    lines.push('');
+  }
+
   const failed = report.slos.filter((s) => !s.pass).length;
   lines.push(`### SLOs (${report.slos.length - failed}/${report.slos.length} pass)`, '');
   lines.push('| | SLO | objective | observed | note |', '| --- | --- | --- | --- | --- |');
@@ -77,6 +83,32 @@ export function renderMarkdownReport(report: ReportJson): string {
       const slope = g.slopePerMin === null ? '—' : num(g.slopePerMin);
       lines.push(
         `| ${cell(name)} | ${num(g.min)} | ${num(g.mean)} | ${num(g.max)} | ${num(g.last)} | ${slope} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  if (report.stages) {
+    lines.push('### Where the e2e time goes (steady window)', '');
+    lines.push(
+      '| stage | p50 ms | p99 ms | mean ms | share of e2e | source |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const st of report.stages.stages) {
+      const share = st.share === null ? '—' : `${num(Math.round(st.share * 1000) / 10)}%`;
+      const source = st.measured ? st.source : (st.reason ?? 'not measured');
+      lines.push(
+        `| ${cell(st.stage)} | ${opt(st.p50)} | ${opt(st.p99)} | ${opt(st.mean)} | ${share} | ${cell(source)} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (report.littlesLaw?.length) {
+    lines.push("### Little's law (backlog vs λ·W)", '');
+    lines.push('| stage | backlog | λ·W | ratio | note |', '| --- | ---: | ---: | ---: | --- |');
+    for (const c of report.littlesLaw) {
+      lines.push(
+        `| ${cell(c.name)} | ${opt(c.backlog)} | ${opt(c.expected)} | ${opt(c.ratio)} | ${cell(c.note ?? (c.ok ? 'ok' : ''))} |`,
       );
     }
     lines.push('');

@@ -37,6 +37,35 @@ const slo = z.object({
   reason: z.string().optional(),
 });
 
+const stageStats = z.object({
+  stage: z.string(),
+  source: z.string(),
+  measured: z.boolean(),
+  reason: z.string().optional(),
+  p50: z.number().nullable(),
+  p99: z.number().nullable(),
+  mean: z.number().nullable(),
+  share: z.number().nullable(),
+});
+
+/** Where e2e time goes over the steady window (reports/stageBreakdown.ts), without the buckets. */
+const stages = z.object({
+  e2e: z.object({ p50: z.number(), p99: z.number(), mean: z.number() }).nullable(),
+  stages: z.array(stageStats),
+  dominantP99: z.string().nullable(),
+  grewMost: z.object({ stage: z.string(), fromShare: z.number(), toShare: z.number() }).nullable(),
+  notes: z.array(z.string()),
+});
+
+const littleCheck = z.object({
+  name: z.string(),
+  backlog: z.number().nullable(),
+  expected: z.number().nullable(),
+  ratio: z.number().nullable(),
+  ok: z.boolean(),
+  note: z.string().optional(),
+});
+
 export const reportJsonSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
   run: z.object({
@@ -78,6 +107,12 @@ export const reportJsonSchema = z.object({
     lost: z.number().nullable(),
     duplicated: z.number().nullable(),
   }),
+  /** Stage breakdown of e2e latency; absent in reports written before it existed. */
+  stages: stages.optional(),
+  /** Little's law, backlog vs λ·W, for outbox pending and consumer pending. */
+  littlesLaw: z.array(littleCheck).optional(),
+  /** One plain-words line per soak finding (drift, bloat, dominant stage, collector disagreement). */
+  findings: z.array(z.string()).optional(),
   verdict: z.enum(['pass', 'fail']),
   partial: z.boolean().optional(),
   notes: z.array(z.string()).optional(),

@@ -4,19 +4,37 @@
 import type { LatencySummary } from '../record/histogramSnapshot.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { redact } from '../record/redact.ts';
+import { runHlogPaths } from '../record/runFiles.ts';
+import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
+import { littlesLaw } from './littlesLaw.ts';
 import type { ReportJson } from './reportJson.ts';
 import { REPORT_SCHEMA } from './reportJson.ts';
 import { roundReportNumber as round } from './reportNumbers.ts';
 import type { RunSummary } from './runSummary.ts';
 import { compileSlos, evaluateSlos } from './sloEngine.ts';
+import { soakFindings } from './soakFindings.ts';
+import { STAGE_METRICS, stageBreakdown } from './stageBreakdown.ts';
 import { type RunMeta, summarizeRunFolder } from './summarizeRunFolder.ts';
+
+/** Time buckets the stage shares are given in over the steady window, at most. */
+export const STAGE_BUCKETS = 20;
 
 export async function buildRunReport(dir: string): Promise<ReportJson> {
   const { meta, summary } = await summarizeRunFolder(dir);
-  return reportFromSummary(meta, summary);
+  const steadyStartMs = meta.startedAtMs + meta.warmUpMs;
+  const steadyS = Math.max(0, meta.durationS - meta.warmUpMs / 1000);
+  const bucketS = Math.max(1, Math.ceil(steadyS / STAGE_BUCKETS));
+  const byMetric = await latencyTimeline(runHlogPaths(dir), STAGE_METRICS, steadyStartMs, bucketS);
+  // Intervals of the warm-up land in negative buckets: left out, as from every steady statistic.
+  for (const [metric, b] of byMetric) byMetric.set(metric, fromBucket(b, 0));
+  return reportFromSummary(meta, summary, { bucketS, byMetric });
 }
 
-export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJson {
+export function reportFromSummary(
+  meta: RunMeta,
+  summary: RunSummary,
+  stageBuckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets> },
+): ReportJson {
   const slos = evaluateSlos(summary, compileSlos(meta.slos), { loadOnly: meta.loadOnly }).map((r) => ({
     ...r,
     observed: r.observed === null ? null : round(r.observed),
@@ -77,9 +95,61 @@ export function reportFromSummary(meta: RunMeta, summary: RunSummary): ReportJso
       slopePerMin: g.slopePerMin === null ? null : round(g.slopePerMin),
     };
   }
+  const steadyS = Math.max(0, meta.durationS - meta.warmUpMs / 1000);
+  const stages = stageBreakdown({ summary, ...(stageBuckets ? { buckets: stageBuckets } : {}) });
+  // λ: events completed per second of the steady window (e2e samples are completions).
+  const completed = summary.metrics[METRIC.e2eLatency]?.count ?? 0;
+  const little = littlesLaw({ summary, arrivalRatePerS: steadyS > 0 ? completed / steadyS : 0 });
+  report.stages = {
+    e2e: stages.e2e && {
+      p50: round(stages.e2e.p50),
+      p99: round(stages.e2e.p99),
+      mean: round(stages.e2e.mean),
+    },
+    stages: stages.stages.map((st) => ({
+      ...st,
+      p50: roundOrNull(st.p50),
+      p99: roundOrNull(st.p99),
+      mean: roundOrNull(st.mean),
+      share: roundOrNull(st.share),
+    })),
+    dominantP99: stages.dominantP99,
+    grewMost: stages.grewMost && {
+      stage: stages.grewMost.stage,
+      fromShare: round(stages.grewMost.fromShare),
+      toShare: round(stages.grewMost.toShare),
+    },
+    notes: stages.notes,
+  };
+  report.littlesLaw = little.map((c) => ({
+    ...c,
+    backlog: roundOrNull(c.backlog),
+    expected: roundOrNull(c.expected),
+    ratio: roundOrNull(c.ratio),
+  }));
+  report.findings = soakFindings({ summary, slos: meta.slos, steadyS, stages, littlesLaw: little });
   if (meta.partial) report.partial = true;
   if (meta.notes.length > 0) report.notes = [...meta.notes];
   return report;
+}
+
+function roundOrNull(n: number | null): number | null {
+  return n === null ? null : round(n);
+}
+
+/** The buckets from index `first` on. */
+function fromBucket(b: LatencyBuckets, first: number): LatencyBuckets {
+  const keep = b.buckets.map((bucket) => bucket >= first);
+  const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
+  return {
+    buckets: pick(b.buckets),
+    count: pick(b.count),
+    coveredS: pick(b.coveredS),
+    p50: pick(b.p50),
+    p90: pick(b.p90),
+    p99: pick(b.p99),
+    mean: pick(b.mean),
+  };
 }
 
 function latencyStats(m: LatencySummary) {

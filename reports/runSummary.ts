@@ -44,6 +44,8 @@ export interface IntegrityCounts {
 export interface RunSummary {
   metrics: Record<string, LatencySummary>;
   gauges: Record<string, GaugeSummary>;
+  /** One tagged series of a gauge, by `gauge{tag=value}` (record/gaugeKey.ts); absent in hand-built summaries. */
+  gaugesByTag?: Record<string, GaugeSummary>;
   /** metric → tag key → tag value → summary, for the tags the catalogue keeps apart (dispatch.latency by consumer). */
   byTag: Record<string, Record<string, Record<string, LatencySummary>>>;
   /** Every counter's total over the steady window, by name (all tags summed). */

@@ -8,6 +8,7 @@ import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
 import type { ReportJson } from './reportJson.ts';
 import { type FaultWindow, type GaugeLine, type GaugeLineSpec, seriesTimeline } from './seriesTimeline.ts';
+import { STAGE_METRICS, STAGES, stageBreakdown } from './stageBreakdown.ts';
 
 /** Points per line at most: enough for any screen, small enough for a light page. */
 export const MAX_POINTS = 2000;
@@ -29,6 +30,8 @@ export interface Chart {
   lines: ChartLine[];
   /** Why the chart is empty; set exactly when there are no lines. */
   noData?: string;
+  /** Lines are running totals, top layer first: the page fills each down to the axis. */
+  stacked?: boolean;
 }
 
 export interface RunTimeline {
@@ -61,7 +64,9 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
   const startMs = Date.parse(run.startedAt);
   const durationS = run.durationS;
   const bucketS = Math.max(1, Math.ceil(durationS / MAX_POINTS));
-  const latencyMetrics = [...LATENCY_CHARTS.map(([, metric]) => metric), METRIC.outboxLag];
+  const latencyMetrics = [
+    ...new Set([...LATENCY_CHARTS.map(([, metric]) => metric), METRIC.outboxLag, ...STAGE_METRICS]),
+  ];
   const latency = await latencyTimeline(runHlogPaths(dir), latencyMetrics, startMs, bucketS);
   const series = await seriesTimeline(
     join(dir, RUN_FILES.series),
@@ -183,8 +188,46 @@ export async function runTimeline(dir: string, run: ReportJson['run']): Promise<
       gauge(METRIC.dbConnections),
     ),
   );
+  charts.push(stagesChart(bucketS, latency));
 
   return { bucketS, durationS, warmUpS: series.warmUpS, faults: series.faults, charts, notes: series.notes };
+}
+
+/** Where e2e time goes, bucket by bucket: each stage's mean stacked on the ones before it. */
+function stagesChart(bucketS: number, latency: Map<string, LatencyBuckets>): Chart {
+  const b = stageBreakdown({
+    summary: { metrics: {}, byTag: {} },
+    buckets: { bucketS, byMetric: latency },
+  }).buckets;
+  const layers: [string, Sparse][] = [];
+  if (b !== null) {
+    const buckets = b.startS.map((x) => Math.round(x / bucketS));
+    const running = new Array<number>(buckets.length).fill(0);
+    for (const stage of STAGES) {
+      const values = b.mean[stage];
+      if (values.every((v) => v === null)) continue;
+      const kept: number[] = [];
+      const keptValues: number[] = [];
+      values.forEach((v, i) => {
+        running[i] = (running[i] ?? 0) + (v ?? 0);
+        if (v !== null) {
+          kept.push(buckets[i] ?? 0);
+          keptValues.push(running[i] ?? 0);
+        }
+      });
+      layers.push([stage, { buckets: kept, values: keptValues }]);
+    }
+  }
+  const c = chart(
+    'stages',
+    'Where e2e time goes',
+    'ms',
+    'mean of each stage per bucket, stacked (dispatch: every consumer; effect: e2e mean minus the rest)',
+    bucketS,
+    layers.reverse(),
+    `${METRIC.e2eLatency} samples`,
+  );
+  return c.noData === undefined ? { ...c, stacked: true } : c;
 }
 
 interface Sparse {

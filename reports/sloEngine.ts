@@ -2,6 +2,7 @@
 // into checks once, at start-up, so a bad expression fails before the run; evaluateSlos judges a
 // summary with them. A check without data fails with a reason, it never passes silently.
 
+import { parseGaugeKey } from '../record/gaugeKey.ts';
 import { isGauge, METRIC, metricEntry } from '../record/metricCatalog.ts';
 import type { SloConfig } from '../record/sloConfig.ts';
 import { DRIFT_MIN_WINDOWS, driftVerdict } from './drift.ts';
@@ -107,7 +108,9 @@ export function compileSlos(slos: SloConfig): CompiledSlo[] {
     const options = slos.drift.gauges[gauge];
     if (options === undefined || options === false) continue;
     const path = `slos.drift.gauges.${gauge}`;
-    if (!isGauge(gauge)) throw new SloCompileError(path, `unknown gauge "${gauge}"`);
+    const key = parseGaugeKey(gauge);
+    if (key === undefined || !isGauge(key.gauge))
+      throw new SloCompileError(path, `unknown gauge "${gauge}" (a gauge name, or name{tag=value})`);
     checks.push(driftCheck(gauge, { confidence: slos.drift.confidence, ...options }));
   }
   slos.custom.forEach((expression, i) => {
@@ -179,10 +182,10 @@ function targetCheck(
 
 function driftCheck(
   gauge: string,
-  options: { confidence: number; minSlopePerMin: number; minRelativeSlopePerMin: number },
+  options: { confidence: number; minSlopePerMin: number; minRelativeSlopePerMin: number; required: boolean },
 ): CompiledSlo {
   const name = `${gauge} drift`;
-  const unit = metricEntry(gauge)?.unit;
+  const unit = metricEntry(parseGaugeKey(gauge)?.gauge ?? gauge)?.unit;
   const pct = Number((options.minRelativeSlopePerMin * 100).toPrecision(6));
   const objective =
     `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
@@ -193,9 +196,11 @@ function driftCheck(
     path: `slos.drift.gauges.${gauge}`,
     source: metricSource(gauge),
     evaluate: (summary) => {
-      const g = summary.gauges[gauge];
-      if (g === undefined || g.samples === 0)
-        return { name, objective, observed: null, pass: false, reason: NO_SAMPLES };
+      const g = summary.gauges[gauge] ?? summary.gaugesByTag?.[gauge];
+      if (g === undefined || g.samples === 0) {
+        if (options.required) return { name, objective, observed: null, pass: false, reason: NO_SAMPLES };
+        return { name, objective, observed: null, pass: true, reason: 'not judged: no samples in the run' };
+      }
       // A run too short for the windows a trend needs is not a failure of the system: say so.
       if (g.trend === null) {
         return {

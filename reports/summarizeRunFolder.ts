@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
+import { gaugeKey } from '../record/gaugeKey.ts';
 import { HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
 import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
@@ -24,7 +25,7 @@ import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
 import { HistogramAccumulator } from './histogramAccumulator.ts';
 import { type RunSegment, runSegmentOf } from './runSegment.ts';
-import type { RunSummary } from './runSummary.ts';
+import type { GaugeSummary, RunSummary } from './runSummary.ts';
 
 /** A run folder that cannot be read: missing, or a file truncated or garbled at a line. */
 export class RunFolderError extends Error {
@@ -86,6 +87,7 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
       metrics: {},
       byTag: {},
       gauges: {},
+      gaugesByTag: {},
       counters: Object.fromEntries([...series.counters].sort(([a], [b]) => a.localeCompare(b))),
       counts: {
         http_reqs: series.counter(METRIC.httpRequests),
@@ -128,6 +130,12 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
       const acc = series.gauges.get(name);
       if (acc?.seen) summary.gauges[name] = acc.summary();
     }
+    const gaugesByTag: Record<string, GaugeSummary> = {};
+    for (const name of [...series.tagGauges.keys()].sort()) {
+      const acc = series.tagGauges.get(name);
+      if (acc?.seen) gaugesByTag[name] = acc.summary();
+    }
+    summary.gaugesByTag = gaugesByTag;
     return { meta: series.meta, summary };
   } catch (err) {
     if (err instanceof HlogFormatError || err instanceof SeriesFormatError)
@@ -193,6 +201,8 @@ interface SeriesResult {
   meta: RunMeta;
   steadyStartMs: number;
   gauges: Map<string, GaugeAccumulator>;
+  /** By `gauge{tag=value}` (record/gaugeKey.ts), for the tags the catalogue keeps apart. */
+  tagGauges: Map<string, GaugeAccumulator>;
   integrity: IntegrityWire | undefined;
   counters: Map<string, number>;
   counter(name: string): number | null;
@@ -204,6 +214,7 @@ async function readSeriesFile(
   cutTail: CutTailOptions,
 ): Promise<SeriesResult> {
   const gauges = new Map<string, GaugeAccumulator>();
+  const tagGauges = new Map<string, GaugeAccumulator>();
   const counters = new Map<string, number>();
   let start: RunStartWire | undefined;
   let end: RunEndWire | undefined;
@@ -235,6 +246,18 @@ async function readSeriesFile(
         gauges.set(record.gauge, acc);
       }
       acc.add(record.t, record.value, record.tags);
+      // Each tag the catalogue keeps apart also gets its own series (target.rss by component).
+      for (const key of metricEntry(record.gauge)?.tags ?? []) {
+        const value = record.tags[key];
+        if (value === undefined) continue;
+        const name = gaugeKey(record.gauge, { key, value });
+        let tagged = tagGauges.get(name);
+        if (tagged === undefined) {
+          tagged = new GaugeAccumulator(record.gauge, steadyStartMs);
+          tagGauges.set(name, tagged);
+        }
+        tagged.add(record.t, record.value, record.tags);
+      }
       continue;
     }
     if (isCounterPoint(record)) {
@@ -251,6 +274,8 @@ async function readSeriesFile(
         steadyStartMs = start.t + start.warmUpMs;
         // Points before run.start are set-up, not run: start every gauge afresh on the window.
         for (const name of gauges.keys()) gauges.set(name, new GaugeAccumulator(name, steadyStartMs));
+        for (const [name, acc] of tagGauges)
+          tagGauges.set(name, new GaugeAccumulator(acc.name, steadyStartMs));
         for (const name of counters.keys()) counters.set(name, 0);
         break;
       case EVENT.runEnd:
@@ -336,6 +361,7 @@ async function readSeriesFile(
     },
     steadyStartMs,
     gauges,
+    tagGauges,
     integrity,
     counters,
     counter: (name) => counters.get(name) ?? null,

@@ -1,5 +1,6 @@
 // The harness's own footprint (and that of processes it runs, e.g. the load engine): resident memory and CPU,
-// so a soak can show the load generator stayed flat and was not the bottleneck.
+// so a soak can show the load generator stayed flat and was not the bottleneck. Target components
+// the harness started (by pid) are watched too, as `target.rss` by component, for leaks.
 // Other processes are read from /proc (Linux); the harness itself through process.* (portable).
 
 import { METRIC } from '../../record/metricCatalog.ts';
@@ -14,8 +15,16 @@ export interface TrackedProcess {
   label: string;
 }
 
+/** A target process the harness started (e.g. the reference worker), watched for leaks. */
+export interface TargetProcess {
+  pid: number;
+  /** The `component` tag, e.g. `worker`. */
+  component: string;
+}
+
 export interface HarnessCollectorConfig {
   processes?: TrackedProcess[];
+  components?: TargetProcess[];
   /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux builds in practice). */
   clockTicksPerSecond?: number;
 }
@@ -29,12 +38,21 @@ export class HarnessCollector implements Collector {
   readonly name = 'harness';
   private recorder: Recorder | undefined;
   private readonly tracked = new Map<number, { label: string; baseline?: CpuBaseline }>();
+  private readonly components = new Map<number, string>();
   private self: CpuBaseline | undefined;
   private readonly ticks: number;
 
   constructor(config: HarnessCollectorConfig = {}) {
     this.ticks = config.clockTicksPerSecond ?? CLOCK_TICKS_PER_SECOND;
     for (const p of config.processes ?? []) this.track(p.pid, p.label);
+    for (const c of config.components ?? []) this.trackComponent(c.pid, c.component);
+  }
+
+  /** Watches a target component's resident memory (`target.rss`, tag `component`). */
+  trackComponent(pid: number, component: string): void {
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw new Error(`harness collector: component ${component} has no valid pid (${pid})`);
+    this.components.set(pid, component);
   }
 
   /** Adds a process (e.g. a load worker once spawned); its CPU share shows from the second sample on. */
@@ -68,6 +86,16 @@ export class HarnessCollector implements Collector {
       recorder.gauge(METRIC.harnessRss, read.rssBytes, tags, at);
       if (entry.baseline) recorder.gauge(METRIC.harnessCpu, cpuShare(entry.baseline, now), tags, at);
       entry.baseline = now;
+    }
+
+    for (const [pid, component] of this.components) {
+      const read = await readProcess(pid, this.ticks);
+      if (!read) {
+        this.components.delete(pid);
+        writeProcessExited(recorder, { pid, process: component }, at);
+        continue;
+      }
+      recorder.gauge(METRIC.targetRss, read.rssBytes, { component }, at);
     }
   }
 

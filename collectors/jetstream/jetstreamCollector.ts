@@ -197,6 +197,16 @@ export class JetStreamCollector implements Collector {
     recorder.gauge(METRIC.streamMessages, info.state.messages, tags, at);
     recorder.gauge(METRIC.streamBytes, info.state.bytes, tags, at);
     recorder.gauge(METRIC.streamLastSeq, info.state.last_seq, tags, at);
+    // Against its limits: a stream that fills up discards or refuses, so how close it is matters.
+    const maxBytes = info.config.max_bytes ?? -1;
+    const maxMsgs = info.config.max_msgs ?? -1;
+    if (maxBytes > 0) recorder.gauge(METRIC.streamBytesLimit, maxBytes, tags, at);
+    const used = [
+      maxBytes > 0 ? info.state.bytes / maxBytes : -1,
+      maxMsgs > 0 ? info.state.messages / maxMsgs : -1,
+    ];
+    const worst = Math.max(...used);
+    if (worst >= 0) recorder.gauge(METRIC.streamLimitUsed, worst, tags, at);
   }
 
   private async api<T extends ApiResponseWire>(subject: string): Promise<T> {

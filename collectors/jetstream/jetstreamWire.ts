@@ -49,7 +49,8 @@ export interface StreamStateWire {
 }
 
 export interface StreamInfoWire extends ApiResponseWire {
-  config: { name: string; subjects?: string[] };
+  /** max_bytes / max_msgs are -1 (or absent) when the stream has no such limit. */
+  config: { name: string; subjects?: string[]; max_bytes?: number; max_msgs?: number };
   state: StreamStateWire;
 }
 

@@ -1,6 +1,8 @@
 // Outbox collector: how far the relay is behind. Every sample records the gauges `outbox.pending`
 // and `outbox.oldest.age`, and `outbox.lag` (published_at - created_at, ms) once per row published
 // since the previous sample, walked through a (published_at, id) cursor a page at a time.
+// For leaks and bloat over a soak it also records the time its pending query took and the
+// table's size, dead tuples and autovacuum count.
 import type pg from 'pg';
 import { METRIC } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
@@ -13,6 +15,7 @@ import {
   type OutboxTable,
   outboxQueries,
   type PendingRow,
+  type TableStatsRow,
 } from './outboxQueries.ts';
 
 /** The table and its columns come from the target (`target.outbox`); there is no default. */
@@ -28,6 +31,8 @@ export interface OutboxCollectorConfig extends OutboxTable {
    * stamps published_at and commits a little later would otherwise land behind the cursor and be missed.
    */
   settleMs?: number;
+  /** Sample the table's size, dead tuples and autovacuum count (one catalog query per sample). */
+  tableStats?: boolean;
 }
 
 export const OUTBOX_COLLECTOR_DEFAULTS = {
@@ -35,6 +40,7 @@ export const OUTBOX_COLLECTOR_DEFAULTS = {
   pageSize: 5_000,
   maxRowsPerSample: 50_000,
   settleMs: 1_000,
+  tableStats: true,
 } as const;
 
 /** Before the first published row exists, every row published later is new. */
@@ -73,11 +79,16 @@ export class OutboxCollector implements Collector {
   async sample(): Promise<void> {
     const { pool, recorder } = this.started();
     const atMs = Date.now();
+    const queryStart = performance.now();
     const pendingResult = await pool.query<PendingRow>(this.queries.pending, [this.config.settleMs]);
+    // Round trip included: on loopback it is the query's own time, and what a relay's poll would see.
+    const queryMs = performance.now() - queryStart;
     const pending = pendingResult.rows[0];
     if (pending === undefined) throw new Error('outbox pending query returned no row');
     recorder.gauge(METRIC.outboxPending, Number(pending.pending), undefined, atMs);
     recorder.gauge(METRIC.outboxOldestAge, Math.max(0, Number(pending.oldest_age_ms ?? 0)), undefined, atMs);
+    recorder.gauge(METRIC.outboxQueryTime, queryMs, undefined, atMs);
+    if (this.config.tableStats) await this.sampleTable(pool, recorder, atMs);
 
     let read = 0;
     while (read < this.config.maxRowsPerSample) {
@@ -94,6 +105,18 @@ export class OutboxCollector implements Collector {
       read += rows.length;
       if (rows.length < limit) break;
     }
+  }
+
+  private async sampleTable(pool: pg.Pool, recorder: Recorder, atMs: number): Promise<void> {
+    const { rows } = await pool.query<TableStatsRow>(this.queries.tableStats);
+    const row = rows[0];
+    if (row === undefined) throw new Error('outbox table statistics query returned no row');
+    recorder.gauge(METRIC.outboxTableBytes, Number(row.total_bytes), undefined, atMs);
+    // Statistics appear with the table's first activity; absent, nothing is known yet, so nothing is recorded.
+    if (row.dead_tuples !== null)
+      recorder.gauge(METRIC.outboxDeadTuples, Number(row.dead_tuples), undefined, atMs);
+    if (row.autovacuum_count !== null)
+      recorder.gauge(METRIC.outboxAutovacuumCount, Number(row.autovacuum_count), undefined, atMs);
   }
 
   async stop(): Promise<void> {

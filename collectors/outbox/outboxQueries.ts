@@ -15,6 +15,15 @@ export interface OutboxQueries {
   prime: string;
   /** $1 cursor published_at, $2 cursor id, $3 horizon (published_at upper bound), $4 limit → LagRow[]. */
   lagPage: string;
+  /** → one TableStatsRow: size with indexes and TOAST, dead tuples, autovacuum runs. */
+  tableStats: string;
+}
+
+/** Wire row of `tableStats`: bigint columns arrive as strings; null when statistics are missing. */
+export interface TableStatsRow {
+  total_bytes: string;
+  dead_tuples: string | null;
+  autovacuum_count: string | null;
 }
 
 /** Wire row of `pending`: numeric and bigint columns arrive as strings. */
@@ -68,5 +77,10 @@ export function outboxQueries(config: OutboxTable): OutboxQueries {
         AND o.${published} >= $1::timestamptz AND o.${published} <= $3::timestamptz
         AND (o.${published} > $1::timestamptz OR o.${id} > $2)
       ORDER BY o.${published}, o.${id} LIMIT $4`,
+    // The quoted name resolves through the search_path, as the other queries' FROM does.
+    tableStats: `SELECT pg_total_relation_size(c.oid)::text AS total_bytes,
+        s.n_dead_tup::text AS dead_tuples, s.autovacuum_count::text AS autovacuum_count
+      FROM (SELECT '${t.replaceAll("'", "''")}'::regclass AS oid) AS c
+      LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid`,
   };
 }

@@ -2,7 +2,7 @@
 // counters into per-second rates, histograms into latency observations, gauges as they are.
 // Everything is computed between consecutive scrapes; start() takes the baseline scrape.
 
-import type { RecordedMetricName } from '../../record/metricCatalog.ts';
+import { METRIC, type RecordedMetricName } from '../../record/metricCatalog.ts';
 import type { Recorder, Tags } from '../../record/recorder.ts';
 import { writePrometheusMetricMissing } from '../../record/runEvents.ts';
 import type { Collector } from '../collector.ts';
@@ -15,6 +15,8 @@ interface MappingBase {
   as: RecordedMetricName;
   /** Labels kept as tags; series are summed within each group. Omitted: one sum over all series. */
   groupBy?: string[];
+  /** Tags added to every value of this mapping, e.g. `{ component: 'worker' }` for its RSS. */
+  tags?: Tags;
 }
 
 export type PrometheusMapping =
@@ -107,7 +109,7 @@ export class PrometheusCollector implements Collector {
       const prev = before.get(labelKey(s.labels));
       // A counter below its last value restarted from 0; a series new since the last scrape started at 0.
       const delta = prev === undefined || s.value < prev ? s.value : s.value - prev;
-      const group = groupOf(groups, mapping.groupBy, s.labels, () => ({ delta: 0 }));
+      const group = groupOf(groups, mapping, s.labels, () => ({ delta: 0 }));
       group.delta += delta;
     }
     for (const { tags, delta } of groups.values()) {
@@ -120,7 +122,7 @@ export class PrometheusCollector implements Collector {
     if (!series) return;
     const groups = new Map<string, { tags: Tags | undefined; sum: number }>();
     for (const s of series) {
-      groupOf(groups, mapping.groupBy, s.labels, () => ({ sum: 0 })).sum += s.value;
+      groupOf(groups, mapping, s.labels, () => ({ sum: 0 })).sum += s.value;
     }
     for (const { tags, sum } of groups.values()) recorder.gauge(mapping.as, sum, tags, current.atMs);
   }
@@ -147,7 +149,7 @@ export class PrometheusCollector implements Collector {
       const prev = before.get(key)?.buckets;
       const reset = prev !== undefined && [...buckets].some(([le, count]) => count < (prev.get(le) ?? 0));
       const bounds = [...buckets.keys()].sort((a, b) => a - b);
-      const tags = tagsOf(mapping.groupBy, labels);
+      const tags = tagsOf(mapping.groupBy, labels, mapping.tags);
       let lastFinite: number | undefined;
       let cumulativeNow = 0;
       let cumulativePrev = 0;
@@ -217,9 +219,13 @@ function histogramSeries(
 /** Prometheus reads a missing label as empty; it is kept as `unset`, so no tag value is ''. */
 export const UNSET_LABEL = 'unset';
 
-function tagsOf(groupBy: string[] | undefined, labels: Record<string, string>): Tags | undefined {
-  if (!groupBy || groupBy.length === 0) return undefined;
-  const tags: Tags = {};
+function tagsOf(
+  groupBy: string[] | undefined,
+  labels: Record<string, string>,
+  fixed?: Tags,
+): Tags | undefined {
+  if (!groupBy || groupBy.length === 0) return fixed ? { ...fixed } : undefined;
+  const tags: Tags = { ...fixed };
   for (const label of groupBy) {
     const value = labels[label];
     tags[label] = value === undefined || value === '' ? UNSET_LABEL : value;
@@ -229,11 +235,11 @@ function tagsOf(groupBy: string[] | undefined, labels: Record<string, string>): 
 
 function groupOf<T extends object>(
   groups: Map<string, T & { tags: Tags | undefined }>,
-  groupBy: string[] | undefined,
+  mapping: PrometheusMapping,
   labels: Record<string, string>,
   init: () => T,
 ): T & { tags: Tags | undefined } {
-  const tags = tagsOf(groupBy, labels);
+  const tags = tagsOf(mapping.groupBy, labels, mapping.tags);
   const key = tags ? labelKey(tags) : '';
   let group = groups.get(key);
   if (!group) {
@@ -241,4 +247,17 @@ function groupOf<T extends object>(
     groups.set(key, group);
   }
   return group;
+}
+
+/**
+ * A target's resident memory from the process collector every Prometheus client library exports,
+ * for a target the harness did not start (so has no pid of): `target.rss` tagged `component`.
+ */
+export function residentMemoryMapping(component: string): PrometheusMapping {
+  return {
+    metric: 'process_resident_memory_bytes',
+    kind: 'gauge',
+    as: METRIC.targetRss,
+    tags: { component },
+  };
 }

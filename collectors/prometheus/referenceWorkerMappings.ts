@@ -19,6 +19,8 @@ export const REFERENCE_WORKER_MAPPINGS: PrometheusMapping[] = [
     unit: 's',
     groupBy: ['consumer'],
   },
+  // Stream store time → first delivery: the broker wait of the stage breakdown (reports/stageBreakdown.ts).
+  { metric: 'worker_broker_wait_seconds', kind: 'histogram', as: METRIC.brokerWait, unit: 's' },
   { metric: 'worker_main_deliveries_total', kind: 'rate', as: METRIC.workerDeliveriesRate },
   { metric: 'worker_retries_total', kind: 'rate', as: METRIC.workerRetriesRate },
   { metric: 'worker_dead_lettered_total', kind: 'rate', as: METRIC.workerDeadLetteredRate },

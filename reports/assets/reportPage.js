@@ -94,6 +94,8 @@
         ...chart.lines.map((line, i) => ({
           label: line.label,
           stroke: COLORS[i % COLORS.length],
+          // Stacked charts list the top layer first; each fills to the axis over the ones below.
+          ...(chart.stacked ? { fill: `${COLORS[i % COLORS.length]}99` } : {}),
           width: 1.5,
           // Lines of one chart may sample at different cadences (hlog intervals, gauge ticks).
           spanGaps: true,

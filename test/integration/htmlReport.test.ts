@@ -34,6 +34,7 @@ const CHARTS = [
   'consumer-pending',
   'dlq-depth',
   'db-connections',
+  'stages',
 ];
 // The fault: 120 s .. 180 s of a 300 s run with 30 s warm-up.
 const FAULT = { fromS: 120, toS: 180 };

@@ -50,8 +50,11 @@ describe('validateConfig', () => {
     expect(config.slos.droppedIterations).toBe(0);
     expect(Object.keys(config.slos.drift.gauges).sort()).toEqual([
       'consumer.pending',
+      'db.connections',
       'harness.rss',
       'outbox.pending',
+      'outbox.query.time',
+      'target.rss{component=worker}',
     ]);
   });
 

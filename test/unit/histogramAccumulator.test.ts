@@ -52,9 +52,11 @@ describe('histogramAccumulator', () => {
       acc.add(Buffer.from(s.encode(), 'base64'));
       expected.merge(s);
     }
-    const { p50, p90, p99, p999, count } = expected.summary();
+    const { p50, p90, p99, p999, count, mean } = expected.summary();
     expect(acc.count).toBe(count);
     expect(acc.percentiles([50, 90, 99, 99.9])).toEqual([p50, p90, p99, p999]);
+    // The mean the stage breakdown adds up, as HdrHistogram's getMean.
+    expect(acc.mean()).toBeCloseTo(mean, 6);
     acc.reset();
     expect(acc.count).toBe(0);
     expect(acc.percentiles([50])).toEqual([0]);

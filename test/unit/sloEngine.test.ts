@@ -57,7 +57,39 @@ describe('sloEngine', () => {
     });
     expect(results.get('error rate')?.observed).toBeCloseTo(0.0005, 10);
     expect(results.get('db.connections max')?.observed).toBe(8);
-    expect(results.size).toBe(16);
+    // The soak drift checks on gauges this summary lacks are not judged, and say so.
+    expect(results.get('target.rss{component=worker} drift')).toMatchObject({
+      observed: null,
+      pass: true,
+      reason: 'not judged: no samples in the run',
+    });
+    expect(results.get('outbox.query.time drift')?.reason).toBe('not judged: no samples in the run');
+    expect(results.size).toBe(19);
+  });
+
+  it('slo engine - worker RSS drift judges the worker series alone; connections and outbox query time drift by default', () => {
+    const summary = healthy();
+    // 30 MB/min with a tight error: a leak. The summed target.rss (every component) is not judged.
+    const leak = { slopePerMin: 30 * 2 ** 20, stdErrPerMin: 2 ** 20, dof: 58, windows: 60, windowS: 30 };
+    summary.gauges['target.rss'] = gauge(6e8, flat, 5e8);
+    summary.gaugesByTag = { 'target.rss{component=worker}': gauge(3e8, leak, 2e8) };
+    summary.gauges['db.connections'] = gauge(8, { ...flat, slopePerMin: 0.5, stdErrPerMin: 0.05 }, 5);
+    summary.gauges['outbox.query.time'] = gauge(3, { ...flat, slopePerMin: 0.01, stdErrPerMin: 0.001 }, 1);
+    const results = byName(summary);
+    expect(results.get('target.rss{component=worker} drift')).toMatchObject({
+      observed: leak.slopePerMin,
+      pass: false,
+    });
+    expect(results.get('db.connections drift')).toMatchObject({ observed: 0.5, pass: false });
+    // 0.6 ms/h is certain but below the 3 ms/h floor: not a failure.
+    expect(results.get('outbox.query.time drift')).toMatchObject({ observed: 0.01, pass: true });
+    summary.gaugesByTag = { 'target.rss{component=worker}': gauge(3e8, flat, 2e8) };
+    expect(byName(summary).get('target.rss{component=worker} drift')?.pass).toBe(true);
+  });
+
+  it('slo engine - a drift key that is not a gauge or gauge{tag=value} is a compile error naming it', () => {
+    const bad = slosSchema.parse({ drift: { gauges: { 'target.rss{component}': {} } } });
+    expect(() => compileSlos(bad)).toThrow('slos.drift.gauges.target.rss{component}: unknown gauge');
   });
 
   it('slo engine - each breached objective fails on its own', () => {
