@@ -205,7 +205,9 @@ describe('pipesoak doctor', () => {
         REFERENCE_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/pipesoak_reference`,
       });
       expect(run.code).toBe(3);
-      expect(run.elapsedMs).toBeLessThan(5_000);
+      // The checks run at once, each with its 3 s deadline (asserted per check below); the rest of
+      // the bound is the CLI's own start-up, which includes loading the engine's parts.
+      expect(run.elapsedMs).toBeLessThan(10_000);
       const targets = {
         postgres: `postgres@127.0.0.1:${port}/pipesoak_reference`,
         nats: `127.0.0.1:${port}`,
