@@ -8,9 +8,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportJsonSchema } from '../../reports/reportJson.ts';
 import type { ConfigInput } from '../../runner/config/configSchema.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
-import { reportJsonSchema } from '../../reports/reportJson.ts';
 import { cli } from '../support/cli.ts';
 import { runConfig } from '../support/runTarget.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
@@ -89,27 +89,71 @@ interface BadCase {
 const BAD: BadCase[] = [
   { name: 'rate negative', config: (c) => (c.load.rate = -1), names: 'load.rate' },
   { name: 'rate a string', config: (c) => (c.load.rate = 'fast'), names: 'load.rate' },
-  { name: 'duration not a duration', config: (c) => (c.load.duration = '10 minutes'), names: 'load.duration' },
+  {
+    name: 'duration not a duration',
+    config: (c) => (c.load.duration = '10 minutes'),
+    names: 'load.duration',
+  },
   { name: 'warm-up longer than the run', config: (c) => (c.load.warmUp = '1h'), names: 'load.warmUp' },
-  { name: 'vus.max below preAllocated', config: (c) => (c.load.vus = { preAllocated: 50, max: 5 }), names: 'load.vus.max' },
+  {
+    name: 'vus.max below preAllocated',
+    config: (c) => (c.load.vus = { preAllocated: 50, max: 5 }),
+    names: 'load.vus.max',
+  },
   { name: 'unknown top-level key', config: (c) => (c.lod = {}), names: 'lod' },
   { name: 'unknown load key', config: (c) => (c.load.rates = 5), names: 'load.rates' },
-  { name: 'gateway URL not a URL', config: (c) => (c.target.gatewayUrl = 'not a url'), names: 'target.gatewayUrl' },
-  { name: 'database URL of the wrong scheme', config: (c) => (c.target.databaseUrl = 'http://127.0.0.1/db'), names: 'target.databaseUrl' },
+  {
+    name: 'gateway URL not a URL',
+    config: (c) => (c.target.gatewayUrl = 'not a url'),
+    names: 'target.gatewayUrl',
+  },
+  {
+    name: 'database URL of the wrong scheme',
+    config: (c) => (c.target.databaseUrl = 'http://127.0.0.1/db'),
+    names: 'target.databaseUrl',
+  },
   { name: 'stream empty', config: (c) => (c.target.stream = ''), names: 'target.stream' },
-  { name: 'outbox table not an identifier', config: (c) => (c.target.outbox.table = 'drop table;'), names: 'target.outbox.table' },
+  {
+    name: 'outbox table not an identifier',
+    config: (c) => (c.target.outbox.table = 'drop table;'),
+    names: 'target.outbox.table',
+  },
   { name: 'errorRate above 1', config: (c) => (c.slos = { errorRate: 2 }), names: 'slos.errorRate' },
-  { name: 'drift of an unknown gauge', config: (c) => (c.slos = { drift: { gauges: { 'no.such': {} } } }), names: 'slos.drift.gauges.no.such' },
-  { name: 'custom SLO that does not parse', config: (c) => (c.slos = { custom: ['p99(e2e.latency) <'] }), names: 'slos.custom[0]' },
-  { name: 'collectors interval zero', config: (c) => (c.collectors = { interval: '0s' }), names: 'collectors.interval' },
-  { name: 'remote target', config: (c) => (c.target.gatewayUrl = 'http://203.0.113.9:8080'), names: /gatewayUrl|--allow-remote/ },
+  {
+    name: 'drift of an unknown gauge',
+    config: (c) => (c.slos = { drift: { gauges: { 'no.such': {} } } }),
+    names: 'slos.drift.gauges.no.such',
+  },
+  {
+    name: 'custom SLO that does not parse',
+    config: (c) => (c.slos = { custom: ['p99(e2e.latency) <'] }),
+    names: 'slos.custom[0]',
+  },
+  {
+    name: 'collectors interval zero',
+    config: (c) => (c.collectors = { interval: '0s' }),
+    names: 'collectors.interval',
+  },
+  {
+    name: 'remote target',
+    config: (c) => (c.target.gatewayUrl = 'http://203.0.113.9:8080'),
+    names: /gatewayUrl|--allow-remote/,
+  },
   { name: '--rate not a number', flags: ['--rate', '12abc'], names: '--rate' },
   { name: '--duration not a duration', flags: ['--duration', 'forever'], names: '--duration' },
-  { name: '--warm-up past the duration', flags: ['--duration', '5s', '--warm-up', '10s'], names: /--warm-up|--duration/ },
+  {
+    name: '--warm-up past the duration',
+    flags: ['--duration', '5s', '--warm-up', '10s'],
+    names: /--warm-up|--duration/,
+  },
   { name: '--workers zero', flags: ['--workers', '0'], names: '--workers' },
   { name: '--seed not a number', flags: ['--seed', 'abc'], names: '--seed' },
   { name: '--start-at not an instant', flags: ['--start-at', 'tomorrow'], names: '--start-at' },
-  { name: 'config file missing', flags: ['--config', '/nonexistent/pipesoak.config.ts'], names: /config .*file not found/ },
+  {
+    name: 'config file missing',
+    flags: ['--config', '/nonexistent/pipesoak.config.ts'],
+    names: /config .*file not found/,
+  },
   { name: 'scenario missing', scenario: 'scenarios/no-such.ts', names: 'no-such' },
 ];
 
@@ -117,10 +161,23 @@ describe('pipesoak run through the CLI', () => {
   it(`run - ${BAD.length} bad configs and flags each exit 2 with one line naming the field or flag`, async () => {
     const results = await pool(BAD, 3, async (c) => {
       const config = await configFile(c.config ? variant(c.config) : good);
-      const args = ['run', c.scenario ?? STEADY, '--config', config, '--out', join(dir, `bad-${files}`), ...(c.flags ?? [])];
+      const args = [
+        'run',
+        c.scenario ?? STEADY,
+        '--config',
+        config,
+        '--out',
+        join(dir, `bad-${files}`),
+        ...(c.flags ?? []),
+      ];
       const r = await cli(...args);
       const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-      return { name: c.name, code: r.code, lines, named: lines.length === 1 && matches(lines[0] ?? '', c.names) };
+      return {
+        name: c.name,
+        code: r.code,
+        lines,
+        named: lines.length === 1 && matches(lines[0] ?? '', c.names),
+      };
     });
     const wrong = results.filter((r) => r.code !== 2 || !r.named);
     expect(wrong).toEqual([]);
@@ -148,7 +205,21 @@ describe('pipesoak run through the CLI', () => {
     const runDir = join(dir, 'interrupted');
     const child = spawn(
       process.execPath,
-      [CLI, 'run', STEADY, '--config', config, '--rate', '20', '--duration', '60s', '--warm-up', '2s', '--out', runDir],
+      [
+        CLI,
+        'run',
+        STEADY,
+        '--config',
+        config,
+        '--rate',
+        '20',
+        '--duration',
+        '60s',
+        '--warm-up',
+        '2s',
+        '--out',
+        runDir,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -158,11 +229,18 @@ describe('pipesoak run through the CLI', () => {
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     try {
       // The first progress line means the engine is running; then a few seconds of load.
-      await until(() => /\[\d+s\/60s/.test(stdout), 60_000, () => `${stdout}\n${stderr}`);
+      await until(
+        () => /\[\d+s\/60s/.test(stdout),
+        60_000,
+        () => `${stdout}\n${stderr}`,
+      );
       await new Promise((done) => setTimeout(done, 3000));
       const spawned = descendants(child.pid ?? 0);
       child.kill('SIGINT');
-      const code = await Promise.race([exited, new Promise((done) => setTimeout(() => done('timed out'), 60_000))]);
+      const code = await Promise.race([
+        exited,
+        new Promise((done) => setTimeout(() => done('timed out'), 60_000)),
+      ]);
       expect(code, `${stdout}\n${stderr}`).toBe(130);
       expect(spawned.filter(alive)).toEqual([]);
     } finally {
@@ -218,4 +296,3 @@ function alive(pid: number): boolean {
     return false;
   }
 }
-

@@ -11,9 +11,7 @@ import { bufferOut, runConfig } from '../support/runTarget.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
 const LONG = process.env.PIPESOAK_LONG === '1';
-const STEADY = LONG
-  ? { rate: 100, durationS: 60, warmUpS: 10 }
-  : { rate: 50, durationS: 20, warmUpS: 5 };
+const STEADY = LONG ? { rate: 100, durationS: 60, warmUpS: 10 } : { rate: 50, durationS: 20, warmUpS: 5 };
 
 let t: TestEnv;
 let supervisor: ReferenceSupervisor;
@@ -32,8 +30,12 @@ afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
-const failing = (slos: { name: string; pass: boolean; observed: number | null; objective: string; reason?: string }[]) =>
-  slos.filter((s) => !s.pass).map((s) => `${s.name}: observed ${s.observed}, objective ${s.objective} ${s.reason ?? ''}`);
+const failing = (
+  slos: { name: string; pass: boolean; observed: number | null; objective: string; reason?: string }[],
+) =>
+  slos
+    .filter((s) => !s.pass)
+    .map((s) => `${s.name}: observed ${s.observed}, objective ${s.objective} ${s.reason ?? ''}`);
 
 describe('pipesoak run against the reference pipeline', () => {
   it('run - steady counts every accepted event end to end once, loses none, carries its trace ids to the sink and passes', async () => {
@@ -68,7 +70,9 @@ describe('pipesoak run against the reference pipeline', () => {
     expect(ks).toEqual(Array.from({ length: planned }, (_, k) => k));
     // Every fact carries a well-formed trace the harness sent, one trace per iteration.
     const traceIds = facts.rows.map((r) => r.traceparent?.split('-')[1]);
-    expect(traceIds.every((id) => id !== undefined && /^[0-9a-f]{32}$/.test(id) && !/^0+$/.test(id))).toBe(true);
+    expect(traceIds.every((id) => id !== undefined && /^[0-9a-f]{32}$/.test(id) && !/^0+$/.test(id))).toBe(
+      true,
+    );
     expect(new Set(traceIds).size).toBe(planned);
 
     expect(report.verdict, `failing SLOs:\n${failing(report.slos).join('\n')}\n${out.text()}`).toBe('pass');

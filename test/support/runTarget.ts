@@ -1,10 +1,10 @@
 // A validated run config for a test environment's reference pipeline started by the supervisor:
 // its real ports (the settings hold 0) and the test's own database, streams and consumers.
-import type { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
+import { referenceTarget } from '../../reference/referenceTarget.ts';
 import type { Config, ConfigInput } from '../../runner/config/configSchema.ts';
 import { validateConfig } from '../../runner/config/validateConfig.ts';
+import type { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import type { TestEnv } from './testEnv.ts';
-import { testTarget } from './testTarget.ts';
 
 // Enough VUs that a slow gateway on a loaded machine does not drop iterations (each waits its response).
 /** What runScenario takes as `config`; `patch` adds or replaces top-level sections. */
@@ -14,10 +14,11 @@ export function runConfig(
   patch: Partial<ConfigInput> = {},
 ): { config: Config; input: Partial<ConfigInput> } {
   const input: ConfigInput = {
-    target: testTarget(t.settings, {
+    target: {
+      ...referenceTarget(t.settings),
       gatewayUrl: supervisor.url('gateway') ?? '',
       workerMetricsUrl: `${supervisor.url('worker') ?? ''}/metrics`,
-    }),
+    },
     load: { rate: 10, duration: '10s', warmUp: '2s', vus: { preAllocated: 20, max: 2000 }, seed: 1 },
     collectors: { interval: '500ms' },
     drainTimeout: '30s',
