@@ -83,7 +83,10 @@ export async function summarizeRunFolder(dir: string): Promise<RunFolder> {
         // Requests were counted but none failed: 0 errors, not "not recorded".
         errors:
           series.counter(METRIC.httpErrors) ?? (series.counter(METRIC.httpRequests) === null ? null : 0),
-        dropped_iterations: series.counter(METRIC.loadDroppedIterations),
+        // The engine counts a drop only when one happens: iterations counted and none dropped is 0.
+        dropped_iterations:
+          series.counter(METRIC.loadDroppedIterations) ??
+          (series.counter(METRIC.loadIterations) === null ? null : 0),
         // After an integrity check, no delivery (or no dead letter) of the run's events means 0.
         deliveries_per_event_max: series.integrity ? (series.integrity.maxDeliveries ?? 0) : null,
         dlq_attempts_max: series.integrity ? (series.integrity.maxDlqAttempts ?? 0) : null,
