@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startCollectors } from '../../collectors/collectorSet.ts';
+import type { TrackedProcess } from '../../collectors/harness/harnessCollector.ts';
 import { compileScenario } from '../../engine/compile/compileScenario.ts';
 import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
@@ -61,6 +62,8 @@ export interface RunOptions {
   out?: NodeJS.WriteStream | { write(text: string): boolean; isTTY?: boolean };
   /** Listen for Ctrl-C (the CLI does; a caller running several runs may handle it itself). */
   handleSignals?: boolean;
+  /** The target's processes whose memory and CPU the harness collector samples (e.g. a local worker). */
+  processes?: TrackedProcess[];
 }
 
 export interface RunOutcome {
@@ -124,6 +127,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     runDir,
     target: config.target,
     intervalMs: config.collectors.interval,
+    ...(options.processes === undefined ? {} : { processes: options.processes }),
     ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
   });
   const recorder = collectors.recorder;
