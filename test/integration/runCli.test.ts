@@ -29,7 +29,7 @@ beforeAll(async () => {
   await supervisor.start();
   dir = await mkdtemp(join(tmpdir(), 'pipesoak-run-cli-'));
   good = runConfig(t, supervisor).input as ConfigInput;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await supervisor?.stopAll();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   supervisor = new ReferenceSupervisor({ env: { ...process.env, ...t.env } });
   await supervisor.start();
   outDir = await mkdtemp(join(tmpdir(), 'pipesoak-run-throttled-'));
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await supervisor?.stopAll();
