@@ -211,7 +211,7 @@ describe('pipesoak run through the CLI', () => {
     try {
       // The first progress line means the engine is running; then a few seconds of load.
       await until(
-        () => /\[\d+s\/60s/.test(stdout),
+        () => /\[\d+s\/1m /.test(stdout),
         150_000,
         () => `${stdout}\n${stderr}`,
       );
