@@ -223,7 +223,10 @@ describe('pipesoak run through the CLI', () => {
         new Promise((done) => setTimeout(() => done('timed out'), 90_000)),
       ]);
       expect(code, `${stdout}\n${stderr}`).toBe(130);
-      expect(spawned.filter(alive)).toEqual([]);
+      // A child sees its parent go (esbuild's service reads EOF on stdin) a moment later: allow 10 s.
+      const end = Date.now() + 10_000;
+      while (spawned.some(alive) && Date.now() < end) await new Promise((done) => setTimeout(done, 200));
+      expect(spawned.filter(alive).map(command)).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
@@ -267,6 +270,14 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return found;
+}
+
+function command(pid: number): string {
+  try {
+    return `${pid} ${execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
 }
 
 function alive(pid: number): boolean {
