@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startCollectors } from '../../collectors/collectorSet.ts';
+import { COMPLETION_COLLECTOR_DEFAULTS } from '../../collectors/completion/completionCollector.ts';
 import type { TrackedProcess } from '../../collectors/harness/harnessCollector.ts';
 import { compileScenario } from '../../engine/compile/compileScenario.ts';
 import { loadScenario } from '../../engine/compile/loadScenario.ts';
@@ -225,6 +226,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         intervalMs: config.collectors.interval,
         signal: drainStop.signal,
       });
+      // The completion probe reads a completion only once it is settleMs old: give it that, and a
+      // sample, so e2e.latency holds the last completions too before the collectors stop.
+      if (drain.drained)
+        await new Promise((r) =>
+          setTimeout(r, COMPLETION_COLLECTOR_DEFAULTS.settleMs + config.collectors.interval),
+        );
       loadNotes.push(
         drain.drained
           ? `the pipeline drained in ${(drain.waitedMs / 1000).toFixed(1)} s after the load`
