@@ -20,8 +20,11 @@ export async function drainPipeline(
   o: { timeoutMs: number; intervalMs: number; signal?: AbortSignal },
 ): Promise<DrainResult> {
   const startMs = Date.now();
-  // A sample counts only once it was taken after the load ended plus one sampling interval.
-  const freshAfter = startMs + o.intervalMs;
+  // A sample counts only once it was taken after this instant: first the load's end plus one
+  // sampling interval, then (to confirm) the moment every gauge was first seen at zero.
+  let freshAfter = startMs + o.intervalMs;
+  let confirming = false;
+  /** Per gauge: the sum over its series when all are fresh, undefined while any is stale. */
   const backlog = (): Record<string, number | undefined> => {
     const out: Record<string, number | undefined> = {};
     for (const name of BACKLOG) {
@@ -33,10 +36,20 @@ export async function drainPipeline(
   };
   for (;;) {
     const now = backlog();
-    const known = BACKLOG.filter((n) => now[n] !== undefined);
-    // Collectors that are off report nothing: judge on what is sampled, but wait for at least one.
-    if (known.length > 0 && known.every((n) => now[n] === 0))
-      return { drained: true, waitedMs: Date.now() - startMs, backlog: now };
+    // Collectors that are off never sample their gauge: judge on the gauges sampled at all. A slow
+    // collector's stale gauge is waited for, not left out (a lagging relay is a backlog too).
+    const sampled = new Set(collectors.latestGauges().map((g) => g.name));
+    const judged = BACKLOG.filter((n) => sampled.has(n));
+    const empty = judged.length > 0 && judged.every((n) => now[n] === 0);
+    if (empty && confirming) return { drained: true, waitedMs: Date.now() - startMs, backlog: now };
+    if (empty) {
+      // Collectors sample at different instants: an event the relay published between the stream's
+      // sample and the outbox's shows in neither. A second round, all taken after this one, does.
+      confirming = true;
+      freshAfter = Date.now();
+    } else if (confirming && judged.some((n) => (now[n] ?? 0) > 0)) {
+      confirming = false;
+    }
     if (Date.now() - startMs >= o.timeoutMs || o.signal?.aborted)
       return { drained: false, waitedMs: Date.now() - startMs, backlog: now };
     await new Promise((r) => setTimeout(r, POLL_MS));

@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startCollectors } from '../../collectors/collectorSet.ts';
+import { COMPLETION_COLLECTOR_DEFAULTS } from '../../collectors/completion/completionCollector.ts';
+import type { TrackedProcess } from '../../collectors/harness/harnessCollector.ts';
 import { compileScenario } from '../../engine/compile/compileScenario.ts';
 import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
@@ -76,6 +78,8 @@ export interface RunOptions {
    * Without it a --faults file may act only on the target's Postgres backends (pg_terminate).
    */
   faultScope?: { scope: Partial<FaultScope>; context: Omit<FaultContext, 'recorder'> };
+  /** The target's processes whose memory and CPU the harness collector samples (e.g. a local worker). */
+  processes?: TrackedProcess[];
 }
 
 export interface RunOutcome {
@@ -155,6 +159,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     runDir,
     target: config.target,
     intervalMs: config.collectors.interval,
+    ...(options.processes === undefined ? {} : { processes: options.processes }),
     ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
   });
   const recorder = collectors.recorder;
@@ -258,6 +263,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         intervalMs: config.collectors.interval,
         signal: drainStop.signal,
       });
+      // The completion probe reads a completion only once it is settleMs old: give it that, and a
+      // sample, so e2e.latency holds the last completions too before the collectors stop.
+      if (drain.drained)
+        await new Promise((r) =>
+          setTimeout(r, COMPLETION_COLLECTOR_DEFAULTS.settleMs + config.collectors.interval),
+        );
       loadNotes.push(
         drain.drained
           ? `the pipeline drained in ${(drain.waitedMs / 1000).toFixed(1)} s after the load`

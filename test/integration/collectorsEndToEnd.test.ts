@@ -1,19 +1,19 @@
-// Every collector at once against the reference pipeline under a steady open-model load, read back
-// from the files a run leaves (collectors.hlog, series.ndjson) rather than from memory.
+// Every collector at once against the reference pipeline under the engine's steady scenario
+// (runScenario, as `pipesoak run` does), read back from the files the run leaves (collectors.hlog,
+// series.ndjson, report.json) rather than from memory.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CollectorSet, startCollectors } from '../../collectors/collectorSet.ts';
 import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import { readHlog } from '../../record/hlog.ts';
 import { parseHlogTag } from '../../record/hlogTag.ts';
+import { RUN_FILES } from '../../record/runFiles.ts';
 import { type GaugePoint, isGaugePoint, readSeries } from '../../record/series.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
-import { waitFor } from '../support/load.ts';
-import { openLoad } from '../support/openLoad.ts';
+import { runScenario } from '../../runner/run/runScenario.ts';
+import { bufferOut, runConfig } from '../support/runTarget.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
-import { testTarget } from '../support/testTarget.ts';
 
 const SINK_LATENCY_MS = 40;
 const RATE = 50;
@@ -22,7 +22,6 @@ const LOAD_MS = 10_000;
 let t: TestEnv;
 let supervisor: ReferenceSupervisor;
 let runDir: string;
-let collectors: CollectorSet | undefined;
 
 beforeAll(async () => {
   t = await createTestEnv('collectors_e2e', { SINK_LATENCY_MS: String(SINK_LATENCY_MS) });
@@ -32,7 +31,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await collectors?.stop();
   await supervisor?.stopAll();
   await t?.teardown();
   if (runDir) await rm(runDir, { recursive: true, force: true });
@@ -60,53 +58,30 @@ function series(points: GaugePoint[], name: string, tags: Record<string, string>
 describe('collectors end to end', () => {
   it('collectors - record every accepted event as e2e, outbox and dispatch latency and a drained queue, in the run files', async () => {
     const { settings } = t;
-    const workerUrl = supervisor.url('worker');
     const workerPid = supervisor.pid('worker');
-    expect(workerUrl).toBeDefined();
-    collectors = await startCollectors({
-      runDir,
-      target: testTarget(settings, { workerMetricsUrl: `${workerUrl}/metrics` }),
-      intervalMs: 500,
+    expect(workerPid).toBeDefined();
+    const out = bufferOut();
+    const {
+      report,
+      engine,
+      runDir: dir,
+    } = await runScenario({
+      scenarioPath: 'scenarios/steady.ts',
+      // No warm-up: the report's steady window is the whole run, as the files are.
+      flags: { rate: String(RATE), duration: `${LOAD_MS / 1000}s`, warmUp: '0s', out: join(runDir, 'run') },
+      config: runConfig(t, supervisor),
+      out,
+      handleSignals: false,
       processes: workerPid === undefined ? [] : [{ pid: workerPid, label: 'worker' }],
     });
-    expect(collectors.kinds).toEqual(['outbox', 'pool', 'jetstream', 'prometheus', 'completion', 'harness']);
+    expect(engine?.errors, out.text()).toEqual({});
+    expect(engine?.accepted).toBe(RATE * (LOAD_MS / 1000));
+    const accepted = engine?.accepted ?? 0;
+    // The run drained before counting: every accepted event completed, none twice.
+    expect(report.integrity).toMatchObject({ accepted, completed: accepted, lost: 0, duplicated: 0 });
+    const inMemory = report.metrics;
 
-    const load = await openLoad({
-      gatewayUrl: supervisor.url('gateway') ?? '',
-      ratePerSecond: RATE,
-      durationMs: LOAD_MS,
-      prefix: 'e2e',
-    });
-    expect(load.failures).toEqual({});
-    expect(load.accepted).toBe(RATE * (LOAD_MS / 1000));
-    const accepted = load.accepted;
-
-    // Drained: every completion seen by the probe (it reads them a settle window late), every
-    // publish and dispatch observed, and the queues sampled empty.
-    const live = collectors;
-    await waitFor(
-      'the collectors to see the drain',
-      async () => ({
-        completed: live.completed(),
-        lag: live.latencyCount('outbox.lag'),
-        dispatch: live.latencyCount('dispatch.latency'),
-        outboxPending: live.latestGauge('outbox.pending'),
-        consumerPending: live.latestGauge('consumer.pending', { consumer: settings.consumer }),
-      }),
-      (s) =>
-        s.completed >= accepted &&
-        s.lag >= accepted &&
-        s.dispatch >= accepted &&
-        s.outboxPending === 0 &&
-        s.consumerPending === 0,
-      30_000,
-      100,
-    );
-    await collectors.stop();
-    const inMemory = collectors.summaries();
-    expect(collectors.stats().every((s) => s.started)).toBe(true);
-
-    const hlog = await readHlog(collectors.hlogPath);
+    const hlog = await readHlog(join(dir, RUN_FILES.collectorsHlog));
     const latencies = totals(hlog.intervals);
     const e2e = latencies.get('e2e.latency');
     expect(e2e?.snapshot.count).toBe(accepted);
@@ -124,7 +99,7 @@ describe('collectors end to end', () => {
     expect(latencies.get('dispatch.latency')?.snapshot.summary().p50).toBeGreaterThanOrEqual(50);
     expect(latencies.get('consumer.ack.latency')?.snapshot.count).toBeGreaterThan(0);
 
-    const gauges = (await readSeries(collectors.seriesPath)).filter(isGaugePoint);
+    const gauges = (await readSeries(join(dir, RUN_FILES.series))).filter(isGaugePoint);
     const workerConnections = series(gauges, 'db.connections', {
       application: settings.workerAppName,
       state: 'all',
@@ -145,5 +120,5 @@ describe('collectors end to end', () => {
     expect(harnessRss.length).toBeGreaterThan(10);
     expect(harnessRss.every((p) => p.value > 10 * 1024 * 1024)).toBe(true);
     expect(series(gauges, 'harness.rss', { process: 'worker' }).at(-1)?.value).toBeGreaterThan(0);
-  }, 90_000);
+  }, 180_000);
 });

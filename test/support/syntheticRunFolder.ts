@@ -38,6 +38,8 @@ export interface SyntheticRunOptions {
   extraSamples?: number;
   /** Also write load.hlog with gateway.latency from the load engine (the collectors then leave it out). */
   load?: boolean;
+  /** Count iterations as the engine does, and write no drop line at all (a run that dropped none). */
+  noDrops?: boolean;
 }
 
 /** Steady-window latencies: 10, 20, ..., 100 ms each second (scaled per metric index). */
@@ -114,7 +116,8 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     // Counters, a line a second stamped at its end as the engine ships them: one drop a second
     // during warm-up only, 100 requests a second, an error every 10 s.
     const end = t + 1000;
-    series.counter('load.dropped_iterations', inWarmUp ? 1 : 0, undefined, end);
+    if (options.noDrops) series.counter('load.iterations', 100, undefined, end);
+    else series.counter('load.dropped_iterations', inWarmUp ? 1 : 0, undefined, end);
     series.counter('http.requests', 100, { status: '202' }, end);
     series.counter('http.errors', (i + 1) % 10 === 0 ? 1 : 0, undefined, end);
   }

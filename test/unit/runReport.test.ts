@@ -36,6 +36,13 @@ describe('run report', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('run report - a run that counted iterations and dropped none observes 0 dropped, not "not recorded"', async () => {
+    writeSyntheticRunFolder(dir, { seconds: 60, warmUpS: 10, load: true, noDrops: true });
+    const report = await buildRunReport(dir);
+    const dropped = report.slos.find((s) => s.name === 'load.dropped_iterations');
+    expect(dropped).toEqual({ name: 'load.dropped_iterations', objective: '<= 0', observed: 0, pass: true });
+  });
+
   it('run report - merges hlogs exactly, leaves out the warm-up and evaluates the SLOs', async () => {
     writeSyntheticRunFolder(dir, { seconds: 120, warmUpS: 30, load: true });
     const report = await buildRunReport(dir);
