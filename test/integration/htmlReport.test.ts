@@ -188,8 +188,12 @@ describe('html report', () => {
         c.shaded.find((s) => s.label === 'warm-up'),
         c.id,
       ).toMatchObject({ fromS: 0, toS: 30 });
-      expect(c.shadeInside, c.id).toBeGreaterThan(0.5);
-      expect(c.shadeOutside, c.id).toBeLessThan(0.1);
+      // The stacked stages chart fills its areas over the shade band, so its pixels are not red there;
+      // its fault range is checked above like every other chart's.
+      if (c.id !== 'stages') {
+        expect(c.shadeInside, c.id).toBeGreaterThan(0.5);
+        expect(c.shadeOutside, c.id).toBeLessThan(0.1);
+      }
     }
     expect(await page.textContent('ul.faults')).toContain('pause-nats');
 
@@ -219,6 +223,7 @@ describe('html report', () => {
       expect(noData).toEqual([
         ['e2e-latency', true],
         ['dispatch-latency', true],
+        ['stages', true],
       ]);
       expect(await page.textContent('#chart-e2e-latency .nodata')).toBe(
         'no data: the run recorded no e2e.latency samples',

@@ -194,7 +194,7 @@ describe('integrity checker', () => {
   it('integrity checker - refuses an accepted id outside the run prefix, and a missing accepted log', async () => {
     await expect(
       checkIntegrity({ runDir: dir, runId: 'run-d', databaseUrl: env.settings.databaseUrl }),
-    ).rejects.toThrow(/accepted\.ndjson: missing from the run folder/);
+    ).rejects.toThrow(/accepted\.bits: missing from the run folder \(and no accepted\.ndjson\)/);
     writeFileSync(join(dir, 'accepted.ndjson'), '{"c":"run-d-0","t":1}\n{"c":"zzz","t":2}\n');
     await expect(
       checkIntegrity({ runDir: dir, runId: 'run-d', databaseUrl: env.settings.databaseUrl }),
