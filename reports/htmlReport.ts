@@ -3,39 +3,17 @@
 // uPlot and the page's own script and styles are inlined, so the page loads nothing from a
 // network. Deterministic: no render time, sorted keys, rounded numbers, so a re-render of the
 // same folder gives the same bytes.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { type PageAssets, pageAssets } from './pageAssets.ts';
 import type { ReportJson } from './reportJson.ts';
 import { formatReportNumber as num, roundReportNumber as round } from './reportNumbers.ts';
 import type { RunTimeline } from './runTimeline.ts';
 
-interface Assets {
-  uplotJs: string;
-  uplotCss: string;
-  pageJs: string;
-  pageCss: string;
-}
-
-let assets: Assets | undefined;
-
-function loadAssets(): Assets {
-  if (assets !== undefined) return assets;
-  const require = createRequire(import.meta.url);
-  const read = (path: string) => readFileSync(path, 'utf8');
-  const version = (JSON.parse(read(require.resolve('uplot/package.json'))) as { version: string }).version;
-  // The banner is uPlot's homepage address; keep the attribution, drop the URL so the page holds none.
-  const uplotJs = read(require.resolve('uplot/dist/uPlot.iife.min.js')).replace(
-    /^\/\*![^*]*\*\//,
-    `/*! uPlot v${version} (MIT License, Copyright (c) 2022 Leon Sorokin; github.com/leeoniya/uPlot) */`,
+function loadAssets(): PageAssets {
+  return pageAssets(
+    join(import.meta.dirname, 'assets', 'reportPage.js'),
+    join(import.meta.dirname, 'assets', 'reportPage.css'),
   );
-  assets = {
-    uplotJs,
-    uplotCss: read(require.resolve('uplot/dist/uPlot.min.css')),
-    pageJs: read(join(import.meta.dirname, 'assets', 'reportPage.js')),
-    pageCss: read(join(import.meta.dirname, 'assets', 'reportPage.css')),
-  };
-  return assets;
 }
 
 export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): string {

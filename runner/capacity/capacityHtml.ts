@@ -2,39 +2,17 @@
 // so it loads nothing from a network): the answer, the sweep heatmap, and for each combination a
 // chart of achieved rate and e2e p99 against offered rate with the knee (the sustainable rate)
 // marked, then the steps. Deterministic: the same capacity.json gives the same bytes.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { type PageAssets, pageAssets } from '../../reports/pageAssets.ts';
 import type { CapacityJson } from './capacityJson.ts';
 import { rateText, stepsByRate, summaryLine, sweepGrid } from './capacityTables.ts';
 import { describeSettings } from './sweepAxes.ts';
 
-interface Assets {
-  uplotJs: string;
-  uplotCss: string;
-  pageJs: string;
-  pageCss: string;
-}
-
-let assets: Assets | undefined;
-
-function loadAssets(): Assets {
-  if (assets !== undefined) return assets;
-  const require = createRequire(import.meta.url);
-  const read = (path: string) => readFileSync(path, 'utf8');
-  const version = (JSON.parse(read(require.resolve('uplot/package.json'))) as { version: string }).version;
-  // Keep uPlot's attribution, drop its homepage URL so the page holds none.
-  const uplotJs = read(require.resolve('uplot/dist/uPlot.iife.min.js')).replace(
-    /^\/\*![^*]*\*\//,
-    `/*! uPlot v${version} (MIT License, Copyright (c) 2022 Leon Sorokin; github.com/leeoniya/uPlot) */`,
+function loadAssets(): PageAssets {
+  return pageAssets(
+    join(import.meta.dirname, 'assets', 'capacityPage.js'),
+    join(import.meta.dirname, 'assets', 'capacityPage.css'),
   );
-  assets = {
-    uplotJs,
-    uplotCss: read(require.resolve('uplot/dist/uPlot.min.css')),
-    pageJs: read(join(import.meta.dirname, 'assets', 'capacityPage.js')),
-    pageCss: read(join(import.meta.dirname, 'assets', 'capacityPage.css')),
-  };
-  return assets;
 }
 
 export function renderCapacityHtml(state: CapacityJson): string {
