@@ -4,7 +4,7 @@
 // network. Deterministic: no render time, sorted keys, rounded numbers, so a re-render of the
 // same folder gives the same bytes.
 import { join } from 'node:path';
-import { type PageAssets, pageAssets } from './pageAssets.ts';
+import { esc, type PageAssets, pageAssets, rawText } from './pageAssets.ts';
 import type { ReportJson } from './reportJson.ts';
 import { formatReportNumber as num, roundReportNumber as round } from './reportNumbers.ts';
 import type { RunTimeline } from './runTimeline.ts';
@@ -222,15 +222,6 @@ function chartData(t: RunTimeline): string {
     for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
     return sorted;
   }).replace(/</g, '\\u003c');
-}
-
-/** Inlined code must not close its element early. */
-function rawText(text: string, element: 'script' | 'style'): string {
-  return text.replace(new RegExp(`</(${element})`, 'gi'), '<\\/$1');
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Elapsed seconds as h:mm:ss. */

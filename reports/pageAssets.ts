@@ -32,3 +32,13 @@ export function pageAssets(pageJsPath: string, pageCssPath: string): PageAssets 
   cache.set(key, assets);
   return assets;
 }
+
+/** Inlined code must not close its element early. */
+export function rawText(text: string, element: 'script' | 'style'): string {
+  return text.replace(new RegExp(`</(${element})`, 'gi'), '<\\/$1');
+}
+
+/** Text and attribute values for the page's HTML. */
+export function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -3,7 +3,7 @@
 // chart of achieved rate and e2e p99 against offered rate with the knee (the sustainable rate)
 // marked, then the steps. Deterministic: the same capacity.json gives the same bytes.
 import { join } from 'node:path';
-import { type PageAssets, pageAssets } from '../../reports/pageAssets.ts';
+import { esc, type PageAssets, pageAssets, rawText } from '../../reports/pageAssets.ts';
 import type { CapacityJson } from './capacityJson.ts';
 import { rateText, stepsByRate, summaryLine, sweepGrid } from './capacityTables.ts';
 import { describeSettings } from './sweepAxes.ts';
@@ -137,12 +137,4 @@ function chartData(state: CapacityJson): string {
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-function rawText(text: string, element: 'script' | 'style'): string {
-  return text.replace(new RegExp(`</(${element})`, 'gi'), '<\\/$1');
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

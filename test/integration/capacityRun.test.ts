@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandApply } from '../../runner/capacity/applyCommand.ts';
 import { CAPACITY_FILES, readCapacityJson } from '../../runner/capacity/capacityJson.ts';
@@ -18,15 +18,8 @@ import {
 import type { SearchOptions } from '../../runner/capacity/capacitySearch.ts';
 import { parseSweep } from '../../runner/capacity/sweepAxes.ts';
 import { standInRunStep } from '../support/capacityStandIn.ts';
+import { launchChromium } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const SEARCH: SearchOptions = {
   startRate: 20,
   factor: 2,
@@ -45,13 +38,7 @@ let browser: BrowserContext;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pipesoak-capacity-'));
   profile = mkdtempSync(join(tmpdir(), 'pipesoak-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 900 },
-    deviceScaleFactor: 1,
-  });
+  browser = await launchChromium(profile);
 });
 
 afterAll(async () => {

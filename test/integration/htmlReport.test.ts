@@ -6,24 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeriesWriter } from '../../record/series.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const CHARTS = [
   'request-rate',
   'gateway-latency',
@@ -76,13 +66,7 @@ describe('html report', () => {
     series.event('fault.end', { id: 'pause-nats' }, SYNTHETIC_START_MS + FAULT.toS * 1000);
     series.close();
     report = await renderRunFolder(dir);
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1280, height: 900 },
-      deviceScaleFactor: 1,
-    });
+    browser = await launchChromium(profile);
   });
 
   afterAll(async () => {
