@@ -1,7 +1,7 @@
 // report.html's own script, inlined after uPlot: draws each chart from the JSON in #pipesoak-data,
 // with its objectives as dashed lines, a legend that shows each line's last, mean and max without a
 // hover, and a log-scale toggle where the chart offers one; shades the warm-up and the fault
-// windows, and records what it shaded and drew (data-shaded, data-thresholds, canvas px) so a
+// windows, and records what it shaded and drew (data-shaded, data-thresholds, data-y-range, canvas px) so a
 // test can check them without guessing pixels. Charts without data are notes in the
 // HTML already and are skipped here.
 (() => {
@@ -171,6 +171,7 @@
         drawClear: [(u) => shade(u, figure)],
         draw: [
           (u) => {
+            figure.dataset.yRange = JSON.stringify([u.scales.y.min, u.scales.y.max]);
             figure.dataset.thresholds = JSON.stringify(
               thresholds.map((t) => ({
                 label: t.label,
