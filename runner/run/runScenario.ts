@@ -28,6 +28,7 @@ import { compareReports, renderComparisonMarkdown } from '../../reports/compare.
 import { readComparedReport } from '../../reports/readComparedReport.ts';
 import { ReportFileError } from '../../reports/readReportJson.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
+import { formatSloObserved } from '../../reports/reportHeadline.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
 import type { Config, ConfigInput } from '../config/configSchema.ts';
 import { loadConfigFile } from '../config/loadConfig.ts';
@@ -431,6 +432,6 @@ export function verdictLines(report: ReportJson, regression: boolean): string[] 
       : `verdict: fail — ${failing.length} of ${report.slos.length} SLOs failed${regression ? ', and the baseline comparison found a regression' : ''}${report.partial ? ' (partial run)' : ''}`,
   ];
   for (const s of failing)
-    lines.push(`  ✗ ${s.name}: ${s.reason ?? `observed ${s.observed}, objective ${s.objective}`}`);
+    lines.push(`  ✗ ${s.name}: ${s.reason ?? `observed ${formatSloObserved(s)}, objective ${s.objective}`}`);
   return lines;
 }
