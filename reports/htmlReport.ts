@@ -150,9 +150,9 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
         ['p50', 'p99', 'mean', 'share of e2e'].map((h) => `<th class="num">${h}</th>`).join('') +
         '<th>source</th></tr></thead><tbody>',
     );
-    const cellNum = (v: number | null) => `<td class="num">${v === null ? '—' : num(v)}</td>`;
+    const cellNum = (v: number | null) => `<td class="num">${v === null ? '—' : formatFigure(v)}</td>`;
     for (const st of report.stages.stages) {
-      const share = st.share === null ? '—' : `${num(Math.round(st.share * 1000) / 10)}%`;
+      const share = st.share === null ? '—' : `${formatFigure(Math.round(st.share * 1000) / 10)}%`;
       out.push(
         `<tr class="stage${st.measured ? '' : ' unmeasured'}"><td>${esc(st.stage)}</td>${cellNum(st.p50)}${cellNum(st.p99)}` +
           `${cellNum(st.mean)}<td class="num">${share}</td><td>${esc(st.measured ? st.source : (st.reason ?? 'not measured'))}</td></tr>`,
@@ -167,7 +167,7 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
         '<th class="num">ratio</th><th>note</th></tr></thead><tbody>',
     );
     for (const c of report.littlesLaw) {
-      const n = (v: number | null) => `<td class="num">${v === null ? '—' : num(v)}</td>`;
+      const n = (v: number | null) => `<td class="num">${v === null ? '—' : formatFigure(v)}</td>`;
       out.push(
         `<tr class="${c.ok ? 'pass' : 'fail'}"><td>${esc(c.name)}</td>${n(c.backlog)}${n(c.expected)}${n(c.ratio)}<td>${esc(c.note ?? 'ok')}</td></tr>`,
       );

@@ -27,7 +27,8 @@
     if (a >= 1e9) return `${+(v / 1e9).toFixed(2)}G`;
     if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
     if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
-    return String(+v.toFixed(a >= 10 ? 1 : 3));
+    // Thousands read whole (2616 ms, not 2615.3 ms); tens to one decimal; below that 3 decimals.
+    return String(+v.toFixed(a >= 1000 ? 0 : a >= 10 ? 1 : 3));
   }
 
   // Ticks of a run over an hour step by minutes at least: h:mm reads better than h:mm:00.
