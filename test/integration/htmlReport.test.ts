@@ -322,6 +322,42 @@ describe('html report', () => {
     );
     expect((await thresholds('e2e-latency'))[0]?.y).toBe(linearY);
 
+    // Every chart's legend shows every line's last, mean and max unhovered; every toggle works.
+    const legends = await page.$$eval('figure.chart', (figures) =>
+      figures
+        .filter((f) => f.querySelector('canvas') !== null)
+        .map((f) => ({
+          id: (f as HTMLElement).dataset.chart,
+          rows: [...f.querySelectorAll('.u-legend tr.u-series')].map((r) =>
+            [...r.querySelectorAll('th, td')].map((c) => c.textContent?.trim() ?? ''),
+          ),
+        })),
+    );
+    expect(legends.map((l) => l.id)).toEqual(CHARTS);
+    for (const { id, rows } of legends) {
+      expect(rows.length, id).toBeGreaterThan(0);
+      for (const row of rows.filter((r) => !r[0]?.startsWith('SLO') && !r[0]?.startsWith('pool'))) {
+        for (const cell of row.slice(2)) expect(cell, `${id} ${row[0]}`).toMatch(/^-?[\d.,]+k? \S+/);
+      }
+    }
+    for (const id of toggles) {
+      await page.check(`#chart-${id} input.log-scale`);
+      const state = await page.$eval(`#chart-${id}`, (f) => {
+        const c = f.querySelector('canvas') as HTMLCanvasElement;
+        const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        let ink = 0;
+        for (let i = 3; i < px.length; i += 4) if ((px[i] ?? 0) > 0) ink++;
+        return {
+          scale: (f as HTMLElement).dataset.scale,
+          ink,
+          min: JSON.parse((f as HTMLElement).dataset.yRange ?? '[]')[0],
+        };
+      });
+      expect(state.scale, id).toBe('log');
+      expect(state.ink, id).toBeGreaterThan(1000);
+      expect(state.min, id).toBeGreaterThan(0);
+    }
+
     // The gauges and counters table, in units.
     const gaugeRow = await page.$$eval('table.gauges tr.gauge', (rows) =>
       rows.map((r) => [...r.children].map((c) => c.textContent)).find((cells) => cells[0] === 'harness.rss'),
