@@ -41,7 +41,7 @@ import { describeProvenance, RUN_DEFAULTS, type RunFlags, runSettings } from '..
 import { onInterrupt } from '../signals.ts';
 import { UsageError } from '../usageError.ts';
 import { drainPipeline } from './drainPipeline.ts';
-import { progressTickOf } from './progressTickOf.ts';
+import { progressTicks } from './progressTicks.ts';
 import { runIdentity, scenarioName } from './runIdentity.ts';
 import { assertTargetIsLocal } from './targetSafety.ts';
 
@@ -187,6 +187,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const drainStop = new AbortController();
   let interrupted = false;
   let reason: string | undefined;
+  const ticks = progressTicks({
+    scenario: scenarioName(options.scenarioPath),
+    slos: config.slos,
+    warmUpMs: settings.warmUpMs,
+  });
   const engine = startEngine({
     bundlePath,
     runId,
@@ -201,7 +206,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     },
     signal: stop.signal,
     series: {
-      counter: (name, delta, tags, atMs) => recorder.count(name as RecordedMetricName, delta, tags, atMs),
+      counter: (name, delta, tags, atMs) => {
+        ticks.count(name, delta);
+        recorder.count(name as RecordedMetricName, delta, tags, atMs);
+      },
       gauge: (name, value, tags, atMs) => recorder.gauge(name as RecordedMetricName, value, tags, atMs),
       event: (kind, data, atMs) => recorder.event(kind, data, atMs),
     },
@@ -211,15 +219,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   });
   const faultRunner = faults === undefined ? undefined : await startFaults(faults, recorder, config, options);
   const progress = createProgress({ stream: out as NodeJS.WritableStream, isTTY: out.isTTY === true });
-  engine.on('tick', (tick) =>
-    progress.tick(
-      progressTickOf(tick, collectors, {
-        slos: config.slos,
-        warmUpMs: settings.warmUpMs,
-        stopping: interrupted,
-      }),
-    ),
-  );
+  engine.on('tick', (tick) => progress.tick(ticks.of(tick, collectors, interrupted)));
   const disposeSignals =
     options.handleSignals === false
       ? () => {}
