@@ -39,17 +39,17 @@ export function formatProgressBlock(tick: ProgressTick): string[] {
         `DLQ depth ${formatCount(tick.dlqDepth)}`,
     ],
     ['SLOs', tick.failingSlos.length ? `failing now: ${tick.failingSlos.join(', ')}` : 'all passing so far'],
-    [
-      'generator',
-      generator.saturated
-        ? `SATURATED: latencies include the harness's own delay   ${health}`
-        : `ok   ${health}${machine ? `   ${machine}` : ''}`,
-    ],
+    ['generator', `${generator.saturated ? 'SATURATED' : 'ok'}   ${health}${machine ? `   ${machine}` : ''}`],
   ];
   if (generator.saturated) {
-    // Why, in the engine's words, and whether the harness or the machine is to blame.
+    // Why, in the engine's words, and whether the harness's own work or the machine is to blame.
     lines.push(['', `flagged on ${generator.saturationRule ?? 'the engine’s saturation rule'}`]);
-    if (machine) lines.push(['', `${machine}${busyMachine(tick) ? ': other processes hold the cores' : ''}`]);
+    lines.push([
+      '',
+      busyMachine(tick)
+        ? 'cause: other processes, not harness work; latencies include the delay'
+        : "latencies include the harness's own delay",
+    ]);
   }
   if (tick.faults !== undefined) {
     lines.push(['faults', tick.faults.length ? `active: ${tick.faults.join(', ')}` : 'none active']);

@@ -20,7 +20,7 @@ export function formatProgressLine(tick: ProgressTick): string {
     `cpu ${formatShare(generator.cpu)}`,
     ...(machine ? [machine] : []),
     ...(generator.saturated && generator.saturationRule ? [`flagged on ${generator.saturationRule}`] : []),
-    ...(generator.saturated && busyMachine(tick) ? ['other processes hold the cores'] : []),
+    ...(generator.saturated && busyMachine(tick) ? ['cause: other processes, not harness work'] : []),
   ];
   const parts = [
     `achieved ${formatRate(tick.achievedRate)} of ${formatRate(tick.targetRate)} (${tick.rateWindow})`,

@@ -18,7 +18,9 @@ export function formatMs(ms: number | undefined): string {
 /** 0.5 events/s, 99.8 events/s, 1,250 events/s. */
 export function formatRate(perSecond: number | undefined): string {
   if (perSecond === undefined || !Number.isFinite(perSecond)) return MISSING;
-  const digits = Math.abs(perSecond) < 1000 && !Number.isInteger(perSecond) ? 1 : 0;
+  // A rate averaged over a window is rarely an exact integer: 49.99999 is 50, not 50.0.
+  const whole = Math.abs(perSecond - Math.round(perSecond)) < 0.05;
+  const digits = Math.abs(perSecond) < 1000 && !whole ? 1 : 0;
   return `${perSecond.toFixed(digits)} events/s`;
 }
 

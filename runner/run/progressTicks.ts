@@ -22,8 +22,8 @@ import type { ProgressTick, RunPhase } from '../progress/progressTick.ts';
 export const PROGRESS_TICK_DEFAULTS = { rateWindowMs: 10_000 } as const;
 
 const SATURATION_RULE =
-  `event-loop delay p99 over ${SATURATED_LOOP_DELAY_P99_MS} ms or loop busy ` +
-  `${SATURATED_LOOP_UTILIZATION * 100}%+ for ${SATURATED_FOR_S} s in a row`;
+  `event-loop delay p99 > ${SATURATED_LOOP_DELAY_P99_MS} ms or loop busy >= ` +
+  `${SATURATED_LOOP_UTILIZATION * 100}% for ${SATURATED_FOR_S} s`;
 
 type Live = Pick<CollectorSet, 'latestGauges' | 'summaries'>;
 

@@ -57,6 +57,11 @@ describe('progress units', () => {
     expect(formatRate(99.84)).toBe('99.8 events/s');
     expect(formatRate(0.5)).toBe('0.5 events/s');
     expect(formatRate(1250.6)).toBe('1251 events/s');
+    // A windowed mean's float noise is not a decimal: 49.99999 is 50.
+    expect(formatRate(49.999_999)).toBe('50 events/s');
+    expect(formatRate(50.04)).toBe('50 events/s');
+    expect(formatRate(50.06)).toBe('50.1 events/s');
+    expect(formatRate(undefined)).toBe('n/a');
     expect(formatCount(1_234_567)).toBe('1,234,567');
     expect(formatCount(undefined)).toBe('n/a');
     expect(formatShare(0.354)).toBe('35%');
@@ -92,7 +97,7 @@ describe('formatProgressBlock', () => {
           eventLoopDelayP99Ms: 85.2,
           cpu: 0.07,
           saturated: true,
-          saturationRule: 'event-loop delay p99 over 25 ms for 5 s',
+          saturationRule: 'event-loop delay p99 > 25 ms for 5 s',
           loadAverage: 23.14,
           cores: 2,
         },
@@ -106,9 +111,9 @@ describe('formatProgressBlock', () => {
       'latency    gateway p99 n/a   e2e p99 n/a',
       'backlog    outbox pending n/a   consumer pending 1,250   DLQ depth 0',
       'SLOs       failing now: e2e.latency, drift',
-      "generator  SATURATED: latencies include the harness's own delay   event loop p99 85 ms   cpu 7%",
-      '           flagged on event-loop delay p99 over 25 ms for 5 s',
-      '           machine load 23.1 on 2 cores: other processes hold the cores',
+      'generator  SATURATED   event loop p99 85 ms   cpu 7%   machine load 23.1 on 2 cores',
+      '           flagged on event-loop delay p99 > 25 ms for 5 s',
+      '           cause: other processes, not harness work; latencies include the delay',
       'faults     active: db-latency, nats-down',
     ]);
     expect(formatProgressBlock(tick({ faults: [] })).at(-1)).toBe('faults     none active');
@@ -118,9 +123,10 @@ describe('formatProgressBlock', () => {
     const lines = formatProgressBlock(
       tick({ generator: { eventLoopDelayP99Ms: 40, cpu: 0.97, saturated: true, loadAverage: 3, cores: 2 } }),
     );
-    expect(lines.slice(-2)).toEqual([
+    expect(lines.slice(-3)).toEqual([
+      'generator  SATURATED   event loop p99 40 ms   cpu 97%   machine load 3.0 on 2 cores',
       '           flagged on the engine’s saturation rule',
-      '           machine load 3.0 on 2 cores',
+      "           latencies include the harness's own delay",
     ]);
   });
 });
@@ -136,7 +142,7 @@ describe('formatProgressLine', () => {
           eventLoopDelayP99Ms: 38,
           cpu: 0.07,
           saturated: true,
-          saturationRule: 'event-loop delay p99 over 25 ms for 5 s',
+          saturationRule: 'event-loop delay p99 > 25 ms for 5 s',
           loadAverage: 9,
           cores: 2,
         },
@@ -147,7 +153,7 @@ describe('formatProgressLine', () => {
         'errors: 159 of 7,000 requests failed, 2 publishes failed, 1 iteration threw, ' +
         'gateway p99 12 ms, e2e p99 n/a, outbox pending 3, consumer pending 1,250, DLQ depth n/a, ' +
         'failing SLOs none, generator SATURATED (event loop p99 38 ms, cpu 7%, machine load 9.0 on 2 cores, ' +
-        'flagged on event-loop delay p99 over 25 ms for 5 s, other processes hold the cores)',
+        'flagged on event-loop delay p99 > 25 ms for 5 s, cause: other processes, not harness work)',
     );
   });
 });
