@@ -192,6 +192,7 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
       bundlePath: `${d.scenarioDir}/${bundleFile}`,
       configPath: configFile,
       startAt: o.startAt,
+      runId: o.runId,
       runDir,
       runArgs: o.runArgs,
     }),

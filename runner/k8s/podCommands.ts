@@ -51,6 +51,8 @@ export interface SegmentCommandOptions {
   bundlePath: string;
   configPath: string;
   startAt: string;
+  /** Shared by every segment: the correlation ids `<runId>-<k>` and the merge's same-run check. */
+  runId: string;
   /** <runs>/<runId>: the segments write segment-<i>/ and status/ in it. */
   runDir: string;
   /** More `pipesoak run` flags (--rate, --duration). */
@@ -71,6 +73,8 @@ export function segmentCommand(o: SegmentCommandOptions): string[] {
     segmentSequence(o.parallelism),
     '--start-at',
     o.startAt,
+    '--run-id',
+    o.runId,
     '--config',
     o.configPath,
     ...o.runArgs,

@@ -13,6 +13,7 @@ import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
 import { type EngineResult, OptionsError, SegmentError, startEngine } from '../../engine/runEngine.ts';
 import { resolveScenarioOptions } from '../../engine/scenarioOptions.ts';
+import { parseSegment, segmentStripe } from '../../engine/segment.ts';
 import { describeExecFaults } from '../../faults/describeExecFaults.ts';
 import { type FaultContext, FaultRunner } from '../../faults/faultRunner.ts';
 import type { FaultSchedule, FaultScope } from '../../faults/faultSchedule.ts';
@@ -108,6 +109,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { settings } = effective;
   assertTargetIsLocal(config.target, flags.allowRemote === true);
   const startAtFlag = parseStartAt(flags.startAt);
+  const role = segmentRole(flags.segment, flags.segmentSequence);
   const { runId, runDir } = runIdentity({
     scenarioPath: options.scenarioPath,
     ...(flags.runId === undefined ? {} : { runId: flags.runId }),
@@ -151,16 +153,23 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // Commands the run will execute are shown before anything starts.
   for (const line of faults === undefined ? [] : describeExecFaults(faults)) say(line);
 
-  // 3. Preflight: each failure says what to do; the CLI exits 3.
-  assertPreflightPassed(await preflight(config.target));
+  // 3. Preflight: each failure says what to do; the CLI exits 3. A load-only segment only sends
+  // load, so only the gateway must answer it.
+  assertPreflightPassed(await preflight(config.target, { gatewayOnly: role.loadOnly }));
+  if (role.loadOnly)
+    say(
+      `segment ${flags.segment}: load only (segment 0 runs the collectors, the drain and the integrity check)`,
+    );
 
-  // 4. Collectors, then the run's start in the record.
+  // 4. Collectors, then the run's start in the record. A load-only segment keeps only the harness
+  // collector: the generator's own health is per process, the pipeline is measured once.
   const collectors = await startCollectors({
     runDir,
     target: config.target,
     intervalMs: config.collectors.interval,
     ...(options.processes === undefined ? {} : { processes: options.processes }),
     ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
+    ...(role.loadOnly ? { collectors: LOAD_ONLY_COLLECTORS } : {}),
   });
   const recorder = collectors.recorder;
   // run.start is written at the engine's shared start instant, so the warm-up window begins at iteration 0.
@@ -174,6 +183,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         warmUpMs: settings.warmUpMs,
         target: redact(config.target, config.secrets.redactKeys) as Record<string, unknown>,
         slos: config.slos,
+        ...(flags.segment === undefined ? {} : { segment: flags.segment, loadOnly: role.loadOnly }),
+        ...(flags.segmentSequence === undefined ? {} : { segmentSequence: flags.segmentSequence }),
       },
       startAtMs,
     );
@@ -254,7 +265,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 
     // 6. Drain, bounded; then 7. integrity by correlation id.
     const loadNotes = result?.saturationNote === undefined ? [] : [result.saturationNote];
-    if (!drainStop.signal.aborted) {
+    if (role.loadOnly) {
+      loadNotes.push('a load-only segment: segment 0 drained the pipeline and checked integrity');
+    } else if (!drainStop.signal.aborted) {
       say('draining the pipeline ...');
       const drain = await drainPipeline(collectors, {
         timeoutMs: interrupted
@@ -275,7 +288,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           : `the pipeline did not drain within ${(drain.waitedMs / 1000).toFixed(1)} s (backlog ${describeBacklog(drain.backlog)}): integrity counts what had completed by then`,
       );
     }
-    if (result !== undefined && !drainStop.signal.aborted) {
+    if (result !== undefined && !drainStop.signal.aborted && !role.loadOnly) {
       try {
         await checkIntegrity({ runDir, runId, databaseUrl: config.target.databaseUrl, series: recorder });
       } catch (err) {
@@ -359,6 +372,27 @@ async function asUsage<T>(f: () => Promise<T>): Promise<T> {
     if (err instanceof ScenarioError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** Collectors a load-only segment switches off: everything that measures the pipeline. */
+const LOAD_ONLY_COLLECTORS = {
+  outbox: false,
+  pool: false,
+  jetstream: false,
+  prometheus: false,
+  completion: false,
+} as const;
+
+/**
+ * A segmented run's roles: the process whose --segment starts at 0 is segment 0, and runs the
+ * collectors, the drain and the integrity check; every other segment is load-only. Checked here,
+ * before anything starts, so a bad --segment is bad input (exit 2).
+ */
+function segmentRole(segment: string | undefined, sequence: string | undefined): { loadOnly: boolean } {
+  segmentStripe(segment, sequence);
+  if (segment === undefined) return { loadOnly: false };
+  const [from] = parseSegment(segment);
+  return { loadOnly: from.n > 0 };
 }
 
 function parseStartAt(text: string | undefined): number | undefined {

@@ -198,6 +198,7 @@ describe('k8s manifests', () => {
         expect(argv.slice(0, 2)).toEqual(['run', join(cwd, 'scenario/steady.mjs')]);
         expect(flag(argv, '--segment-sequence')).toBe(segmentSequence(n));
         expect(flag(argv, '--start-at')).toBe('2026-12-01T22:00:00Z');
+        expect(flag(argv, '--run-id')).toBe('steady-20261201-220000');
         expect(flag(argv, '--rate')).toBe('300');
         expect(flag(argv, '--out')).toBe(join(local, `segment-${i}`));
         const segment = flag(argv, '--segment') as string;
