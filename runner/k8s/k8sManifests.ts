@@ -184,6 +184,13 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
     securityContext: containerSecurity,
   } satisfies Partial<IContainer>;
 
+  const configMount: IVolumeMount = {
+    name: 'scenario',
+    mountPath: `${d.appDir}/${configFile}`,
+    subPath: configFile,
+    readOnly: true,
+  };
+  const secretEnv = o.secretName === undefined ? {} : { envFrom: [{ secretRef: { name: o.secretName } }] };
   const segment: IContainer = {
     ...base,
     name: 'segment',
@@ -196,12 +203,12 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
       runDir,
       runArgs: o.runArgs,
     }),
-    ...(o.secretName === undefined ? {} : { envFrom: [{ secretRef: { name: o.secretName } }] }),
+    ...secretEnv,
     resources: d.segmentResources,
     volumeMounts: [
       { name: 'scenario', mountPath: d.scenarioDir, readOnly: true },
       // One file over the image's own config, so the config's relative imports resolve in /app.
-      { name: 'scenario', mountPath: `${d.appDir}/${configFile}`, subPath: configFile, readOnly: true },
+      configMount,
       runsMount,
       tmpMount,
     ],
@@ -285,12 +292,14 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
             {
               ...base,
               name: 'merge',
-              command: mergeCommand({ parallelism: o.parallelism, runDir }),
+              // The merge reads the target's database (the integrity check), as the segments do.
+              command: mergeCommand({ parallelism: o.parallelism, runDir, configPath: configFile }),
+              ...secretEnv,
               resources: d.mergeResources,
-              volumeMounts: [runsMount, tmpMount],
+              volumeMounts: [configMount, runsMount, tmpMount],
             },
           ],
-          volumes: volumes.filter((v) => v.name !== 'scenario'),
+          volumes,
         },
       },
     },

@@ -284,8 +284,17 @@ describe('k8s manifests', () => {
       '/runs/steady-20261201-220000/segment-2',
       '--out',
       '/runs/steady-20261201-220000/merged',
+      // Integrity is checked again over every segment's ids, against the target's database.
+      '--config',
+      'pipesoak.config.ts',
     ]);
-    expect(spec?.containers[0]?.envFrom).toBeUndefined();
+    expect(spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: 'soak-db' } }]);
+    expect(spec?.containers[0]?.volumeMounts).toContainEqual({
+      name: 'scenario',
+      mountPath: '/app/pipesoak.config.ts',
+      subPath: 'pipesoak.config.ts',
+      readOnly: true,
+    });
     const wait = spec?.initContainers?.[0]?.command ?? [];
     expect(wait).toEqual(
       awaitSegmentsCommand({ parallelism: 3, runDir: '/runs/steady-20261201-220000', pollSeconds: 10 }),
