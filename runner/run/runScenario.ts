@@ -211,6 +211,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       counter: (name, delta, tags, atMs) => recorder.count(name as RecordedMetricName, delta, tags, atMs),
       gauge: (name, value, tags, atMs) => recorder.gauge(name as RecordedMetricName, value, tags, atMs),
       event: (kind, data, atMs) => recorder.event(kind, data, atMs),
+      // The engine's histograms go to load.hlog itself; with collectors.otel set, to OTLP as well.
+      latencyInterval: (name, interval, tags) =>
+        collectors.exportHistogram(name as RecordedMetricName, interval, tags),
     },
     ...(dataset === undefined ? {} : { dataset: { items: dataset } }),
     ...(flags.segment === undefined ? {} : { segment: flags.segment }),

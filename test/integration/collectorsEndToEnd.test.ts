@@ -1,7 +1,10 @@
 // Every collector at once against the reference pipeline under the engine's steady scenario
 // (runScenario, as `pipesoak run` does), read back from the files the run leaves (collectors.hlog,
-// series.ndjson, report.json) rather than from memory.
+// series.ndjson, report.json) rather than from memory. With collectors.otel.endpoint set, a real
+// OTLP/HTTP receiver gets the engine's counters and latency histograms as well as the collectors'.
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +56,56 @@ function series(points: GaugePoint[], name: string, tags: Record<string, string>
   return points
     .filter((p) => p.gauge === name && Object.entries(tags).every(([k, v]) => p.tags[k] === v))
     .sort((a, b) => a.t - b.t);
+}
+
+// OTLP/JSON, only the parts asserted on (int64 fields may arrive as strings).
+interface OtlpPoint {
+  asInt?: number | string;
+  asDouble?: number;
+  count?: number | string;
+  sum?: number;
+}
+interface OtlpMetric {
+  name: string;
+  histogram?: { dataPoints: OtlpPoint[] };
+  sum?: { dataPoints: OtlpPoint[] };
+}
+interface OtlpRequest {
+  resourceMetrics: { scopeMetrics: { metrics: OtlpMetric[] }[] }[];
+}
+
+/** An OTLP/HTTP receiver on a free port, keeping every request body. */
+async function otlpReceiver(): Promise<{ endpoint: string; bodies: OtlpRequest[]; close(): Promise<void> }> {
+  const bodies: OtlpRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpRequest);
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodies,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
+
+/** A metric's total over its data points in the last export (cumulative temporality). */
+function otlpTotal(bodies: OtlpRequest[], name: string): { count: number; sum: number } | undefined {
+  const metrics = bodies.flatMap((b) =>
+    b.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics)),
+  );
+  const last = metrics.filter((m) => m.name === name).at(-1);
+  if (last === undefined) return undefined;
+  const points = last.histogram?.dataPoints ?? last.sum?.dataPoints ?? [];
+  return {
+    count: points.reduce((n, p) => n + Number(p.count ?? p.asInt ?? p.asDouble ?? 0), 0),
+    sum: points.reduce((n, p) => n + (p.sum ?? 0), 0),
+  };
 }
 
 describe('collectors end to end', () => {
@@ -121,4 +174,42 @@ describe('collectors end to end', () => {
     expect(harnessRss.every((p) => p.value > 10 * 1024 * 1024)).toBe(true);
     expect(series(gauges, 'harness.rss', { process: 'worker' }).at(-1)?.value).toBeGreaterThan(0);
   }, 180_000);
+
+  it("collectors - with collectors.otel.endpoint the engine's counters and latency histograms reach an OTLP receiver", async () => {
+    const receiver = await otlpReceiver();
+    try {
+      const out = bufferOut();
+      const rate = 20;
+      const seconds = 3;
+      const { engine, runDir: dir } = await runScenario({
+        scenarioPath: 'scenarios/steady.ts',
+        flags: { rate: String(rate), duration: `${seconds}s`, warmUp: '0s', out: join(runDir, 'otel') },
+        config: runConfig(t, supervisor, {
+          collectors: { interval: '500ms', otel: { endpoint: receiver.endpoint } },
+        }),
+        out,
+        handleSignals: false,
+      });
+      expect(engine?.iterations, out.text()).toBe(rate * seconds);
+      // The same counts as the run's own files: every engine interval was exported, once.
+      const load = totals((await readHlog(join(dir, RUN_FILES.loadHlog))).intervals);
+      const gateway = load.get('gateway.latency')?.snapshot;
+      expect(gateway?.count).toBe(rate * seconds);
+      const exported = otlpTotal(receiver.bodies, 'gateway.latency');
+      expect(exported?.count, JSON.stringify(receiver.bodies.length)).toBe(gateway?.count);
+      // Values are exported at their HDR bucket's upper bound: the sum is the mean's, to 0.1%.
+      const mean = gateway?.summary().mean ?? 0;
+      expect(Math.abs((exported?.sum ?? 0) / (exported?.count ?? 1) - mean)).toBeLessThanOrEqual(
+        mean * 0.002,
+      );
+      expect(otlpTotal(receiver.bodies, 'iteration.delay')?.count).toBe(
+        load.get('iteration.delay')?.snapshot.count,
+      );
+      expect(otlpTotal(receiver.bodies, 'load.iterations')?.count).toBe(rate * seconds);
+      // The collectors' own export still runs beside it.
+      expect(otlpTotal(receiver.bodies, 'e2e.latency')?.count).toBe(engine?.accepted);
+    } finally {
+      await receiver.close();
+    }
+  }, 120_000);
 });
