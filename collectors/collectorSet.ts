@@ -4,9 +4,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistogramSnapshot, LatencySummary } from '../record/histogramSnapshot.ts';
-import type { RecordedMetricName } from '../record/metricCatalog.ts';
 import { HlogWriter } from '../record/hlog.ts';
 import { IntervalStore } from '../record/intervalStore.ts';
+import type { RecordedMetricName } from '../record/metricCatalog.ts';
 import type { Recorder, Tags } from '../record/recorder.ts';
 import { writeCollectorsFlushFailed } from '../record/runEvents.ts';
 import { RUN_FILES } from '../record/runFiles.ts';
