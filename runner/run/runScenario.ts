@@ -110,6 +110,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   assertTargetIsLocal(config.target, flags.allowRemote === true);
   const startAtFlag = parseStartAt(flags.startAt);
   const role = segmentRole(flags.segment, flags.segmentSequence);
+  // Faults act on the target: one schedule per run, in segment 0, not once per process.
+  if (role.loadOnly && flags.faults !== undefined)
+    throw new UsageError(
+      `--faults: segment ${flags.segment} is load-only; give the fault schedule to segment 0 only`,
+    );
   const { runId, runDir } = runIdentity({
     scenarioPath: options.scenarioPath,
     ...(flags.runId === undefined ? {} : { runId: flags.runId }),
