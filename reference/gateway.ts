@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RunningComponent } from './component.ts';
-import { createPool, inTransaction } from './db.ts';
+import { createPool } from './db.ts';
 import {
   createRouter,
   HttpError,
@@ -16,6 +16,7 @@ import {
   validTraceparent,
 } from './http.ts';
 import type { Logger } from './logger.ts';
+import { relayWakeup } from './relayWakeup.ts';
 import type { ReferenceSettings } from './settings.ts';
 
 const MAX_ID_CHARS = 200;
@@ -32,6 +33,7 @@ interface MessageInput {
 export async function startGateway(settings: ReferenceSettings, log: Logger): Promise<RunningComponent> {
   const pool = createPool(settings.databaseUrl, settings.gatewayAppName, settings.dbPoolMax, log);
   const subject = `${settings.subjectPrefix}.message.created`;
+  const wakeRelay = relayWakeup(pool, log);
 
   const acceptMessage = async (req: IncomingMessage, res: ServerResponse) => {
     const input = parseMessage(await readJson(req, settings.maxBodyBytes), true);
@@ -48,30 +50,31 @@ export async function startGateway(settings: ReferenceSettings, log: Logger): Pr
       ...(input.poison === true ? { poison: true } : {}),
     };
     try {
-      await inTransaction(pool, async (client) => {
-        await client.query(
-          'INSERT INTO messages (id, conversation_id, user_id, text) VALUES ($1, $2, $3, $4)',
-          [messageId, input.conversationId, input.userId, input.text],
-        );
-        await client.query(
-          `INSERT INTO outbox_events (id, aggregate_type, aggregate_id, event_type, subject, payload,
-             correlation_id, causation_id, traceparent)
-           VALUES ($1, 'conversation', $2, 'message.created', $3, $4, $5, $6, $7)`,
-          [
-            eventId,
-            input.conversationId,
-            subject,
-            JSON.stringify(payload),
-            correlationId,
-            messageId,
-            validTraceparent(req.headers.traceparent),
-          ],
-        );
-      });
+      // One statement, so one round trip and one implicit transaction: both rows or neither.
+      await pool.query(
+        `WITH message AS (
+           INSERT INTO messages (id, conversation_id, user_id, text) VALUES ($1, $2, $3, $4)
+         )
+         INSERT INTO outbox_events (id, aggregate_type, aggregate_id, event_type, subject, payload,
+           correlation_id, causation_id, traceparent)
+         VALUES ($5, 'conversation', $2, 'message.created', $6, $7, $8, $1, $9)`,
+        [
+          messageId,
+          input.conversationId,
+          input.userId,
+          input.text,
+          eventId,
+          subject,
+          JSON.stringify(payload),
+          correlationId,
+          validTraceparent(req.headers.traceparent),
+        ],
+      );
     } catch (err) {
       log.error({ err, messageId, correlationId }, 'message not stored');
       throw new HttpError(503, 'message not stored: database unavailable');
     }
+    wakeRelay();
     sendJson(res, 202, { id: messageId, eventId, correlationId });
   };
 

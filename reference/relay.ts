@@ -9,6 +9,7 @@ import type { RunningComponent } from './component.ts';
 import { createPool, inTransaction } from './db.ts';
 import type { Logger } from './logger.ts';
 import { connectNats, drainQuietly } from './natsConnection.ts';
+import { OUTBOX_CHANNEL } from './relayWakeup.ts';
 import type { ReferenceSettings } from './settings.ts';
 import { ensureStreams } from './streams.ts';
 
@@ -178,7 +179,7 @@ class OutboxListener {
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
-      await client.query('LISTEN outbox_events');
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.failures = 0;
       // Rows may have been inserted while we were not listening.
       this.onNotify();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningComponent } from '../../reference/component.ts';
 import { createLogger } from '../../reference/logger.ts';
 import { type OutboxRow, publishOutboxRow, type RunningRelay, startRelay } from '../../reference/relay.ts';
+import { OUTBOX_CHANNEL } from '../../reference/relayWakeup.ts';
 import type { ReferenceSettings } from '../../reference/settings.ts';
 import { startSink } from '../../reference/sink.ts';
 import { startWorker } from '../../reference/worker.ts';
@@ -42,7 +43,7 @@ afterAll(async () => {
   await t?.teardown();
 });
 
-/** Inserts outbox rows the way a service would (one statement, one NOTIFY), returning their ids. */
+/** Inserts outbox rows the way the gateway does (one statement, then a NOTIFY), returning their ids. */
 async function insertOutbox(count: number, label: string): Promise<string[]> {
   const ids = Array.from({ length: count }, () => randomUUID());
   await t.db.query(
@@ -52,6 +53,7 @@ async function insertOutbox(count: number, label: string): Promise<string[]> {
        FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n)`,
     [ids, `${settings.subjectPrefix}.message.created`, label],
   );
+  await t.db.query(`NOTIFY ${OUTBOX_CHANNEL}`);
   return ids;
 }
 
