@@ -1,13 +1,18 @@
 // The run over time, as the charts of report.html show it: request rate, latency percentiles,
 // outbox, consumer, DLQ and database gauges, each downsampled into at most MAX_POINTS time buckets
-// (latency buckets merge their intervals' histograms exactly), plus the fault windows. Streams
-// the hlogs and series.ndjson once each, so memory does not grow with the length of the run.
-import { join } from 'node:path';
+// (latency buckets merge their intervals' histograms exactly), plus the fault windows. Read by the
+// one run-folder reader (readRunFolder.ts), beside the report's own folds when rendering.
 import { METRIC } from '../record/metricCatalog.ts';
-import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
-import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
-import type { ReportJson } from './reportJson.ts';
-import { type FaultWindow, type GaugeLine, type GaugeLineSpec, seriesTimeline } from './seriesTimeline.ts';
+import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
+import { type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
+import { roundReportNumber } from './reportNumbers.ts';
+import {
+  type FaultWindow,
+  type GaugeLine,
+  type GaugeLineSpec,
+  type SeriesTimeline,
+  SeriesTimelineFold,
+} from './seriesTimeline.ts';
 import { STAGE_METRICS, STAGES, stageBreakdown } from './stageBreakdown.ts';
 
 /** Points per line at most: enough for any screen, small enough for a light page. */
@@ -60,21 +65,49 @@ const GAUGE_LINES: GaugeLineSpec[] = [
   { gauge: METRIC.dbConnections, mode: 'peak', splitBy: 'application' },
 ];
 
-export async function runTimeline(dir: string, run: ReportJson['run']): Promise<RunTimeline> {
-  const startMs = Date.parse(run.startedAt);
-  const durationS = run.durationS;
-  const bucketS = Math.max(1, Math.ceil(durationS / MAX_POINTS));
-  const latencyMetrics = [
-    ...new Set([...LATENCY_CHARTS.map(([, metric]) => metric), METRIC.outboxLag, ...STAGE_METRICS]),
-  ];
-  const latency = await latencyTimeline(runHlogPaths(dir), latencyMetrics, startMs, bucketS);
-  const series = await seriesTimeline(
-    join(dir, RUN_FILES.series),
-    GAUGE_LINES,
-    startMs,
-    startMs + durationS * 1000,
-    bucketS,
-  );
+export async function runTimeline(dir: string): Promise<RunTimeline> {
+  const reading = timelineReading();
+  return reading.timeline(await readRunFolder(dir, reading.folds));
+}
+
+const LATENCY_METRICS = [
+  ...new Set([...LATENCY_CHARTS.map(([, metric]) => metric), METRIC.outboxLag, ...STAGE_METRICS]),
+];
+
+/** The folds the timeline is drawn from, to read beside others' in the same pass (renderRunFolder). */
+export function timelineReading(): { folds: RunFolderFold[]; timeline(run: RunFolderRead): RunTimeline } {
+  // The run's length as report.json states it, so the axis ends where the report says.
+  const lengthOf = ({ window }: RunFolderRead) => {
+    const durationS = roundReportNumber(window.durationS);
+    return { durationS, bucketS: Math.max(1, Math.ceil(durationS / MAX_POINTS)) };
+  };
+  const seriesFold = new SeriesTimelineFold(GAUGE_LINES);
+  const latencyFold = new LatencyTimelineFold(LATENCY_METRICS, (run) => ({
+    fromMs: run.window.runStartMs,
+    bucketS: lengthOf(run).bucketS,
+  }));
+  return {
+    folds: [seriesFold, latencyFold],
+    timeline: (run) => {
+      const { durationS, bucketS } = lengthOf(run);
+      const startMs = run.window.runStartMs;
+      const series = seriesFold.timeline(
+        startMs,
+        startMs + durationS * 1000,
+        bucketS,
+        run.window.warmUpMs / 1000,
+      );
+      return timelineCharts(bucketS, durationS, latencyFold.buckets(), series);
+    },
+  };
+}
+
+function timelineCharts(
+  bucketS: number,
+  durationS: number,
+  latency: Map<string, LatencyBuckets>,
+  series: SeriesTimeline,
+): RunTimeline {
   const gauge = (name: string) => series.lines.filter((l) => l.gauge === name);
   const at = (buckets: number[], values: number[]): Sparse => ({ buckets, values });
   const percentiles = (b: LatencyBuckets, prefix = ''): [string, Sparse][] => [
