@@ -171,6 +171,16 @@ export class HistogramAccumulator {
   }
 }
 
+/** The accumulator under `key` in `map`, made on first use. */
+export function accumulatorIn(map: Map<string, HistogramAccumulator>, key: string): HistogramAccumulator {
+  let acc = map.get(key);
+  if (acc === undefined) {
+    acc = new HistogramAccumulator();
+    map.set(key, acc);
+  }
+  return acc;
+}
+
 /** One encoded histogram inflated once, to add into several accumulators (the run-folder reader's folds). */
 export interface InflatedHistogram {
   raw: Buffer;

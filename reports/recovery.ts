@@ -19,7 +19,7 @@ import { METRIC } from '../record/metricCatalog.ts';
 import { isGaugePoint, type SeriesRecord } from '../record/series.ts';
 import { FaultLog, type LoggedFault } from './faultLog.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
-import { HistogramAccumulator } from './histogramAccumulator.ts';
+import { accumulatorIn, type HistogramAccumulator } from './histogramAccumulator.ts';
 import { type FoldInterval, type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
 import { intervalIn } from './steadyWindow.ts';
 
@@ -166,12 +166,12 @@ class RecoveryFold implements RunFolderFold {
     let placed = false;
     this.impact.forEach((w, i) => {
       if (midMs < w.from || midMs >= w.to) return;
-      accumulator(this.inside[i] as Map<string, HistogramAccumulator>, interval.metric).add(
+      accumulatorIn(this.inside[i] as Map<string, HistogramAccumulator>, interval.metric).add(
         interval.histogram(),
       );
       placed = true;
     });
-    if (!placed) accumulator(this.outside, interval.metric).add(interval.histogram());
+    if (!placed) accumulatorIn(this.outside, interval.metric).add(interval.histogram());
   }
 
   result(): FaultRecovery[] {
@@ -306,15 +306,6 @@ function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
-}
-
-function accumulator(map: Map<string, HistogramAccumulator>, metric: string): HistogramAccumulator {
-  let acc = map.get(metric);
-  if (acc === undefined) {
-    acc = new HistogramAccumulator();
-    map.set(metric, acc);
-  }
-  return acc;
 }
 
 function latencyWindows(metrics: readonly string[], accs: Map<string, HistogramAccumulator>) {

@@ -30,7 +30,7 @@ export const MEASURED_STAGES: readonly MeasuredStage[] = [
   { stage: 'dispatch', metric: METRIC.dispatchLatency, tag: { key: 'consumer', value: 'main' } },
 ];
 
-/** The latency metrics the breakdown reads per bucket (latencyTimeline's `metrics`). */
+/** The latency metrics the breakdown reads per bucket (a LatencyTimelineFold's `metrics`). */
 export const STAGE_METRICS = [METRIC.e2eLatency, ...MEASURED_STAGES.map((s) => s.metric)];
 
 export interface StageStats {
@@ -72,7 +72,7 @@ export interface StageBreakdown {
 
 export interface StageBreakdownInput {
   summary: Pick<RunSummary, 'metrics' | 'byTag'>;
-  /** latencyTimeline(...) over STAGE_METRICS, steady window only; omitted: no per-bucket view. */
+  /** A LatencyTimelineFold over STAGE_METRICS, steady window only; omitted: no per-bucket view. */
   buckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets> };
 }
 

@@ -8,7 +8,7 @@ import { EVENT, type IntegrityWire, integrityWire } from '../record/runEvents.ts
 import { isCounterPoint, isGaugePoint, type SeriesRecord } from '../record/series.ts';
 import { type SloConfig, slosSchema } from '../record/sloConfig.ts';
 import { GaugeAccumulator } from './gaugeAccumulator.ts';
-import { HistogramAccumulator } from './histogramAccumulator.ts';
+import { accumulatorIn, type HistogramAccumulator } from './histogramAccumulator.ts';
 import {
   type FoldInterval,
   parseEvent,
@@ -127,10 +127,10 @@ export class SummaryFold implements RunFolderFold {
     if (!intervalIn(interval.startS, run.window.steadyStartMs)) return;
     let into = this.into.get(interval.tag);
     if (into === undefined) {
-      into = [accumulator(this.metrics, interval.metric)];
+      into = [accumulatorIn(this.metrics, interval.metric)];
       for (const tag of metricEntry(interval.metric)?.tags ?? []) {
         const value = interval.tags[tag];
-        if (value !== undefined) into.push(accumulator(this.byTag, tagKey(interval.metric, tag, value)));
+        if (value !== undefined) into.push(accumulatorIn(this.byTag, tagKey(interval.metric, tag, value)));
       }
       this.into.set(interval.tag, into);
     }
@@ -271,13 +271,4 @@ export class SummaryFold implements RunFolderFold {
     }
     return acc;
   }
-}
-
-function accumulator(map: Map<string, HistogramAccumulator>, key: string): HistogramAccumulator {
-  let acc = map.get(key);
-  if (acc === undefined) {
-    acc = new HistogramAccumulator();
-    map.set(key, acc);
-  }
-  return acc;
 }
