@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { esc, type PageAssets, pageAssets, rawText } from './pageAssets.ts';
 import type { ReportJson } from './reportJson.ts';
-import { formatReportNumber as num, roundReportNumber as round } from './reportNumbers.ts';
+import { formatShare, formatReportNumber as num, roundReportNumber as round } from './reportNumbers.ts';
 import type { RunTimeline } from './runTimeline.ts';
 
 function loadAssets(): PageAssets {
@@ -127,7 +127,7 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
     );
     const cellNum = (v: number | null) => `<td class="num">${v === null ? '—' : num(v)}</td>`;
     for (const st of report.stages.stages) {
-      const share = st.share === null ? '—' : `${num(Math.round(st.share * 1000) / 10)}%`;
+      const share = st.share === null ? '—' : formatShare(st.share);
       out.push(
         `<tr class="stage${st.measured ? '' : ' unmeasured'}"><td>${esc(st.stage)}</td>${cellNum(st.p50)}${cellNum(st.p99)}` +
           `${cellNum(st.mean)}<td class="num">${share}</td><td>${esc(st.measured ? st.source : (st.reason ?? 'not measured'))}</td></tr>`,

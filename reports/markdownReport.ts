@@ -1,7 +1,7 @@
 // report.md: the run at a glance, fit for a GitHub step summary: verdict, SLOs, latencies,
 // gauges, integrity, notes. Plain GitHub-flavoured Markdown tables, nothing that needs a network.
 import type { ReportJson } from './reportJson.ts';
-import { formatReportNumber as num } from './reportNumbers.ts';
+import { formatShare, formatReportNumber as num } from './reportNumbers.ts';
 
 export function renderMarkdownReport(report: ReportJson): string {
   const lines: string[] = [];
@@ -95,7 +95,7 @@ export function renderMarkdownReport(report: ReportJson): string {
       '| --- | ---: | ---: | ---: | ---: | --- |',
     );
     for (const st of report.stages.stages) {
-      const share = st.share === null ? '—' : `${num(Math.round(st.share * 1000) / 10)}%`;
+      const share = st.share === null ? '—' : formatShare(st.share);
       const source = st.measured ? st.source : (st.reason ?? 'not measured');
       lines.push(
         `| ${cell(st.stage)} | ${opt(st.p50)} | ${opt(st.p99)} | ${opt(st.mean)} | ${share} | ${cell(source)} |`,

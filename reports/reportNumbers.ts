@@ -14,6 +14,11 @@ export function formatReportNumber(n: number): string {
   return String(Number(n.toFixed(3)));
 }
 
+/** A share (0.123) as a percentage to a tenth: "12.3%". */
+export function formatShare(share: number): string {
+  return `${formatReportNumber(Math.round(share * 1000) / 10)}%`;
+}
+
 /** Four significant digits, for figures inside a sentence (an SLO reason). */
 export function significant(n: number): number {
   return Number(n.toPrecision(4));
