@@ -81,16 +81,18 @@ export function timelineReading(): { folds: RunFolderFold[]; timeline(run: RunFo
     const durationS = roundReportNumber(window.durationS);
     return { durationS, bucketS: Math.max(1, Math.ceil(durationS / MAX_POINTS)) };
   };
+  // The axis starts at the run start as report.json states it (run.startedAt, whole ms).
+  const startOf = ({ window }: RunFolderRead) => Math.trunc(window.runStartMs);
   const seriesFold = new SeriesTimelineFold(GAUGE_LINES);
   const latencyFold = new LatencyTimelineFold(LATENCY_METRICS, (run) => ({
-    fromMs: run.window.runStartMs,
+    fromMs: startOf(run),
     bucketS: lengthOf(run).bucketS,
   }));
   return {
     folds: [seriesFold, latencyFold],
     timeline: (run) => {
       const { durationS, bucketS } = lengthOf(run);
-      const startMs = run.window.runStartMs;
+      const startMs = startOf(run);
       const series = seriesFold.timeline(
         startMs,
         startMs + durationS * 1000,

@@ -6,8 +6,9 @@
 //   (the report notes it): the window starts with the run.
 // - A gauge point is an instant: in a window when its t is at or after the window's start.
 // - An hlog interval covers [start, start + length) and belongs where it starts: one that starts
-//   before the steady window is warm-up, one that starts before the run is set-up. In whole ms, as
-//   the log writes them, so a log re-based by `pipesoak merge` decides the same.
+//   before the steady window is warm-up, one that starts before the run is set-up. Both sides in
+//   whole ms, as the log writes them: an interval the writer started at the window's very instant
+//   belongs to it, and a log re-based by `pipesoak merge` decides the same.
 // - A counter line is stamped at the end of the interval it counts: in a window when its t is
 //   after the window's start, so a line stamped at the warm-up's end counted only warm-up.
 // The series is read before the hlogs, so the hlog folds see the whole window; series folds see
@@ -48,7 +49,7 @@ export class SteadyWindow {
     return this.firstT ?? Number.NEGATIVE_INFINITY;
   }
 
-  /** Final once the series is read. */
+  /** Final once the series is read. May hold a fraction of a ms (the engine's start instant). */
   get runStartMs(): number {
     return this.start?.t ?? this.firstT ?? 0;
   }
@@ -75,7 +76,7 @@ export function pointIn(t: number, fromMs: number): boolean {
 
 /** Whether an hlog interval starting at `startS` (seconds) belongs to the window that starts at `fromMs`. */
 export function intervalIn(startS: number, fromMs: number): boolean {
-  return intervalStartMs(startS) >= fromMs;
+  return intervalStartMs(startS) >= Math.round(fromMs);
 }
 
 /** Whether a counter line stamped `t` counts time inside the window that starts at `fromMs`. */
