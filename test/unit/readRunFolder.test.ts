@@ -16,6 +16,7 @@ import { readRunFolder } from '../../reports/readRunFolder.ts';
 import { recoveryReading } from '../../reports/recovery.ts';
 import { reportReading } from '../../reports/runReport.ts';
 import { timelineReading } from '../../reports/runTimeline.ts';
+import { intervalIn } from '../../reports/steadyWindow.ts';
 import { SummaryFold } from '../../reports/summarizeRunFolder.ts';
 
 const T0 = 1_700_000_000_000;
@@ -137,5 +138,15 @@ describe('read run folder', () => {
     const run = await readRunFolder(dir, [together, ...timeline.folds, ...recoveryReading().folds]);
     // Other folds beside it change nothing of the summary.
     expect(together.result(run).summary).toEqual(alone);
+  });
+
+  it('read run folder - an interval the writer started at the window instant belongs to it, in whole ms', () => {
+    // The engine's start instant has a fraction of a ms; the hlog writes the interval's start in ms.
+    const steadyStartMs = 1_796_174_756_136.9631;
+    expect(intervalIn(1_796_174_756.137, steadyStartMs)).toBe(true);
+    expect(intervalIn(1_796_174_756.136, steadyStartMs)).toBe(false);
+    const later = 1_796_174_756_137.6;
+    expect(intervalIn(1_796_174_756.138, later)).toBe(true);
+    expect(intervalIn(1_796_174_756.137, later)).toBe(false);
   });
 });
