@@ -4,9 +4,23 @@
 // network. Deterministic: no render time, sorted keys, rounded numbers, so a re-render of the
 // same folder gives the same bytes.
 import { join } from 'node:path';
+import { metricEntry } from '../record/metricCatalog.ts';
 import { esc, type PageAssets, pageAssets, rawText } from './pageAssets.ts';
+import {
+  failingSloSentences,
+  formatSloObserved,
+  integritySentence,
+  loadSentence,
+  verdictSentence,
+} from './reportHeadline.ts';
 import type { ReportJson } from './reportJson.ts';
-import { formatShare, formatReportNumber as num, roundReportNumber as round } from './reportNumbers.ts';
+import {
+  formatFigure,
+  formatPerMinute,
+  formatQuantity,
+  formatReportNumber as num,
+  roundReportNumber as round,
+} from './reportNumbers.ts';
 import type { RunTimeline } from './runTimeline.ts';
 
 function loadAssets(): PageAssets {
@@ -19,8 +33,6 @@ function loadAssets(): PageAssets {
 export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): string {
   const { uplotJs, uplotCss, pageJs, pageCss } = loadAssets();
   const r = report.run;
-  const passed = report.slos.filter((s) => s.pass).length;
-  const failed = report.slos.filter((s) => !s.pass).map((s) => s.name);
   const verdict = report.verdict;
   const title = `pipesoak · ${r.scenario} · ${verdict}${report.partial ? ' (partial run)' : ''}`;
   const out: string[] = [];
@@ -38,9 +50,19 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
     `<h1>pipesoak · ${esc(r.scenario)}</h1>`,
     `<span class="badge" id="verdict">${verdict.toUpperCase()}</span>`,
     report.partial ? '<span class="partial">partial run</span>' : '',
-    `<p class="run">Run <code>${esc(r.id)}</code> started ${esc(r.startedAt)}, ${num(r.durationS)} s` +
-      `${r.seed === null ? '' : `, seed ${r.seed}`}. SLOs: ${passed} of ${report.slos.length} pass` +
-      `${failed.length > 0 ? `; failed: ${esc(failed.join(', '))}` : ''}.</p>`,
+    `<p class="headline" id="headline">${boldLead(verdictSentence(report))}</p>`,
+    failingSloSentences(report).length === 0
+      ? ''
+      : `<ul class="failing" id="failing">${failingSloSentences(report)
+          .map((f) => `<li>${esc(f)}</li>`)
+          .join('')}</ul>`,
+    `<p class="run">${[loadSentence(report), integritySentence(report)]
+      .filter((l) => l !== null)
+      .map((l) => esc(l))
+      .join(
+        '<br>',
+      )}<br>Run <code>${esc(r.id)}</code> started ${esc(r.startedAt)}, ${formatQuantity(r.durationS, 's')}` +
+      `${r.seed === null ? '' : `, seed ${r.seed}`}.</p>`,
     '</header>',
   );
 
@@ -56,8 +78,7 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
       '<th class="num">observed</th><th>reason</th></tr></thead><tbody>',
   );
   for (const s of report.slos) {
-    const unit = s.objective.endsWith(' ms') ? ' ms' : '';
-    const observed = s.observed === null ? '—' : `${num(s.observed)}${unit}`;
+    const observed = formatSloObserved(s);
     const status = s.pass ? 'pass' : 'fail';
     out.push(
       `<tr class="slo ${status}"><td class="status">${s.pass ? '✔ pass' : '✘ fail'}</td><td>${esc(s.name)}</td>` +
@@ -83,7 +104,11 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
   for (const c of timeline.charts) {
     out.push(
       `<figure class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}">`,
-      `<figcaption>${esc(c.title)} <span class="unit">(${esc(c.unit)})</span><small>${esc(c.source)}</small></figcaption>`,
+      `<figcaption>${esc(c.title)} <span class="unit">(${esc(c.unit)})</span>` +
+        (c.logScale && c.noData === undefined
+          ? '<label class="log-toggle"><input type="checkbox" class="log-scale"> log scale</label>'
+          : '') +
+        `<small>${esc(c.source)}</small></figcaption>`,
       c.noData === undefined ? '<div class="plot"></div>' : `<div class="plot nodata">${esc(c.noData)}</div>`,
       '</figure>',
     );
@@ -104,7 +129,7 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
       m: { count: number; p50: number; p90: number; p99: number; p999: number; max: number },
     ) => {
       const cells = [m.count, m.p50, m.p90, m.p99, m.p999, m.max].map(
-        (v) => `<td class="num">${num(v)}</td>`,
+        (v) => `<td class="num">${formatFigure(v)}</td>`,
       );
       out.push(`<tr><td>${esc(label)}</td>${cells.join('')}</tr>`);
     };
@@ -125,9 +150,9 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
         ['p50', 'p99', 'mean', 'share of e2e'].map((h) => `<th class="num">${h}</th>`).join('') +
         '<th>source</th></tr></thead><tbody>',
     );
-    const cellNum = (v: number | null) => `<td class="num">${v === null ? '—' : num(v)}</td>`;
+    const cellNum = (v: number | null) => `<td class="num">${v === null ? '—' : formatFigure(v)}</td>`;
     for (const st of report.stages.stages) {
-      const share = st.share === null ? '—' : formatShare(st.share);
+      const share = st.share === null ? '—' : `${formatFigure(Math.round(st.share * 1000) / 10)}%`;
       out.push(
         `<tr class="stage${st.measured ? '' : ' unmeasured'}"><td>${esc(st.stage)}</td>${cellNum(st.p50)}${cellNum(st.p99)}` +
           `${cellNum(st.mean)}<td class="num">${share}</td><td>${esc(st.measured ? st.source : (st.reason ?? 'not measured'))}</td></tr>`,
@@ -142,7 +167,7 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
         '<th class="num">ratio</th><th>note</th></tr></thead><tbody>',
     );
     for (const c of report.littlesLaw) {
-      const n = (v: number | null) => `<td class="num">${v === null ? '—' : num(v)}</td>`;
+      const n = (v: number | null) => `<td class="num">${v === null ? '—' : formatFigure(v)}</td>`;
       out.push(
         `<tr class="${c.ok ? 'pass' : 'fail'}"><td>${esc(c.name)}</td>${n(c.backlog)}${n(c.expected)}${n(c.ratio)}<td>${esc(c.note ?? 'ok')}</td></tr>`,
       );
@@ -151,12 +176,35 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
   }
 
   const counts = Object.entries(report.counts);
-  if (counts.length > 0) {
-    out.push('<h2>Counts over the steady window</h2>', '<table class="counts"><tbody>');
-    for (const [name, total] of counts)
-      out.push(`<tr><td>${esc(name)}</td><td class="num">${num(total)}</td></tr>`);
+  const gauges = Object.entries(report.gauges);
+  if (counts.length > 0 || gauges.length > 0) {
+    out.push(
+      '<h2>Gauges and counters over the steady window</h2>',
+      '<table class="gauges"><thead><tr><th>name</th>' +
+        ['min', 'mean', 'max', 'last', 'slope/min', 'total']
+          .map((h) => `<th class="num">${h}</th>`)
+          .join('') +
+        '</tr></thead><tbody>',
+    );
+    const dash = '<td class="num">—</td>';
+    for (const [name, g] of gauges) {
+      const unit = metricEntry(name)?.unit;
+      const q = (v: number) => `<td class="num">${esc(formatQuantity(v, unit))}</td>`;
+      const slope =
+        g.slopePerMin === null ? dash : `<td class="num">${esc(formatPerMinute(g.slopePerMin, unit))}</td>`;
+      out.push(
+        `<tr class="gauge"><td>${esc(name)}</td>${q(g.min)}${q(g.mean)}${q(g.max)}${q(g.last)}${slope}${dash}</tr>`,
+      );
+    }
+    for (const [name, total] of counts) {
+      out.push(
+        `<tr class="counter"><td>${esc(name)}</td>${dash.repeat(5)}<td class="num">${formatFigure(total)}</td></tr>`,
+      );
+    }
     if (report.errorRate !== null)
-      out.push(`<tr><td>error rate</td><td class="num">${num(report.errorRate)}</td></tr>`);
+      out.push(
+        `<tr class="counter"><td>error rate</td>${dash.repeat(5)}<td class="num">${formatFigure(report.errorRate)}</td></tr>`,
+      );
     out.push('</tbody></table>');
   }
 
@@ -169,7 +217,7 @@ export function renderHtmlReport(report: ReportJson, timeline: RunTimeline): str
         .join('') +
       '</tr></thead><tbody><tr>' +
       [i.accepted, i.completed, i.deadLettered, i.lost, i.duplicated]
-        .map((v) => `<td class="num">${v === null ? '—' : num(v)}</td>`)
+        .map((v) => `<td class="num">${v === null ? '—' : formatFigure(v)}</td>`)
         .join('') +
       '</tr></tbody></table>',
   );
@@ -222,6 +270,12 @@ function chartData(t: RunTimeline): string {
     for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
     return sorted;
   }).replace(/</g, '\\u003c');
+}
+
+/** The headline's `**Verdict: x**` lead in bold; the rest escaped. */
+function boldLead(sentence: string): string {
+  const m = /^\*\*(.+?)\*\*(.*)$/.exec(sentence);
+  return m === null ? esc(sentence) : `<b>${esc(m[1] ?? '')}</b>${esc(m[2] ?? '')}`;
 }
 
 /** Elapsed seconds as h:mm:ss. */

@@ -1,7 +1,16 @@
-// report.md: the run at a glance, fit for a GitHub step summary: verdict, SLOs, latencies,
-// gauges, integrity, notes. Plain GitHub-flavoured Markdown tables, nothing that needs a network.
+// report.md: the run at a glance, fit for a GitHub step summary: the verdict and each failing SLO
+// in a sentence, load against target and integrity, then the SLO table, integrity, latencies,
+// counts, gauges (folded), stages and notes. Figures carry their units. Plain GitHub-flavoured Markdown tables, nothing that needs a network.
+import { metricEntry } from '../record/metricCatalog.ts';
+import {
+  failingSloSentences,
+  formatSloObserved,
+  integritySentence,
+  loadSentence,
+  verdictSentence,
+} from './reportHeadline.ts';
 import type { ReportJson } from './reportJson.ts';
-import { formatShare, formatReportNumber as num } from './reportNumbers.ts';
+import { formatFigure, formatPerMinute, formatQuantity } from './reportNumbers.ts';
 
 export function renderMarkdownReport(report: ReportJson): string {
   const lines: string[] = [];
@@ -10,8 +19,17 @@ export function renderMarkdownReport(report: ReportJson): string {
     `## pipesoak · ${cell(report.run.scenario)} · ${verdict}${report.partial ? ' (partial run)' : ''}`,
     '',
   );
+  // The verdict and what failed first: a CI step summary is often read no further.
+  lines.push(verdictSentence(report), '');
+  const failing = failingSloSentences(report);
+  if (failing.length > 0) {
+    for (const f of failing) lines.push(`- ❌ ${f}`);
+    lines.push('');
+  }
+  const load = loadSentence(report);
+  lines.push(...(load === null ? [] : [load, '']), integritySentence(report), '');
   lines.push(
-    `Run \`${cell(report.run.id)}\` started ${report.run.startedAt}, ${num(report.run.durationS)} s` +
+    `Run \`${cell(report.run.id)}\` started ${report.run.startedAt}, ${formatQuantity(report.run.durationS, 's')}` +
       `${report.run.seed === null ? '' : `, seed ${report.run.seed}`}.`,
     '',
   );
@@ -24,23 +42,32 @@ export function renderMarkdownReport(report: ReportJson): string {
     lines.push(`${segments.length === 1 ? 'Segment' : 'Merged from segments'}: ${parts.join('; ')}.`, '');
   }
 
+  const failed = report.slos.filter((s) => !s.pass).length;
+  lines.push(`### SLOs (${report.slos.length - failed}/${report.slos.length} pass)`, '');
+  lines.push('| | SLO | objective | observed | note |', '| --- | --- | --- | --- | --- |');
+  for (const s of report.slos) {
+    lines.push(
+      `| ${s.pass ? '✅' : '❌'} | ${cell(s.name)} | ${cell(s.objective)} | ${formatSloObserved(s)} | ${cell(s.reason ?? '')} |`,
+    );
+  }
+  lines.push('');
+
+  const i = report.integrity;
+  lines.push('### Integrity', '');
+  lines.push(
+    '| accepted | completed | dead-lettered | lost | duplicated |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+  );
+  lines.push(
+    `| ${[i.accepted, i.completed, i.deadLettered, i.lost, i.duplicated].map(opt).join(' | ')} |`,
+    '',
+  );
+
   if (report.findings?.length) {
     lines.push('### Findings', '');
     for (const f of report.findings) lines.push(`- ${f}`);
     lines.push('');
   }
-
-  const failed = report.slos.filter((s) => !s.pass).length;
-  lines.push(`### SLOs (${report.slos.length - failed}/${report.slos.length} pass)`, '');
-  lines.push('| | SLO | objective | observed | note |', '| --- | --- | --- | --- | --- |');
-  for (const s of report.slos) {
-    const unit = s.objective.endsWith(' ms') ? ' ms' : '';
-    const observed = s.observed === null ? '—' : `${num(s.observed)}${unit}`;
-    lines.push(
-      `| ${s.pass ? '✅' : '❌'} | ${cell(s.name)} | ${cell(s.objective)} | ${observed} | ${cell(s.reason ?? '')} |`,
-    );
-  }
-  lines.push('');
 
   const metrics = Object.entries(report.metrics);
   lines.push('### Latency (ms)', '');
@@ -49,13 +76,13 @@ export function renderMarkdownReport(report: ReportJson): string {
     lines.push('| metric | count | p50 | p90 | p99 | max |', '| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const [name, m] of metrics) {
       lines.push(
-        `| ${cell(name)} | ${m.count} | ${num(m.p50)} | ${num(m.p90)} | ${num(m.p99)} | ${num(m.max)} |`,
+        `| ${cell(name)} | ${fig(m.count)} | ${fig(m.p50)} | ${fig(m.p90)} | ${fig(m.p99)} | ${fig(m.max)} |`,
       );
       // Tags the catalogue keeps apart (dispatch.latency main vs dlq) get a row each.
       for (const [key, values] of Object.entries(m.byTag ?? {})) {
         for (const [value, t] of Object.entries(values)) {
           lines.push(
-            `| ${cell(`${name} ${key}=${value}`)} | ${t.count} | ${num(t.p50)} | ${num(t.p90)} | ${num(t.p99)} | ${num(t.max)} |`,
+            `| ${cell(`${name} ${key}=${value}`)} | ${fig(t.count)} | ${fig(t.p50)} | ${fig(t.p90)} | ${fig(t.p99)} | ${fig(t.max)} |`,
           );
         }
       }
@@ -66,26 +93,27 @@ export function renderMarkdownReport(report: ReportJson): string {
   const counts = Object.entries(report.counts);
   if (counts.length > 0) {
     lines.push('### Counts', '', '| counter | total |', '| --- | ---: |');
-    for (const [name, total] of counts) lines.push(`| ${cell(name)} | ${num(total)} |`);
-    if (report.errorRate !== null) lines.push(`| error rate | ${num(report.errorRate)} |`);
+    for (const [name, total] of counts) lines.push(`| ${cell(name)} | ${fig(total)} |`);
+    if (report.errorRate !== null) lines.push(`| error rate | ${fig(report.errorRate)} |`);
     lines.push('');
   }
 
+  // Long and rarely read first: folded, so the step summary stays short.
   const gauges = Object.entries(report.gauges);
-  lines.push('### Gauges', '');
-  if (gauges.length === 0) lines.push('No gauge samples.', '');
+  if (gauges.length === 0) lines.push('### Gauges', '', 'No gauge samples.', '');
   else {
+    lines.push(`<details><summary>Gauges (${gauges.length})</summary>`, '');
     lines.push(
       '| gauge | min | mean | max | last | slope/min |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const [name, g] of gauges) {
-      const slope = g.slopePerMin === null ? '—' : num(g.slopePerMin);
-      lines.push(
-        `| ${cell(name)} | ${num(g.min)} | ${num(g.mean)} | ${num(g.max)} | ${num(g.last)} | ${slope} |`,
-      );
+      const unit = metricEntry(name)?.unit;
+      const q = (v: number) => formatQuantity(v, unit);
+      const slope = g.slopePerMin === null ? '—' : formatPerMinute(g.slopePerMin, unit);
+      lines.push(`| ${cell(name)} | ${q(g.min)} | ${q(g.mean)} | ${q(g.max)} | ${q(g.last)} | ${slope} |`);
     }
-    lines.push('');
+    lines.push('', '</details>', '');
   }
 
   if (report.stages) {
@@ -95,7 +123,7 @@ export function renderMarkdownReport(report: ReportJson): string {
       '| --- | ---: | ---: | ---: | ---: | --- |',
     );
     for (const st of report.stages.stages) {
-      const share = st.share === null ? '—' : formatShare(st.share);
+      const share = st.share === null ? '—' : `${fig(Math.round(st.share * 1000) / 10)}%`;
       const source = st.measured ? st.source : (st.reason ?? 'not measured');
       lines.push(
         `| ${cell(st.stage)} | ${opt(st.p50)} | ${opt(st.p99)} | ${opt(st.mean)} | ${share} | ${cell(source)} |`,
@@ -114,17 +142,6 @@ export function renderMarkdownReport(report: ReportJson): string {
     lines.push('');
   }
 
-  const i = report.integrity;
-  lines.push('### Integrity', '');
-  lines.push(
-    '| accepted | completed | dead-lettered | lost | duplicated |',
-    '| ---: | ---: | ---: | ---: | ---: |',
-  );
-  lines.push(
-    `| ${[i.accepted, i.completed, i.deadLettered, i.lost, i.duplicated].map(opt).join(' | ')} |`,
-    '',
-  );
-
   if (report.notes?.length) {
     lines.push('### Notes', '');
     for (const note of report.notes) lines.push(`- ${note}`);
@@ -134,7 +151,11 @@ export function renderMarkdownReport(report: ReportJson): string {
 }
 
 function opt(n: number | null): string {
-  return n === null ? '—' : num(n);
+  return n === null ? '—' : formatFigure(n);
+}
+
+function fig(n: number): string {
+  return formatFigure(n);
 }
 
 /** A table cell: pipes escaped, newlines flattened. */

@@ -21,7 +21,7 @@ export async function renderRunFolder(dir: string): Promise<ReportJson> {
   await write(RUN_FILES.json, `${JSON.stringify(report, null, 2)}\n`);
   await write(RUN_FILES.markdown, renderMarkdownReport(report));
   await write(RUN_FILES.junit, renderJunitReport(report));
-  await write(RUN_FILES.html, renderHtmlReport(report, timelineFolds.timeline(run)));
+  await write(RUN_FILES.html, renderHtmlReport(report, timelineFolds.timeline(run, report.slos)));
   return report;
 
   function write(file: string, text: string): Promise<number> {

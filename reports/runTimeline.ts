@@ -1,7 +1,9 @@
-// The run over time, as the charts of report.html show it: request rate, latency percentiles,
-// outbox, consumer, DLQ and database gauges, each downsampled into at most MAX_POINTS time buckets
-// (latency buckets merge their intervals' histograms exactly), plus the fault windows. Read by the
-// one run-folder reader (readRunFolder.ts), beside the report's own folds when rendering.
+// The run over time, as the charts of report.html show it: offered, achieved and completed rate,
+// latency percentiles with their SLO objectives, outbox, consumer, DLQ and database gauges (the
+// pool limit drawn), the generator's health and the harness's memory, each downsampled into at
+// most MAX_POINTS time buckets (latency buckets merge their intervals' histograms exactly), plus
+// the fault windows. Read by the one run-folder reader (readRunFolder.ts), beside the report's own
+// folds when rendering.
 import { METRIC } from '../record/metricCatalog.ts';
 import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
 import { type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
@@ -37,6 +39,15 @@ export interface Chart {
   noData?: string;
   /** Lines are running totals, top layer first: the page fills each down to the axis. */
   stacked?: boolean;
+  /** Objectives drawn as dashed horizontal lines (SLO bounds, the DB pool limit). */
+  thresholds?: ChartThreshold[];
+  /** The page offers a log-scale y axis (latencies spanning orders of magnitude). */
+  logScale?: boolean;
+}
+
+export interface ChartThreshold {
+  label: string;
+  value: number;
 }
 
 export interface RunTimeline {
@@ -48,13 +59,25 @@ export interface RunTimeline {
   notes: string[];
 }
 
+/** Latency charts every report has, in this order; other catalogue latencies follow when recorded. */
 const LATENCY_CHARTS = [
   ['gateway-latency', METRIC.gatewayLatency],
   ['e2e-latency', METRIC.e2eLatency],
   ['dispatch-latency', METRIC.dispatchLatency],
+  ['consumer-ack-latency', METRIC.consumerAckLatency],
+] as const;
+/** Charted only when the run recorded them (an HTTP run has no publish latency, for one). */
+const OPTIONAL_LATENCIES = [
+  METRIC.gatewayServiceTime,
+  METRIC.iterationDelay,
+  METRIC.jetstreamPublishLatency,
+  METRIC.natsRequestLatency,
+  METRIC.brokerWait,
 ] as const;
 
 const GAUGE_LINES: GaugeLineSpec[] = [
+  { gauge: METRIC.loadIterations, mode: 'rate' },
+  { gauge: METRIC.loadDroppedIterations, mode: 'rate' },
   { gauge: METRIC.httpRequests, mode: 'rate' },
   { gauge: METRIC.httpErrors, mode: 'rate' },
   { gauge: METRIC.outboxPending, mode: 'peak' },
@@ -63,19 +86,37 @@ const GAUGE_LINES: GaugeLineSpec[] = [
   { gauge: METRIC.consumerAckPending, mode: 'peak' },
   { gauge: METRIC.dlqDepth, mode: 'peak' },
   { gauge: METRIC.dbConnections, mode: 'peak', splitBy: 'application' },
+  { gauge: METRIC.loadEventLoopDelay, mode: 'peak' },
+  { gauge: METRIC.loadCpu, mode: 'peak' },
+  { gauge: METRIC.harnessCpu, mode: 'peak', splitBy: 'process' },
+  { gauge: METRIC.harnessRss, mode: 'peak', splitBy: 'process' },
 ];
 
-export async function runTimeline(dir: string): Promise<RunTimeline> {
+/** What runTimeline reads of report.json's SLO results to draw objectives as lines. */
+export interface SloLineSource {
+  name: string;
+  objective: string;
+}
+
+export async function runTimeline(dir: string, slos: readonly SloLineSource[] = []): Promise<RunTimeline> {
   const reading = timelineReading();
-  return reading.timeline(await readRunFolder(dir, reading.folds));
+  return reading.timeline(await readRunFolder(dir, reading.folds), slos);
 }
 
 const LATENCY_METRICS = [
-  ...new Set([...LATENCY_CHARTS.map(([, metric]) => metric), METRIC.outboxLag, ...STAGE_METRICS]),
+  ...new Set([
+    ...LATENCY_CHARTS.map(([, metric]) => metric),
+    ...OPTIONAL_LATENCIES,
+    METRIC.outboxLag,
+    ...STAGE_METRICS,
+  ]),
 ];
 
 /** The folds the timeline is drawn from, to read beside others' in the same pass (renderRunFolder). */
-export function timelineReading(): { folds: RunFolderFold[]; timeline(run: RunFolderRead): RunTimeline } {
+export function timelineReading(): {
+  folds: RunFolderFold[];
+  timeline(run: RunFolderRead, slos?: readonly SloLineSource[]): RunTimeline;
+} {
   // The run's length as report.json states it, so the axis ends where the report says.
   const lengthOf = ({ window }: RunFolderRead) => {
     const durationS = roundReportNumber(window.durationS);
@@ -90,7 +131,7 @@ export function timelineReading(): { folds: RunFolderFold[]; timeline(run: RunFo
   }));
   return {
     folds: [seriesFold, latencyFold],
-    timeline: (run) => {
+    timeline: (run, slos = []) => {
       const { durationS, bucketS } = lengthOf(run);
       const startMs = startOf(run);
       const series = seriesFold.timeline(
@@ -99,7 +140,7 @@ export function timelineReading(): { folds: RunFolderFold[]; timeline(run: RunFo
         bucketS,
         run.window.warmUpMs / 1000,
       );
-      return timelineCharts(bucketS, durationS, latencyFold.buckets(), series);
+      return timelineCharts(bucketS, durationS, latencyFold.buckets(), series, slos);
     },
   };
 }
@@ -109,6 +150,7 @@ function timelineCharts(
   durationS: number,
   latency: Map<string, LatencyBuckets>,
   series: SeriesTimeline,
+  slos: readonly SloLineSource[],
 ): RunTimeline {
   const gauge = (name: string) => series.lines.filter((l) => l.gauge === name);
   const at = (buckets: number[], values: number[]): Sparse => ({ buckets, values });
@@ -117,115 +159,224 @@ function timelineCharts(
     [`${prefix}p90`, at(b.buckets, b.p90)],
     [`${prefix}p99`, at(b.buckets, b.p99)],
   ];
-
-  const charts: Chart[] = [];
-  const requests = gauge(METRIC.httpRequests)[0];
-  const gatewayLatency = latency.get(METRIC.gatewayLatency);
-  if (requests !== undefined) {
-    const errors = gauge(METRIC.httpErrors)[0];
-    charts.push(
-      chart(
-        'request-rate',
-        'Request rate',
-        'req/s',
-        `${METRIC.httpRequests} per second`,
-        bucketS,
-        [
-          ['requests/s', at(requests.buckets, requests.values)],
-          ...(errors === undefined
-            ? []
-            : [['errors/s', at(errors.buckets, errors.values)] as [string, Sparse]]),
-        ],
-        METRIC.httpRequests,
-      ),
-    );
-  } else {
-    const rate = gatewayLatency?.count.map((n, i) => {
-      const coveredS = gatewayLatency.coveredS[i] ?? 0;
-      return n / (coveredS > 0 ? coveredS : bucketS);
-    });
-    charts.push(
-      chart(
-        'request-rate',
-        'Request rate',
-        'req/s',
-        `${METRIC.gatewayLatency} samples per second (no ${METRIC.httpRequests})`,
-        bucketS,
-        gatewayLatency === undefined || rate === undefined
-          ? []
-          : [['requests/s', at(gatewayLatency.buckets, rate)]],
-        `${METRIC.httpRequests} and no ${METRIC.gatewayLatency} samples`,
-      ),
-    );
-  }
-  for (const [id, metric] of LATENCY_CHARTS) {
+  const withSlos = (c: Chart, metric: string): Chart => {
+    const thresholds = sloThresholds(slos, metric);
+    return c.noData === undefined && thresholds.length > 0 ? { ...c, thresholds } : c;
+  };
+  const latencyChart = (id: string, metric: string): Chart => {
     const b = latency.get(metric);
-    charts.push(
-      chart(
-        id,
-        `Latency: ${metric}`,
-        'ms',
-        'percentiles of each bucket\u2019s merged histogram',
-        bucketS,
-        b ? percentiles(b) : [],
-        `${metric} samples`,
-      ),
+    const c = chart(
+      id,
+      `Latency: ${metric}`,
+      'ms',
+      'percentiles of each bucket\u2019s merged histogram',
+      bucketS,
+      b ? percentiles(b) : [],
+      `${metric} samples`,
     );
+    return withSlos(c.noData === undefined ? { ...c, logScale: true } : c, metric);
+  };
+
+  const charts: Chart[] = [throughputChart(bucketS, gauge, latency)];
+  for (const [id, metric] of LATENCY_CHARTS) charts.push(latencyChart(id, metric));
+  for (const metric of OPTIONAL_LATENCIES) {
+    if (latency.has(metric)) charts.push(latencyChart(`latency-${metric.replace(/[._]/g, '-')}`, metric));
   }
   charts.push(
-    gaugeChart(
-      'outbox-pending',
-      'Outbox pending',
-      'events',
-      bucketS,
-      [METRIC.outboxPending],
-      gauge(METRIC.outboxPending),
+    withSlos(
+      gaugeChart(
+        'outbox-pending',
+        'Outbox pending',
+        'events',
+        bucketS,
+        [METRIC.outboxPending],
+        gauge(METRIC.outboxPending),
+      ),
+      METRIC.outboxPending,
     ),
   );
   const outboxLag = latency.get(METRIC.outboxLag);
   const oldest = gauge(METRIC.outboxOldestAge)[0];
-  charts.push(
-    chart(
-      'outbox-lag',
-      'Outbox lag',
-      'ms',
-      `${METRIC.outboxLag} percentiles (created \u2192 published); ${METRIC.outboxOldestAge} peak`,
-      bucketS,
-      [
-        ...(outboxLag ? percentiles(outboxLag, 'lag ') : []),
-        ...(oldest
-          ? [['oldest unpublished age', at(oldest.buckets, oldest.values)] as [string, Sparse]]
-          : []),
-      ],
-      `${METRIC.outboxLag} samples and no ${METRIC.outboxOldestAge} gauge`,
-    ),
+  const lag = chart(
+    'outbox-lag',
+    'Outbox lag',
+    'ms',
+    `${METRIC.outboxLag} percentiles (created \u2192 published); ${METRIC.outboxOldestAge} peak`,
+    bucketS,
+    [
+      ...(outboxLag ? percentiles(outboxLag, 'lag ') : []),
+      ...(oldest ? [['oldest unpublished age', at(oldest.buckets, oldest.values)] as [string, Sparse]] : []),
+    ],
+    `${METRIC.outboxLag} samples and no ${METRIC.outboxOldestAge} gauge`,
   );
+  charts.push(withSlos(lag.noData === undefined ? { ...lag, logScale: true } : lag, METRIC.outboxLag));
   charts.push(
-    gaugeChart(
-      'consumer-pending',
-      'Consumer pending and ack pending',
-      'messages',
-      bucketS,
-      [METRIC.consumerPending, METRIC.consumerAckPending],
-      [...gauge(METRIC.consumerPending), ...gauge(METRIC.consumerAckPending)],
+    withSlos(
+      gaugeChart(
+        'consumer-pending',
+        'Consumer pending and ack pending',
+        'messages',
+        bucketS,
+        [METRIC.consumerPending, METRIC.consumerAckPending],
+        [...gauge(METRIC.consumerPending), ...gauge(METRIC.consumerAckPending)],
+      ),
+      METRIC.consumerPending,
     ),
   );
   charts.push(
     gaugeChart('dlq-depth', 'DLQ depth', 'messages', bucketS, [METRIC.dlqDepth], gauge(METRIC.dlqDepth)),
   );
+  const db = gaugeChart(
+    'db-connections',
+    'DB connections against the pool limit',
+    'connections',
+    bucketS,
+    [METRIC.dbConnections],
+    gauge(METRIC.dbConnections),
+  );
+  // The pool limit is the dbConnections SLO (per application; the contract's DB_POOL_MAX by default).
+  const pool = sloThresholds(slos, METRIC.dbConnections).map((t) => ({
+    ...t,
+    label: `pool limit ${t.value}`,
+  }));
+  charts.push(db.noData === undefined && pool.length > 0 ? { ...db, thresholds: pool } : db);
   charts.push(
     gaugeChart(
-      'db-connections',
-      'DB connections',
-      'connections',
+      'event-loop-delay',
+      'Generator health: event-loop delay',
+      'ms',
       bucketS,
-      [METRIC.dbConnections],
-      gauge(METRIC.dbConnections),
+      [METRIC.loadEventLoopDelay],
+      gauge(METRIC.loadEventLoopDelay),
+    ),
+  );
+  charts.push(
+    scaled(
+      gaugeChart(
+        'cpu',
+        'Generator and harness CPU (% of one core)',
+        '%',
+        bucketS,
+        [METRIC.loadCpu, METRIC.harnessCpu],
+        [...gauge(METRIC.loadCpu), ...gauge(METRIC.harnessCpu)],
+      ),
+      100,
+    ),
+  );
+  charts.push(
+    scaled(
+      gaugeChart('harness-rss', 'Harness RSS', 'MB', bucketS, [METRIC.harnessRss], gauge(METRIC.harnessRss)),
+      1e-6,
     ),
   );
   charts.push(stagesChart(bucketS, latency));
 
   return { bucketS, durationS, warmUpS: series.warmUpS, faults: series.faults, charts, notes: series.notes };
+}
+
+/**
+ * Offered (the schedule: iterations started plus dropped), achieved (started) and completed (e2e
+ * samples, one a completion) per second. Without the engine's counters, achieved falls back to
+ * HTTP responses, then to gateway.latency samples.
+ */
+function throughputChart(
+  bucketS: number,
+  gauge: (name: string) => GaugeLine[],
+  latency: Map<string, LatencyBuckets>,
+): Chart {
+  const delay = latency.get(METRIC.iterationDelay);
+  const started = gauge(METRIC.loadIterations)[0];
+  const dropped = gauge(METRIC.loadDroppedIterations)[0];
+  const requests = gauge(METRIC.httpRequests)[0];
+  const errors = gauge(METRIC.httpErrors)[0];
+  const gateway = latency.get(METRIC.gatewayLatency);
+  // iteration.delay has one sample per started iteration in hlog intervals that carry their own
+  // start and length; counter lines carry the time they were shipped, which jitters by a second.
+  const achieved: [Sparse, string] | undefined =
+    delay !== undefined
+      ? [{ buckets: delay.buckets, values: perSecond(delay, bucketS) }, `${METRIC.iterationDelay} samples`]
+      : started !== undefined
+        ? [started, METRIC.loadIterations]
+        : requests !== undefined
+          ? [requests, `${METRIC.httpRequests} (no ${METRIC.loadIterations})`]
+          : gateway !== undefined
+            ? [
+                { buckets: gateway.buckets, values: perSecond(gateway, bucketS) },
+                `${METRIC.gatewayLatency} samples (no ${METRIC.loadIterations})`,
+              ]
+            : undefined;
+  const lines: [string, Sparse][] = [];
+  const sources: string[] = [];
+  if (achieved !== undefined) {
+    // Offered is the schedule: every iteration it asked for was started or dropped.
+    lines.push(['offered', sum(achieved[0], dropped)], ['achieved', achieved[0]]);
+    sources.push(`offered = achieved + ${METRIC.loadDroppedIterations}`, `achieved = ${achieved[1]}`);
+  }
+  const e2e = latency.get(METRIC.e2eLatency);
+  if (e2e !== undefined) {
+    lines.push(['completed', { buckets: e2e.buckets, values: perSecond(e2e, bucketS) }]);
+    sources.push(`completed = ${METRIC.e2eLatency} samples`);
+  }
+  if (errors?.values.some((v) => v > 0)) {
+    lines.push(['errors', errors]);
+    sources.push(`errors = ${METRIC.httpErrors}`);
+  }
+  return chart(
+    'throughput',
+    'Offered, achieved and completed rate',
+    'events/s',
+    `per second: ${sources.join('; ')}`,
+    bucketS,
+    lines,
+    `${METRIC.iterationDelay}, ${METRIC.loadIterations}, ${METRIC.httpRequests} or ${METRIC.e2eLatency}`,
+  );
+}
+
+/**
+ * Samples per second of each bucket. A bucket's intervals may reach past it (then over what they
+ * cover) but never count as covering less than the bucket: the engine's last interval is cut short
+ * while holding a second's samples, and would read as a spike of several times the rate.
+ */
+function perSecond(b: LatencyBuckets, bucketS: number): number[] {
+  return b.count.map((n, i) => n / Math.max(b.coveredS[i] ?? 0, bucketS));
+}
+
+/** Two rate lines added bucket by bucket; a bucket one of them lacks counts 0 for it. */
+function sum(a: Sparse, b: Sparse | undefined): Sparse {
+  if (b === undefined) return a;
+  const total = new Map<number, number>();
+  for (const s of [a, b]) {
+    s.buckets.forEach((k, i) => {
+      total.set(k, (total.get(k) ?? 0) + (s.values[i] ?? 0));
+    });
+  }
+  const buckets = [...total.keys()].sort((x, y) => x - y);
+  return { buckets, values: buckets.map((k) => total.get(k) ?? 0) };
+}
+
+/** A chart whose values change unit (ratio → %, bytes → MB). */
+function scaled(c: Chart, factor: number): Chart {
+  return {
+    ...c,
+    lines: c.lines.map((l) => ({ ...l, values: l.values.map((v) => (v === null ? null : v * factor)) })),
+  };
+}
+
+/**
+ * The SLO objectives on one metric, as horizontal lines: results named `<metric> <stat>` with an
+ * upper bound (sloEngine writes objectives as `< 500 ms` or `<= 10`). Drift and custom objectives
+ * of other shapes are not lines.
+ */
+export function sloThresholds(slos: readonly SloLineSource[], metric: string): ChartThreshold[] {
+  const out: ChartThreshold[] = [];
+  for (const s of slos) {
+    if (!s.name.startsWith(`${metric} `)) continue;
+    const stat = s.name.slice(metric.length + 1);
+    const m = /^(<=?) (\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?: ms)?$/.exec(s.objective);
+    if (m === null || stat.includes(' ')) continue;
+    out.push({ label: `SLO ${stat} ${m[1]} ${m[2]}`, value: Number(m[2]) });
+  }
+  return out;
 }
 
 /** Where e2e time goes, bucket by bucket: each stage's mean stacked on the ones before it. */

@@ -8,7 +8,7 @@ import { METRIC, metricEntry } from '../record/metricCatalog.ts';
 import type { SloConfig } from '../record/sloConfig.ts';
 import { driftVerdict } from './drift.ts';
 import type { LittleCheck } from './littlesLaw.ts';
-import { formatShare as pct, significant } from './reportNumbers.ts';
+import { significant } from './reportNumbers.ts';
 import type { GaugeSummary, RunSummary } from './runSummary.ts';
 import type { StageBreakdown } from './stageBreakdown.ts';
 
@@ -107,4 +107,8 @@ function span(seconds: number): string {
 
 function ms(n: number): string {
   return `${significant(Math.round(n * 10) / 10)} ms`;
+}
+
+function pct(share: number): string {
+  return `${significant(Math.round(share * 1000) / 10)}%`;
 }

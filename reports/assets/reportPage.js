@@ -1,6 +1,8 @@
 // report.html's own script, inlined after uPlot: draws each chart from the JSON in #pipesoak-data,
-// shades the warm-up and the fault windows, and records what it shaded (data-shaded, canvas px)
-// so a test can check the shading without guessing pixels. Charts without data are notes in the
+// with its objectives as dashed lines, a legend that shows each line's last, mean and max without a
+// hover, and a log-scale toggle where the chart offers one; shades the warm-up and the fault
+// windows, and records what it shaded and drew (data-shaded, data-thresholds, data-y-range, canvas px) so a
+// test can check them without guessing pixels. Charts without data are notes in the
 // HTML already and are skipped here.
 (() => {
   const data = JSON.parse(document.getElementById('pipesoak-data').textContent);
@@ -25,7 +27,8 @@
     if (a >= 1e9) return `${+(v / 1e9).toFixed(2)}G`;
     if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
     if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
-    return String(+v.toFixed(a >= 10 ? 1 : 3));
+    // Thousands read whole (2616 ms, not 2615.3 ms); tens to one decimal; below that 3 decimals.
+    return String(+v.toFixed(a >= 1000 ? 0 : a >= 10 ? 1 : 3));
   }
 
   // Ticks of a run over an hour step by minutes at least: h:mm reads better than h:mm:00.
@@ -58,29 +61,84 @@
     figure.dataset.shaded = JSON.stringify(shaded);
   }
 
-  const drawn = [];
-  for (const chart of data.charts) {
-    const figure = document.getElementById(`chart-${chart.id}`);
-    if (chart.noData || !figure) continue;
+  // The legend's columns: the value under the cursor, then the line's last, mean and max over the
+  // steady window, shown whether or not the cursor is over the plot.
+  function lineStats(chart, values) {
+    let last = null;
+    let max = null;
+    let sum = 0;
+    let n = 0;
+    chart.x.forEach((x, i) => {
+      const v = values[i];
+      if (v === null || v === undefined || x < data.warmUpS) return;
+      last = v;
+      max = max === null ? v : Math.max(max, v);
+      sum += v;
+      n++;
+    });
+    return { last, mean: n > 0 ? sum / n : null, max };
+  }
+
+  const THRESHOLD_COLOR = '#b91c1c';
+  // A threshold this far above the data would flatten a linear chart: it is named, not drawn.
+  const THRESHOLD_REACH = 10;
+
+  function draw(chart, figure, log) {
     const plot = figure.querySelector('.plot');
+    plot.textContent = '';
     const last = chart.x[chart.x.length - 1] ?? 0;
     const range = [Math.min(0, chart.x[0] ?? 0), Math.max(data.durationS, last + data.bucketS)];
-    const value = (_u, v) => (v === null || v === undefined ? '—' : `${compact(v)} ${chart.unit}`);
+    const fmt = (v) => (v === null || v === undefined ? '—' : `${compact(v)} ${chart.unit}`);
     // Scale y to the steady window: warm-up outliers may run off the top instead of flattening
-    // everything after them. Every charted quantity is >= 0, so the axis starts at 0.
+    // everything after them. Every charted quantity is >= 0, so a linear axis starts at 0.
     let steadyMax = 0;
+    let steadyMin = Number.POSITIVE_INFINITY;
     chart.x.forEach((x, i) => {
       if (x < data.warmUpS) return;
-      for (const line of chart.lines) steadyMax = Math.max(steadyMax, line.values[i] ?? 0);
+      for (const line of chart.lines) {
+        const v = line.values[i];
+        if (v === null || v === undefined) continue;
+        steadyMax = Math.max(steadyMax, v);
+        if (v > 0) steadyMin = Math.min(steadyMin, v);
+      }
     });
-    const yRange = (_u, _min, max) =>
-      uPlot.rangeNum(0, steadyMax > 0 ? steadyMax : Math.max(max, 1), 0.1, true);
+    const thresholds = (chart.thresholds ?? []).map((t) => ({
+      ...t,
+      drawn: log || t.value <= Math.max(steadyMax, 1) * THRESHOLD_REACH,
+    }));
+    let top = steadyMax;
+    let bottom = steadyMin;
+    for (const t of thresholds) {
+      if (!t.drawn) continue;
+      top = Math.max(top, t.value);
+      bottom = Math.min(bottom, t.value);
+    }
+    const yRange = log
+      ? (_u, min, max) => {
+          const lo = Number.isFinite(bottom) ? bottom : Math.max(min, 0.001);
+          return uPlot.rangeLog(lo, top > 0 ? top : Math.max(max, 1), 10, true);
+        }
+      : (_u, _min, max) => uPlot.rangeNum(0, top > 0 ? top : Math.max(max, 1), 0.1, true);
+    // A log axis has no place for 0: those points are gaps.
+    const values = chart.lines.map((l) => (log ? l.values.map((v) => (v > 0 ? v : null)) : l.values));
+    const stats = chart.lines.map((l) => lineStats(chart, l.values));
+    const legendValues = (sidx) => (u, _s, idx) => {
+      const st = stats[sidx - 1];
+      const t = thresholds[sidx - 1 - chart.lines.length];
+      // uPlot asks once for the column names before it holds any data.
+      const now = idx === null || idx === undefined ? '—' : fmt(u.data?.[sidx]?.[idx]);
+      if (st === undefined) return { now, last: fmt(t.value), mean: '', max: '' };
+      return { now, last: fmt(st.last), mean: fmt(st.mean), max: fmt(st.max) };
+    };
     const options = {
       width: plot.clientWidth,
       height: HEIGHT,
       // Room on the right for the last tick's label.
       padding: [null, 24, null, null],
-      scales: { x: { time: false, range: () => range }, y: { range: yRange } },
+      scales: {
+        x: { time: false, range: () => range },
+        y: log ? { distr: 3, log: 10, range: yRange } : { range: yRange },
+      },
       axes: [
         {
           label: `elapsed since run start (${clockUnit})`,
@@ -99,17 +157,59 @@
           width: 1.5,
           // Lines of one chart may sample at different cadences (hlog intervals, gauge ticks).
           spanGaps: true,
-          value,
+          values: legendValues(i + 1),
+        })),
+        ...thresholds.map((t, i) => ({
+          label: t.drawn ? t.label : `${t.label} (above the chart)`,
+          stroke: THRESHOLD_COLOR,
+          dash: [6, 4],
+          width: 1.5,
+          points: { show: false },
+          values: legendValues(chart.lines.length + i + 1),
         })),
       ],
-      hooks: { drawClear: [(u) => shade(u, figure)] },
+      hooks: {
+        drawClear: [(u) => shade(u, figure)],
+        draw: [
+          (u) => {
+            figure.dataset.yRange = JSON.stringify([u.scales.y.min, u.scales.y.max]);
+            figure.dataset.thresholds = JSON.stringify(
+              thresholds.map((t) => ({
+                label: t.label,
+                value: t.value,
+                drawn: t.drawn,
+                y: t.drawn ? Math.round(u.valToPos(t.value, 'y', true)) : null,
+              })),
+            );
+          },
+        ],
+      },
     };
-    const u = new uPlot(options, [chart.x, ...chart.lines.map((l) => l.values)], plot);
+    const lineData = thresholds.map((t) => chart.x.map(() => (t.drawn ? t.value : null)));
+    const u = new uPlot(options, [chart.x, ...values, ...lineData], plot);
     figure.dataset.points = String(chart.x.length);
-    drawn.push({ u, plot });
+    figure.dataset.scale = log ? 'log' : 'linear';
+    return u;
+  }
+
+  const drawn = [];
+  for (const chart of data.charts) {
+    const figure = document.getElementById(`chart-${chart.id}`);
+    if (chart.noData || !figure) continue;
+    const entry = { chart, figure, u: draw(chart, figure, false) };
+    const toggle = figure.querySelector('input.log-scale');
+    if (toggle) {
+      toggle.addEventListener('change', () => {
+        entry.u.destroy();
+        entry.u = draw(chart, figure, toggle.checked);
+      });
+    }
+    drawn.push(entry);
   }
   window.addEventListener('resize', () => {
-    for (const { u, plot } of drawn) u.setSize({ width: plot.clientWidth, height: HEIGHT });
+    for (const { u, figure } of drawn) {
+      u.setSize({ width: figure.querySelector('.plot').clientWidth, height: HEIGHT });
+    }
   });
   document.body.dataset.charts = String(drawn.length);
 })();

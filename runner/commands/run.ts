@@ -53,7 +53,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option('baseline', {
         type: 'string',
-        describe: 'report.json to compare with at the end; a regression exits 1',
+        describe: 'report.json or run folder to compare with at the end; a regression exits 1',
       })
       .option('workers', {
         type: 'string',

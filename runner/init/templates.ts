@@ -83,16 +83,19 @@ export default defineConfig({
 export const SCENARIO_TEMPLATE = `// A starter scenario: a constant arrival rate of POSTs to your API, each carrying the run's
 // correlation id so pipesoak can follow the event through outbox, stream, worker and webhook.
 // Run it with: npx pipesoak run scenarios/my-pipeline.ts
-import type { Context, LoadSettings } from 'pipesoak/scenario';
+import type { ChatBody, DatasetItem, IterationContext, LoadSettings } from 'pipesoak/scenario';
+
+// A seeded dataset (\`pipesoak generate --kind chat\` shows its items): iteration k gets item k mod N.
+export const dataset = { kind: 'chat' as const };
 
 // The schedule, from the config's load section (after --rate, --duration and friends).
 export const options = (load: LoadSettings) => ({
   scenarios: {
     orders: {
-      executor: 'constant-arrival-rate',
+      executor: 'constant-arrival-rate' as const,
       rate: load.rate,
       timeUnit: '1s',
-      duration: load.duration,
+      duration: load.durationMs,
       preAllocatedVUs: load.vus.preAllocated,
       maxVUs: load.vus.max,
     },
@@ -100,13 +103,12 @@ export const options = (load: LoadSettings) => ({
 });
 
 // One iteration: one request. EDIT the path and the body for your API.
-export default async function (ctx: Context) {
+export default async function (ctx: IterationContext<DatasetItem<ChatBody>>) {
   const res = await ctx.http.post(\`\${ctx.target.gatewayUrl}/api/orders\`, {
-    // The seeded dataset item for this iteration (\`pipesoak generate\` describes its fields).
-    json: { customerId: ctx.data.userId, note: ctx.data.text },
+    // The correlation id (\`<runId>-<k>\`) ties this request to its outbox row, its message and its
+    // webhook delivery: your completion query returns it as correlation_id.
+    json: { customerId: ctx.data.body.userId, note: ctx.data.body.text, correlationId: ctx.correlationId },
     headers: { traceparent: ctx.traceparent },
-    // Ties this request to its outbox row, its message and its webhook delivery.
-    correlationId: ctx.correlationId,
   });
   ctx.check(res, { 'accepted (202)': (r) => r.status === 202 });
 }

@@ -25,8 +25,10 @@ import { redact } from '../../record/redact.ts';
 import { writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
 import { compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
-import { readReportJson } from '../../reports/readReportJson.ts';
+import { readComparedReport } from '../../reports/readComparedReport.ts';
+import { ReportFileError } from '../../reports/readReportJson.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
+import { formatSloObserved } from '../../reports/reportHeadline.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
 import type { Config, ConfigInput } from '../config/configSchema.ts';
 import { loadConfigFile } from '../config/loadConfig.ts';
@@ -108,6 +110,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { settings } = effective;
   assertTargetIsLocal(config.target, flags.allowRemote === true);
   const startAtFlag = parseStartAt(flags.startAt);
+  // The baseline is input too: a bad one fails now, not after the run.
+  const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   const { runId, runDir } = runIdentity({
     scenarioPath: options.scenarioPath,
     ...(flags.runId === undefined ? {} : { runId: flags.runId }),
@@ -296,8 +300,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // 8. Reports, the verdict, the baseline.
   const report = await renderRunFolder(runDir);
   let regression = false;
-  if (flags.baseline !== undefined) {
-    const comparison = compareReports(readReportJson(flags.baseline), report);
+  if (baseline !== undefined) {
+    const comparison = compareReports(baseline, report);
     regression = comparison.regression;
     say(renderComparisonMarkdown(comparison).trimEnd());
   }
@@ -314,6 +318,16 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           ? EXIT.pass
           : EXIT.sloFailed;
   return { runDir, runId, exitCode, report, engine: result, interrupted };
+}
+
+/** A report.json or run folder to compare the run with; unreadable is bad input (exit 2). */
+async function readBaseline(path: string): Promise<ReportJson> {
+  try {
+    return await readComparedReport(path);
+  } catch (err) {
+    if (err instanceof ReportFileError) throw new UsageError(`--baseline ${err.message}`);
+    throw err;
+  }
 }
 
 /** The fault runner of a --faults schedule, with a Postgres admin connection when it needs one. */
@@ -418,6 +432,6 @@ export function verdictLines(report: ReportJson, regression: boolean): string[] 
       : `verdict: fail — ${failing.length} of ${report.slos.length} SLOs failed${regression ? ', and the baseline comparison found a regression' : ''}${report.partial ? ' (partial run)' : ''}`,
   ];
   for (const s of failing)
-    lines.push(`  ✗ ${s.name}: ${s.reason ?? `observed ${s.observed}, objective ${s.objective}`}`);
+    lines.push(`  ✗ ${s.name}: ${s.reason ?? `observed ${formatSloObserved(s)}, objective ${s.objective}`}`);
   return lines;
 }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transform } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoadSettings } from '../../engine/api/scenarioOptions.ts';
+import { resolveScenarioOptions } from '../../engine/scenarioOptions.ts';
 import { loadConfig } from '../../runner/config/loadConfig.ts';
 import { CONFIG_TEMPLATE, SCENARIO_TEMPLATE } from '../../runner/init/templates.ts';
 import { cli } from '../support/cli.ts';
@@ -77,17 +79,29 @@ describe('pipesoak init', () => {
   });
 
   it('init - the starter scenario compiles, schedules from the load settings and posts the dataset item', async () => {
-    expect(SCENARIO_TEMPLATE).toContain("import type { Context, LoadSettings } from 'pipesoak/scenario';");
-    // Type imports vanish in the bundle, so the module runs on its own; the engine (issue 10) is
-    // stood in for by a context that records the request.
+    expect(SCENARIO_TEMPLATE).toContain(
+      "import type { ChatBody, DatasetItem, IterationContext, LoadSettings } from 'pipesoak/scenario';",
+    );
+    // Type imports vanish in the bundle, so the module runs on its own, with a context that
+    // records the request.
     const compiled = await transform(SCENARIO_TEMPLATE, { loader: 'ts', format: 'esm' });
     const scenario = (await import(
       `data:text/javascript;base64,${Buffer.from(compiled.code).toString('base64')}`
     )) as {
-      options: (load: unknown) => unknown;
+      dataset: unknown;
+      options: (load: LoadSettings) => unknown;
       default: (ctx: unknown) => Promise<void>;
     };
-    expect(scenario.options({ rate: 25, duration: 60_000, vus: { preAllocated: 3, max: 30 } })).toEqual({
+    expect(scenario.dataset).toEqual({ kind: 'chat' });
+    const load: LoadSettings = {
+      rate: 25,
+      durationMs: 60_000,
+      warmUpMs: 5_000,
+      vus: { preAllocated: 3, max: 30 },
+      seed: 1,
+    };
+    const options = scenario.options(load);
+    expect(options).toEqual({
       scenarios: {
         orders: {
           executor: 'constant-arrival-rate',
@@ -99,11 +113,18 @@ describe('pipesoak init', () => {
         },
       },
     });
+    // The engine takes the schedule as it is.
+    expect(() => resolveScenarioOptions(scenario.options, load, (name) => name === 'default')).not.toThrow();
     const posts: unknown[][] = [];
     const checks: unknown[] = [];
     await scenario.default({
       target: { gatewayUrl: 'http://127.0.0.1:3999' },
-      data: { userId: 'user-7', text: 'two pizzas', conversationId: 'c-1' },
+      data: {
+        seq: 42,
+        correlationId: 'dataset-42',
+        traceparent: '00-00000000000000000000000000000001-0000000000000001-01',
+        body: { userId: 'user-7', text: 'two pizzas', conversationId: 'c-1', correlationId: 'dataset-42' },
+      },
       correlationId: 'run1-42',
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       http: {
@@ -119,9 +140,8 @@ describe('pipesoak init', () => {
       [
         'http://127.0.0.1:3999/api/orders',
         {
-          json: { customerId: 'user-7', note: 'two pizzas' },
+          json: { customerId: 'user-7', note: 'two pizzas', correlationId: 'run1-42' },
           headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
-          correlationId: 'run1-42',
         },
       ],
     ]);

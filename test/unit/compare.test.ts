@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareReports } from '../../reports/compare.ts';
+import { compareReports, comparisonSummary } from '../../reports/compare.ts';
+import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
 import { cli } from '../support/cli.ts';
+import { writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
 
 function report(
   id: string,
@@ -78,6 +80,104 @@ describe('compare', () => {
     expect(c.metrics.map((m) => m.metric)).toEqual(['e2e.latency']);
   });
 
+  const withLoad = (r: ReportJson, load: ReportJson['load']): ReportJson => ({ ...r, load });
+  const withSlos = (r: ReportJson, slos: [string, boolean][]): ReportJson => ({
+    ...r,
+    slos: slos.map(([name, pass]) => ({ name, objective: '< 1', observed: 0, pass })),
+  });
+
+  it('compare - throughput: the achieved share of target lower by more than 5 % is a regression', () => {
+    const b = withLoad(base, { targetRate: 100, achievedRate: 100 });
+    // 96 % of target: within 5 %.
+    const within = compareReports(b, withLoad(base, { targetRate: 100, achievedRate: 96 }));
+    expect(within.throughput).toMatchObject({ basis: 'share of target', deltaPct: -4, regression: false });
+    expect(within.regression).toBe(false);
+    const worse = compareReports(b, withLoad(base, { targetRate: 100, achievedRate: 90 }));
+    expect(worse.throughput?.regression).toBe(true);
+    expect(worse.regressions).toEqual(['throughput 100% of 100 events/s → 90% of 100 events/s']);
+    // A run at twice the target that achieved all of it is not a regression, nor one at half that
+    // achieved all of its half: shares of target are compared, not rates.
+    expect(compareReports(b, withLoad(base, { targetRate: 50, achievedRate: 50 })).regression).toBe(false);
+    expect(compareReports(b, withLoad(base, { targetRate: 200, achievedRate: 150 })).regressions).toEqual([
+      'throughput 100% of 100 events/s → 75% of 200 events/s',
+    ]);
+    // Without load figures there is nothing to compare, and nothing regresses.
+    expect(compareReports(base, b).throughput).toBeNull();
+    // The margin is an option.
+    expect(
+      compareReports(b, withLoad(base, { targetRate: 100, achievedRate: 90 }), { throughputPct: 15 })
+        .regression,
+    ).toBe(false);
+  });
+
+  it('compare - integrity: more lost or more duplicated than the baseline is a regression', () => {
+    const lost = compareReports(base, { ...base, integrity: { ...base.integrity, lost: 3 } });
+    expect(lost.integrity).toEqual([
+      { field: 'lost', baseline: 0, current: 3, regression: true },
+      { field: 'duplicated', baseline: 0, current: 0, regression: false },
+    ]);
+    expect(lost.regressions).toEqual(['integrity.lost 0 → 3']);
+    const dup = compareReports(base, { ...base, integrity: { ...base.integrity, duplicated: 1 } });
+    expect(dup.regressions).toEqual(['integrity.duplicated 0 → 1']);
+    // Fewer lost than a lossy baseline is fine; a current run that did not check is not compared.
+    const lossy = { ...base, integrity: { ...base.integrity, lost: 5 } };
+    expect(compareReports(lossy, { ...base, integrity: { ...base.integrity, lost: 2 } }).regression).toBe(
+      false,
+    );
+    expect(
+      compareReports(base, { ...base, integrity: { ...base.integrity, lost: null, duplicated: null } })
+        .regression,
+    ).toBe(false);
+  });
+
+  it('compare - SLOs: one that passed in the baseline and fails now is a regression; new failures are listed', () => {
+    const b = withSlos(base, [
+      ['e2e.latency p99', true],
+      ['consumer.pending drift', false],
+      ['integrity.lost', true],
+    ]);
+    const c = compareReports(
+      b,
+      withSlos(base, [
+        ['e2e.latency p99', false],
+        ['consumer.pending drift', false],
+        ['integrity.lost', true],
+        ['custom slo', false],
+      ]),
+    );
+    expect(c.slos).toEqual([
+      { name: 'e2e.latency p99', baseline: 'pass', current: 'fail', regression: true },
+      { name: 'consumer.pending drift', baseline: 'fail', current: 'fail', regression: false },
+      { name: 'integrity.lost', baseline: 'pass', current: 'pass', regression: false },
+      { name: 'custom slo', baseline: null, current: 'fail', regression: false },
+    ]);
+    expect(c.regressions).toEqual(['SLO e2e.latency p99 passed → failed']);
+  });
+
+  it('compare - the summary line names every regression, latency first, or says what was compared', () => {
+    const b = withSlos(withLoad(base, { targetRate: 100, achievedRate: 100 }), [['e2e.latency p99', true]]);
+    const cur = withSlos(
+      withLoad(
+        {
+          ...report('cur', {
+            'e2e.latency': { p50: 200, p90: 400, p99: 1000, max: 1200 },
+            'gateway.latency': { p50: 5, p90: 10, p99: 20, max: 40 },
+          }),
+          integrity: { accepted: 1, completed: 1, deadLettered: 0, lost: 2, duplicated: 0 },
+        },
+        { targetRate: 100, achievedRate: 80 },
+      ),
+      [['e2e.latency p99', false]],
+    );
+    expect(comparisonSummary(compareReports(b, cur))).toBe(
+      'regressions (4): e2e.latency p99 800 ms → 1,000 ms (+25%); throughput 100% of 100 events/s → 80% of 100 events/s; ' +
+        'integrity.lost 0 → 2; SLO e2e.latency p99 passed → failed',
+    );
+    expect(comparisonSummary(compareReports(b, b))).toBe(
+      'no regression: 2 latency metrics, throughput, integrity, 1 SLO compared',
+    );
+  });
+
   describe('the CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pipesoak-compare-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,6 +218,48 @@ describe('compare', () => {
       expect(json.metrics[0].stats.p99).toEqual({ baseline: 800, current: 1000, deltaMs: 200, deltaPct: 25 });
       expect((await cli('compare', baseline, slow, '--p99-pct', '30')).code).toBe(0);
       expect((await cli('compare', baseline, slow, '--p99-ms', '250')).code).toBe(0);
+    });
+
+    it('compare - takes run folders, with or without report.json, and ends with the summary line', async () => {
+      // Two renders of one synthetic run: the same figures, so no regression.
+      const a = join(dir, 'run-a');
+      const b = join(dir, 'run-b');
+      for (const d of [a, b]) {
+        mkdirSync(d);
+        writeSyntheticRunFolder(d, { seconds: 40, slos: { 'e2e.latency': { p99: 1000 } } });
+        await renderRunFolder(d);
+      }
+      // A folder whose run crashed before its reports: compared from its logs.
+      unlinkSync(join(b, 'report.json'));
+      const same = await cli('compare', a, b);
+      expect(same.code).toBe(0);
+      expect(same.stdout.trimEnd().split('\n').at(-1)).toMatch(
+        /^no regression: 8 latency metrics, integrity, \d+ SLOs compared$/,
+      );
+      // A run folder against a report whose e2e p99 passed a 1 s objective it now fails.
+      const tight = join(dir, 'run-c');
+      mkdirSync(tight);
+      writeSyntheticRunFolder(tight, { seconds: 40, slos: { 'e2e.latency': { p99: 200 } } });
+      await renderRunFolder(tight);
+      const worse = await cli('compare', join(a, 'report.json'), tight);
+      expect(worse.code).toBe(1);
+      expect(worse.stdout.trimEnd().split('\n').at(-1)).toBe(
+        'regressions (1): SLO e2e.latency p99 passed → failed',
+      );
+      const notRun = join(dir, 'empty-folder');
+      mkdirSync(notRun);
+      const bad = await cli('compare', a, notRun);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(
+        `pipesoak: ${notRun}: not a run folder (no report.json and no series.ndjson)\n`,
+      );
+    });
+
+    it('run --baseline - an unreadable baseline is bad input before the run starts', async () => {
+      const r = await cli('run', 'scenarios/steady.ts', '--baseline', join(dir, 'none.json'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`pipesoak: --baseline ${join(dir, 'none.json')}: file not found\n`);
+      expect(r.stdout).not.toContain('preflight');
     });
 
     it('compare - exit 2 with one line for missing, non-JSON and schema-invalid files', async () => {

@@ -126,7 +126,7 @@ describe('run report', () => {
     expect(report.load).toEqual({});
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('| dispatch.latency consumer=dlq | 5 |');
-    expect(md).toContain('| http.requests | 3000 |');
+    expect(md).toContain('| http.requests | 3,000 |');
     expect(md).toContain('| error rate | 0.001 |');
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('dispatch.latency consumer=dlq');
   });
@@ -140,9 +140,18 @@ describe('run report', () => {
     expect(report.verdict).toBe('fail');
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('## pipesoak · synthetic · ❌ fail');
-    expect(md).toContain('| ❌ | e2e.latency p99 | < 200 ms | 350.207 ms |  |');
-    expect(md).toContain('| e2e.latency | 600 | 175.103 | 315.135 | 350.207 | 350.207 |');
-    expect(md).toContain('| 1000 | 998 | 2 | 0 | 0 |');
+    expect(md).toContain('| ❌ | e2e.latency p99 | < 200 ms | 350.2 ms |  |');
+    // The verdict and each failing SLO come first, one sentence each.
+    expect(md.split('\n').slice(2, 7)).toEqual([
+      `**Verdict: fail** — 2 of ${report.slos.length} SLOs failed.`,
+      '',
+      '- ❌ e2e.latency p99 was 350.2 ms, objective < 200 ms.',
+      '- ❌ db.connections max was 7, objective < 7.',
+      '',
+    ]);
+    expect(md).toContain('Integrity: 1,000 accepted, 998 completed, 2 dead-lettered, 0 lost, 0 duplicated.');
+    expect(md).toContain('| e2e.latency | 600 | 175.1 | 315.1 | 350.2 | 350.2 |');
+    expect(md).toContain('| 1,000 | 998 | 2 | 0 | 0 |');
     const junit = parseJunit(readFileSync(join(dir, 'junit.xml'), 'utf8'));
     expect(junit.tests).toBe(report.slos.length);
     expect(junit.failures).toBe(2);

@@ -75,10 +75,13 @@ describe('run timeline', () => {
       expect(c.x.length, c.id).toBeLessThanOrEqual(MAX_POINTS);
       for (const line of c.lines) expect(line.values).toHaveLength(c.x.length);
     }
-    // http.requests counts 100 a second: 100 req/s in every bucket.
-    const rate = chart.get('request-rate');
-    expect(rate?.lines.map((l) => l.label)).toEqual(['requests/s', 'errors/s']);
-    expect(new Set(rate?.lines[0]?.values)).toEqual(new Set([100]));
+    // No engine counters here: achieved is http.requests, 100 a second in every bucket; one drop a
+    // second in warm-up makes offered 101 there; an error every 10 s shows as errors.
+    const rate = chart.get('throughput');
+    expect(rate?.lines.map((l) => l.label)).toEqual(['offered', 'achieved', 'errors']);
+    expect(new Set(rate?.lines[1]?.values)).toEqual(new Set([100]));
+    expect(rate?.lines[0]?.values.slice(0, 6)).toEqual([101, 101, 101, 101, 101, 101]);
+    expect(new Set(rate?.lines[0]?.values.slice(7))).toEqual(new Set([100]));
     expect(chart.get('gateway-latency')?.lines.map((l) => l.label)).toEqual(['p50', 'p90', 'p99']);
     expect(chart.get('gateway-latency')?.x.length).toBe(Math.ceil(seconds / 3));
     // Depth gauges keep the bucket's peak: consumer.pending alternates 20 and 21.
@@ -97,10 +100,28 @@ describe('run timeline', () => {
     });
   });
 
-  it('run timeline - without http.requests the request rate comes from gateway.latency sample counts', async () => {
+  it('run timeline - achieved comes from iteration.delay, else the counters, else gateway.latency sample counts', async () => {
+    writeSyntheticRunFolder(dir, {
+      seconds: 30,
+      metrics: ['gateway.latency', 'iteration.delay', 'e2e.latency'],
+    });
+    const first = (await runTimeline(dir)).charts[0];
+    expect(first?.id).toBe('throughput');
+    expect(first?.source).toBe(
+      'per second: offered = achieved + load.dropped_iterations; achieved = iteration.delay samples; completed = e2e.latency samples; errors = http.errors',
+    );
+    // 10 samples a second in each synthetic interval; the errors line is 0.1/s on average.
+    expect(first?.lines.map((l) => [l.label, Math.max(...(l.values as number[]))])).toEqual([
+      ['offered', 10],
+      ['achieved', 10],
+      ['completed', 10],
+      ['errors', 1],
+    ]);
     writeSyntheticRunFolder(dir, { seconds: 30, metrics: ['gateway.latency'] });
     const t = await runTimeline(dir);
-    expect(t.charts[0]?.source).toBe('http.requests per second');
+    expect(t.charts[0]?.source).toBe(
+      'per second: offered = achieved + load.dropped_iterations; achieved = http.requests (no load.iterations); errors = http.errors',
+    );
     // Rewrite the series without the HTTP counters.
     const path = join(dir, 'series.ndjson');
     const kept = readFileSync(path, 'utf8')
@@ -108,8 +129,10 @@ describe('run timeline', () => {
       .filter((l) => !l.includes('"http.requests"') && !l.includes('"http.errors"'));
     writeFileSync(path, kept.join('\n'));
     const fallback = (await runTimeline(dir)).charts[0];
-    expect(fallback?.source).toBe('gateway.latency samples per second (no http.requests)');
+    expect(fallback?.source).toBe(
+      'per second: offered = achieved + load.dropped_iterations; achieved = gateway.latency samples (no load.iterations)',
+    );
     // The synthetic gateway.latency interval holds 10 samples a second.
-    expect(new Set(fallback?.lines[0]?.values)).toEqual(new Set([10]));
+    expect(new Set(fallback?.lines[1]?.values.filter((v) => v !== null))).toEqual(new Set([10]));
   });
 });
