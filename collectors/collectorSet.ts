@@ -3,9 +3,10 @@
 // into OTLP, and flushes the store once per interval so memory stays flat however long the run.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LatencySummary } from '../record/histogramSnapshot.ts';
+import type { HistogramSnapshot, LatencySummary } from '../record/histogramSnapshot.ts';
 import { HlogWriter } from '../record/hlog.ts';
 import { IntervalStore } from '../record/intervalStore.ts';
+import type { RecordedMetricName } from '../record/metricCatalog.ts';
 import type { Recorder, Tags } from '../record/recorder.ts';
 import { writeCollectorsFlushFailed } from '../record/runEvents.ts';
 import { RUN_FILES } from '../record/runFiles.ts';
@@ -91,6 +92,8 @@ export interface CollectorSet {
   trackComponent(pid: number, component: string): void;
   /** Per-metric HDR summaries over every flushed interval (all of them after stop()). */
   summaries(): Record<string, LatencySummary>;
+  /** Sends a histogram recorded elsewhere (the engine's) to OTLP when an endpoint is set; else nothing. */
+  exportHistogram(metric: RecordedMetricName, interval: HistogramSnapshot, tags?: Tags): void;
   /** Stops the collectors, writes the last interval and closes the files. Idempotent. */
   stop(): Promise<void>;
 }
@@ -220,6 +223,7 @@ export async function startCollectors(options: CollectorsOptions): Promise<Colle
     track: (pid, label) => harness?.track(pid, label),
     trackComponent: (pid, component) => harness?.trackComponent(pid, component),
     summaries: () => store.summaries(),
+    exportHistogram: (metric, interval, tags) => tee?.exportHistogram(metric, interval, tags),
     stop: () => {
       stopping ??= stop();
       return stopping;

@@ -41,6 +41,8 @@ export interface EngineSeries {
   counter(name: string, delta: number, tags?: Tags, atMs?: number): void;
   gauge(name: string, value: number, tags?: Tags, atMs?: number): void;
   event(kind: string, data: Record<string, unknown>, atMs?: number): void;
+  /** One interval of a latency metric as it goes into load.hlog (e.g. for an OTLP export). */
+  latencyInterval?(name: string, interval: HistogramSnapshot, tags?: Tags): void;
 }
 
 export interface EngineOptions {
@@ -329,6 +331,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
         for (const [tag, entry] of cumulative.byTag) {
           if (entry.interval.count === 0) continue;
           hlog.writeInterval(tag, Math.max(lastTick, startAtMs), now, entry.interval);
+          o.series?.latencyInterval?.(entry.metric, entry.interval, entry.tags);
           entry.total.merge(entry.interval);
           let byMetric = cumulative.byMetric.get(entry.metric);
           if (byMetric === undefined) {

@@ -73,6 +73,16 @@ export class HistogramSnapshot {
     return this;
   }
 
+  /** Each recorded value (ms, its bucket's highest equivalent) with its count, lowest first. */
+  forEachValue(f: (valueMs: number, count: number) => void): void {
+    const it = this.histogram.recordedValuesIterator;
+    it.reset();
+    while (it.hasNext()) {
+      const v = it.next();
+      f(v.valueIteratedTo / 1000, v.countAtValueIteratedTo);
+    }
+  }
+
   encode(): string {
     return encodeIntoCompressedBase64(this.histogram as Histogram);
   }

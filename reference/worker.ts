@@ -109,14 +109,15 @@ class Worker {
     this.throttle = settings.workerThrottleEps > 0 ? new Throttle(settings.workerThrottleEps) : undefined;
     // A hung sink must fail a dispatch well before JetStream redelivers it (ack wait).
     this.dispatchTimeoutMs = Math.max(1_000, Math.floor(settings.ackWaitMs / 3));
-    // Throttled, a full batch could wait out its ack wait in our buffer: pull only what we can
-    // dispatch within half of it.
+    // Pull no more than can be started at once: a delivered message waiting in our buffer for a slot
+    // runs down its ack wait and counts as ack latency (JetStream's delivery → ack), so with a batch
+    // of 100 over 20 slots ack latency was five dispatches long whenever the worker was busy. Waiting
+    // is the stream's (consumer.pending), where it shows as backlog. Throttled, a full batch could
+    // wait out its ack wait too: pull only what we can dispatch within half of it.
+    const startable = Math.min(settings.batchSize, workerConcurrency(settings));
     this.maxMessages = this.throttle
-      ? Math.max(
-          1,
-          Math.min(settings.batchSize, Math.floor((settings.workerThrottleEps * settings.ackWaitMs) / 2000)),
-        )
-      : settings.batchSize;
+      ? Math.max(1, Math.min(startable, Math.floor((settings.workerThrottleEps * settings.ackWaitMs) / 2000)))
+      : startable;
   }
 
   /** Pulls from one durable consumer until stopped, re-subscribing with backoff after failures. */

@@ -6,6 +6,7 @@ import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetr
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import type { RecordedMetricName } from '../../record/metricCatalog.ts';
 import type { Recorder, Tags } from '../../record/recorder.ts';
 
@@ -20,6 +21,11 @@ export interface OtelOptions {
 }
 
 export interface OtelRecorder extends Recorder {
+  /**
+   * Exports a histogram recorded elsewhere (the engine's intervals, already in load.hlog) to OTLP
+   * only: every value in it, so the OTLP count and sum are the interval's.
+   */
+  exportHistogram(metric: RecordedMetricName, interval: HistogramSnapshot, tags?: Tags): void;
   /** Exports what has been recorded now (end of run, tests). */
   flush(): Promise<void>;
   /** Final export, then releases the exporter. */
@@ -45,6 +51,7 @@ export function withOtel(recorder: Recorder, options: OtelOptions = {}): OtelRec
       gauge: (n, v, t, a) => recorder.gauge(n, v, t, a),
       count: (m, d, t, a) => recorder.count(m, d, t, a),
       event: (k, d, a) => recorder.event(k, d, a),
+      exportHistogram: () => undefined,
       flush: async () => undefined,
       shutdown: async () => undefined,
     };
@@ -78,17 +85,30 @@ class OtelTee implements OtelRecorder {
 
   recordLatency(metric: RecordedMetricName, valueMs: number, tags?: Tags): void {
     this.inner.recordLatency(metric, valueMs, tags);
+    guard(() => this.histogram(metric).record(valueMs, attributes(tags)));
+  }
+
+  exportHistogram(metric: RecordedMetricName, interval: HistogramSnapshot, tags?: Tags): void {
     guard(() => {
-      let histogram = this.histograms.get(metric);
-      if (!histogram) {
-        histogram = this.meter.createHistogram(metric, {
-          unit: 'ms',
-          advice: { explicitBucketBoundaries: LATENCY_BOUNDARIES_MS },
-        });
-        this.histograms.set(metric, histogram);
-      }
-      histogram.record(valueMs, attributes(tags));
+      const histogram = this.histogram(metric);
+      const attrs = attributes(tags);
+      // The OTel API records one value at a time; an interval holds at most its rate's worth.
+      interval.forEachValue((valueMs, count) => {
+        for (let i = 0; i < count; i++) histogram.record(valueMs, attrs);
+      });
     });
+  }
+
+  private histogram(metric: RecordedMetricName): Histogram {
+    let histogram = this.histograms.get(metric);
+    if (!histogram) {
+      histogram = this.meter.createHistogram(metric, {
+        unit: 'ms',
+        advice: { explicitBucketBoundaries: LATENCY_BOUNDARIES_MS },
+      });
+      this.histograms.set(metric, histogram);
+    }
+    return histogram;
   }
 
   gauge(name: RecordedMetricName, value: number, tags?: Tags, atMs?: number): void {

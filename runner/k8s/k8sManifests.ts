@@ -184,6 +184,13 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
     securityContext: containerSecurity,
   } satisfies Partial<IContainer>;
 
+  const configMount: IVolumeMount = {
+    name: 'scenario',
+    mountPath: `${d.appDir}/${configFile}`,
+    subPath: configFile,
+    readOnly: true,
+  };
+  const secretEnv = o.secretName === undefined ? {} : { envFrom: [{ secretRef: { name: o.secretName } }] };
   const segment: IContainer = {
     ...base,
     name: 'segment',
@@ -192,15 +199,16 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
       bundlePath: `${d.scenarioDir}/${bundleFile}`,
       configPath: configFile,
       startAt: o.startAt,
+      runId: o.runId,
       runDir,
       runArgs: o.runArgs,
     }),
-    ...(o.secretName === undefined ? {} : { envFrom: [{ secretRef: { name: o.secretName } }] }),
+    ...secretEnv,
     resources: d.segmentResources,
     volumeMounts: [
       { name: 'scenario', mountPath: d.scenarioDir, readOnly: true },
       // One file over the image's own config, so the config's relative imports resolve in /app.
-      { name: 'scenario', mountPath: `${d.appDir}/${configFile}`, subPath: configFile, readOnly: true },
+      configMount,
       runsMount,
       tmpMount,
     ],
@@ -284,12 +292,14 @@ export function k8sManifests(o: K8sManifestOptions): K8sObject[] {
             {
               ...base,
               name: 'merge',
-              command: mergeCommand({ parallelism: o.parallelism, runDir }),
+              // The merge reads the target's database (the integrity check), as the segments do.
+              command: mergeCommand({ parallelism: o.parallelism, runDir, configPath: configFile }),
+              ...secretEnv,
               resources: d.mergeResources,
-              volumeMounts: [runsMount, tmpMount],
+              volumeMounts: [configMount, runsMount, tmpMount],
             },
           ],
-          volumes: volumes.filter((v) => v.name !== 'scenario'),
+          volumes,
         },
       },
     },

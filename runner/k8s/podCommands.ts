@@ -51,6 +51,8 @@ export interface SegmentCommandOptions {
   bundlePath: string;
   configPath: string;
   startAt: string;
+  /** Shared by every segment: the correlation ids `<runId>-<k>` and the merge's same-run check. */
+  runId: string;
   /** <runs>/<runId>: the segments write segment-<i>/ and status/ in it. */
   runDir: string;
   /** More `pipesoak run` flags (--rate, --duration). */
@@ -71,6 +73,8 @@ export function segmentCommand(o: SegmentCommandOptions): string[] {
     segmentSequence(o.parallelism),
     '--start-at',
     o.startAt,
+    '--run-id',
+    o.runId,
     '--config',
     o.configPath,
     ...o.runArgs,
@@ -114,8 +118,20 @@ export function awaitSegmentsCommand(o: {
   ];
 }
 
-/** argv of the merge container: the N segment folders, by name, into <runDir>/merged. */
-export function mergeCommand(o: { parallelism: number; runDir: string }): string[] {
+/**
+ * argv of the merge container: the N segment folders, by name, into <runDir>/merged, with the config
+ * so that integrity is checked again over every segment's accepted ids (segment 0 saw its own only).
+ */
+export function mergeCommand(o: { parallelism: number; runDir: string; configPath: string }): string[] {
   const dirs = Array.from({ length: o.parallelism }, (_, i) => segmentDir(o.runDir, i));
-  return ['node', 'runner/pipesoak.mjs', 'merge', ...dirs, '--out', `${o.runDir}/merged`];
+  return [
+    'node',
+    'runner/pipesoak.mjs',
+    'merge',
+    ...dirs,
+    '--out',
+    `${o.runDir}/merged`,
+    '--config',
+    o.configPath,
+  ];
 }

@@ -26,7 +26,7 @@ export function createProgress({ stream, isTTY, intervalMs }: ProgressOptions): 
   const interval =
     intervalMs ?? (isTTY ? PROGRESS_DEFAULTS.ttyIntervalMs : PROGRESS_DEFAULTS.plainIntervalMs);
   if (!(interval > 0)) throw new Error(`progress intervalMs must be greater than 0 (got ${intervalMs})`);
-  const redraw = isTTY ? createLogUpdate(stream) : undefined;
+  const redraw = isTTY ? createLogUpdate(sizedOrUnknown(stream)) : undefined;
   const show = (tick: ProgressTick) => {
     if (redraw) redraw(formatProgressBlock(tick).join('\n'));
     else stream.write(`${formatProgressLine(tick)}\n`);
@@ -63,4 +63,23 @@ export function createProgress({ stream, isTTY, intervalMs }: ProgressOptions): 
       if (finalLine !== undefined) stream.write(`${finalLine}\n`);
     },
   };
+}
+
+/**
+ * A pty whose size was never set (`script` under a pipe, some CI runners) reports 0 rows and 0
+ * columns, and log-update then draws nothing at all. Zero means unknown: let log-update use its
+ * defaults (80 x 24) instead.
+ */
+function sizedOrUnknown(stream: NodeJS.WritableStream): NodeJS.WriteStream {
+  const tty = stream as NodeJS.WritableStream & { rows?: number; columns?: number };
+  return {
+    isTTY: true,
+    get rows() {
+      return tty.rows || undefined;
+    },
+    get columns() {
+      return tty.columns || undefined;
+    },
+    write: (chunk: string) => stream.write(chunk),
+  } as unknown as NodeJS.WriteStream;
 }

@@ -1,6 +1,7 @@
 // How live progress prints numbers: always with a unit, rounded to what a person watching reads
 // (2.1 ms, 250 ms, 12.3 s; 99.8 events/s; 12,345), never raw floats.
 import { formatDuration } from '../../record/duration.ts';
+import type { ProgressTick } from './progressTick.ts';
 
 const MISSING = 'n/a';
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -15,9 +16,11 @@ export function formatMs(ms: number | undefined): string {
 }
 
 /** 0.5 events/s, 99.8 events/s, 1,250 events/s. */
-export function formatRate(perSecond: number): string {
-  if (!Number.isFinite(perSecond)) return MISSING;
-  const digits = Math.abs(perSecond) < 1000 && !Number.isInteger(perSecond) ? 1 : 0;
+export function formatRate(perSecond: number | undefined): string {
+  if (perSecond === undefined || !Number.isFinite(perSecond)) return MISSING;
+  // A rate averaged over a window is rarely an exact integer: 49.99999 is 50, not 50.0.
+  const whole = Math.abs(perSecond - Math.round(perSecond)) < 0.05;
+  const digits = Math.abs(perSecond) < 1000 && !whole ? 1 : 0;
   return `${perSecond.toFixed(digits)} events/s`;
 }
 
@@ -41,4 +44,19 @@ export function formatElapsed(ms: number): string {
 export function percentDone(elapsedMs: number, totalMs: number): number {
   if (totalMs <= 0) return 100;
   return Math.min(100, Math.max(0, Math.floor((elapsedMs / totalMs) * 100)));
+}
+
+/** Each kind of failure with its metric's meaning: `3 of 1,200 requests failed, 0 publishes failed, 1 iteration threw`. */
+export function formatErrors(e: ProgressTick['errors'], separator: string): string {
+  return [
+    `${formatCount(e.failedRequests)} of ${formatCount(e.requests)} requests failed`,
+    `${formatCount(e.failedPublishes)} publishes failed`,
+    `${formatCount(e.thrown)} ${e.thrown === 1 ? 'iteration' : 'iterations'} threw`,
+  ].join(separator);
+}
+
+/** `machine load 23.1 on 2 cores`, or '' when unknown. */
+export function formatMachine(g: ProgressTick['generator']): string {
+  if (g.loadAverage === undefined || g.cores === undefined) return '';
+  return `machine load ${g.loadAverage.toFixed(1)} on ${g.cores} cores`;
 }

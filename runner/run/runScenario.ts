@@ -13,6 +13,7 @@ import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
 import { type EngineResult, OptionsError, SegmentError, startEngine } from '../../engine/runEngine.ts';
 import { resolveScenarioOptions } from '../../engine/scenarioOptions.ts';
+import { parseSegment, segmentStripe } from '../../engine/segment.ts';
 import { describeExecFaults } from '../../faults/describeExecFaults.ts';
 import { type FaultContext, FaultRunner } from '../../faults/faultRunner.ts';
 import type { FaultSchedule, FaultScope } from '../../faults/faultSchedule.ts';
@@ -41,7 +42,7 @@ import { describeProvenance, RUN_DEFAULTS, type RunFlags, runSettings } from '..
 import { onInterrupt } from '../signals.ts';
 import { UsageError } from '../usageError.ts';
 import { drainPipeline } from './drainPipeline.ts';
-import { progressTickOf } from './progressTickOf.ts';
+import { progressTicks } from './progressTicks.ts';
 import { runIdentity, scenarioName } from './runIdentity.ts';
 import { assertTargetIsLocal } from './targetSafety.ts';
 
@@ -112,6 +113,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const startAtFlag = parseStartAt(flags.startAt);
   // The baseline is input too: a bad one fails now, not after the run.
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
+  const role = segmentRole(flags.segment, flags.segmentSequence);
+  // Faults act on the target: one schedule per run, in segment 0, not once per process.
+  if (role.loadOnly && flags.faults !== undefined)
+    throw new UsageError(
+      `--faults: segment ${flags.segment} is load-only; give the fault schedule to segment 0 only`,
+    );
   const { runId, runDir } = runIdentity({
     scenarioPath: options.scenarioPath,
     ...(flags.runId === undefined ? {} : { runId: flags.runId }),
@@ -155,16 +162,23 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // Commands the run will execute are shown before anything starts.
   for (const line of faults === undefined ? [] : describeExecFaults(faults)) say(line);
 
-  // 3. Preflight: each failure says what to do; the CLI exits 3.
-  assertPreflightPassed(await preflight(config.target));
+  // 3. Preflight: each failure says what to do; the CLI exits 3. A load-only segment only sends
+  // load, so only the gateway must answer it.
+  assertPreflightPassed(await preflight(config.target, { gatewayOnly: role.loadOnly }));
+  if (role.loadOnly)
+    say(
+      `segment ${flags.segment}: load only (segment 0 runs the collectors, the drain and the integrity check)`,
+    );
 
-  // 4. Collectors, then the run's start in the record.
+  // 4. Collectors, then the run's start in the record. A load-only segment keeps only the harness
+  // collector: the generator's own health is per process, the pipeline is measured once.
   const collectors = await startCollectors({
     runDir,
     target: config.target,
     intervalMs: config.collectors.interval,
     ...(options.processes === undefined ? {} : { processes: options.processes }),
     ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
+    ...(role.loadOnly ? { collectors: LOAD_ONLY_COLLECTORS } : {}),
   });
   const recorder = collectors.recorder;
   // run.start is written at the engine's shared start instant, so the warm-up window begins at iteration 0.
@@ -178,6 +192,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         warmUpMs: settings.warmUpMs,
         target: redact(config.target, config.secrets.redactKeys) as Record<string, unknown>,
         slos: config.slos,
+        ...(flags.segment === undefined ? {} : { segment: flags.segment, loadOnly: role.loadOnly }),
+        ...(flags.segmentSequence === undefined ? {} : { segmentSequence: flags.segmentSequence }),
       },
       startAtMs,
     );
@@ -187,6 +203,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const drainStop = new AbortController();
   let interrupted = false;
   let reason: string | undefined;
+  const ticks = progressTicks({
+    scenario: scenarioName(options.scenarioPath),
+    slos: config.slos,
+    warmUpMs: settings.warmUpMs,
+  });
+  let lateStart: string | undefined;
   const engine = startEngine({
     bundlePath,
     runId,
@@ -198,12 +220,25 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     onStart: (startAtMs) => {
       writeStart(startAtMs);
       faultRunner?.runner.start(startAtMs);
+      // A process ready only after the shared --start-at runs its overdue iterations at once (the
+      // open model catches up): say so, since the burst shows in its latencies and error rate.
+      const lateMs = Date.now() - startAtMs;
+      if (startAtFlag !== undefined && lateMs > LATE_START_NOTE_MS) {
+        lateStart = `started ${(lateMs / 1000).toFixed(1)} s after --start-at: the iterations due by then ran at once`;
+        say(`warning: ${lateStart}`);
+      }
     },
     signal: stop.signal,
     series: {
-      counter: (name, delta, tags, atMs) => recorder.count(name as RecordedMetricName, delta, tags, atMs),
+      counter: (name, delta, tags, atMs) => {
+        ticks.count(name, delta);
+        recorder.count(name as RecordedMetricName, delta, tags, atMs);
+      },
       gauge: (name, value, tags, atMs) => recorder.gauge(name as RecordedMetricName, value, tags, atMs),
       event: (kind, data, atMs) => recorder.event(kind, data, atMs),
+      // The engine's histograms go to load.hlog itself; with collectors.otel set, to OTLP as well.
+      latencyInterval: (name, interval, tags) =>
+        collectors.exportHistogram(name as RecordedMetricName, interval, tags),
     },
     ...(dataset === undefined ? {} : { dataset: { items: dataset } }),
     ...(flags.segment === undefined ? {} : { segment: flags.segment }),
@@ -211,15 +246,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   });
   const faultRunner = faults === undefined ? undefined : await startFaults(faults, recorder, config, options);
   const progress = createProgress({ stream: out as NodeJS.WritableStream, isTTY: out.isTTY === true });
-  engine.on('tick', (tick) =>
-    progress.tick(
-      progressTickOf(tick, collectors, {
-        slos: config.slos,
-        warmUpMs: settings.warmUpMs,
-        stopping: interrupted,
-      }),
-    ),
-  );
+  engine.on('tick', (tick) => progress.tick(ticks.of(tick, collectors, interrupted)));
   const disposeSignals =
     options.handleSignals === false
       ? () => {}
@@ -258,7 +285,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 
     // 6. Drain, bounded; then 7. integrity by correlation id.
     const loadNotes = result?.saturationNote === undefined ? [] : [result.saturationNote];
-    if (!drainStop.signal.aborted) {
+    if (lateStart !== undefined) loadNotes.push(lateStart);
+    if (role.loadOnly) {
+      loadNotes.push('a load-only segment: segment 0 drained the pipeline and checked integrity');
+    } else if (!drainStop.signal.aborted) {
       say('draining the pipeline ...');
       const drain = await drainPipeline(collectors, {
         timeoutMs: interrupted
@@ -279,7 +309,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           : `the pipeline did not drain within ${(drain.waitedMs / 1000).toFixed(1)} s (backlog ${describeBacklog(drain.backlog)}): integrity counts what had completed by then`,
       );
     }
-    if (result !== undefined && !drainStop.signal.aborted) {
+    if (result !== undefined && !drainStop.signal.aborted && !role.loadOnly) {
       try {
         await checkIntegrity({ runDir, runId, databaseUrl: config.target.databaseUrl, series: recorder });
       } catch (err) {
@@ -373,6 +403,30 @@ async function asUsage<T>(f: () => Promise<T>): Promise<T> {
     if (err instanceof ScenarioError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** A process this late for the shared --start-at says so (a second: the engine's own start lead). */
+const LATE_START_NOTE_MS = 1000;
+
+/** Collectors a load-only segment switches off: everything that measures the pipeline. */
+const LOAD_ONLY_COLLECTORS = {
+  outbox: false,
+  pool: false,
+  jetstream: false,
+  prometheus: false,
+  completion: false,
+} as const;
+
+/**
+ * A segmented run's roles: the process whose --segment starts at 0 is segment 0, and runs the
+ * collectors, the drain and the integrity check; every other segment is load-only. Checked here,
+ * before anything starts, so a bad --segment is bad input (exit 2).
+ */
+function segmentRole(segment: string | undefined, sequence: string | undefined): { loadOnly: boolean } {
+  segmentStripe(segment, sequence);
+  if (segment === undefined) return { loadOnly: false };
+  const [from] = parseSegment(segment);
+  return { loadOnly: from.n > 0 };
 }
 
 function parseStartAt(text: string | undefined): number | undefined {

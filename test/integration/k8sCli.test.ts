@@ -163,6 +163,9 @@ describe('pipesoak k8s', () => {
       '0,1/4,2/4,3/4,1',
       '--start-at',
       startAt,
+      // One run id for every pod: their correlation ids and the merge's same-run check.
+      '--run-id',
+      runId,
       '--config',
       'pipesoak.config.ts',
       '--rate',

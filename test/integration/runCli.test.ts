@@ -135,6 +135,12 @@ const BAD: BadCase[] = [
   },
   { name: '--workers zero', flags: ['--workers', '0'], names: '--workers' },
   { name: '--start-at not an instant', flags: ['--start-at', 'tomorrow'], names: '--start-at' },
+  { name: '--segment past 1', flags: ['--segment', '1/3:5/3'], names: '--segment' },
+  {
+    name: '--faults in a load-only segment',
+    flags: ['--segment', '1/3:2/3', '--faults', 'faults.mts'],
+    names: '--faults',
+  },
   { name: 'scenario missing', scenario: 'scenarios/no-such.ts', names: 'no-such' },
 ];
 

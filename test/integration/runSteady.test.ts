@@ -14,7 +14,11 @@ import { bufferOut, runConfig } from '../support/runTarget.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
 const LONG = process.env.PIPESOAK_LONG === '1';
-const STEADY = LONG ? { rate: 100, durationS: 60, warmUpS: 10 } : { rate: 50, durationS: 20, warmUpS: 5 };
+// CI's rate is well below what the reference sustains on this 2-core host when other test runs share
+// it (about 40/s at load average 25, where 50/s queued into 7 s gateway p99s). The latency SLOs still
+// judge the host's CPU: at load average 15-20 a dispatch (one HTTP call, one insert) took 1-2.5 s at
+// p99 even at 20/s. The 100/s is PIPESOAK_LONG's, for a quiet machine.
+const STEADY = LONG ? { rate: 100, durationS: 60, warmUpS: 10 } : { rate: 20, durationS: 20, warmUpS: 5 };
 
 let t: TestEnv;
 let supervisor: ReferenceSupervisor;

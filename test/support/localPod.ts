@@ -9,6 +9,8 @@ export interface LocalPaths {
   runsDir: string;
   /** Stands in for the ConfigMap mounted at /etc/pipesoak/scenario (holds the compiled bundle). */
   scenarioDir?: string;
+  /** Stands in for the config file the ConfigMap mounts over the image's /app/<configFile>. */
+  configPath?: string;
 }
 
 function moved(arg: string, from: string, to: string | undefined): string {
@@ -19,8 +21,10 @@ function moved(arg: string, from: string, to: string | undefined): string {
 
 /** The argv with every cluster path moved to its local stand-in. */
 export function localPodArgv(argv: readonly string[], paths: LocalPaths): string[] {
-  return argv.map((arg) =>
-    moved(moved(arg, K8S_DEFAULTS.runsDir, paths.runsDir), K8S_DEFAULTS.scenarioDir, paths.scenarioDir),
+  return argv.map((arg, i) =>
+    paths.configPath !== undefined && argv[i - 1] === '--config'
+      ? paths.configPath
+      : moved(moved(arg, K8S_DEFAULTS.runsDir, paths.runsDir), K8S_DEFAULTS.scenarioDir, paths.scenarioDir),
   );
 }
 

@@ -198,6 +198,7 @@ describe('k8s manifests', () => {
         expect(argv.slice(0, 2)).toEqual(['run', join(cwd, 'scenario/steady.mjs')]);
         expect(flag(argv, '--segment-sequence')).toBe(segmentSequence(n));
         expect(flag(argv, '--start-at')).toBe('2026-12-01T22:00:00Z');
+        expect(flag(argv, '--run-id')).toBe('steady-20261201-220000');
         expect(flag(argv, '--rate')).toBe('300');
         expect(flag(argv, '--out')).toBe(join(local, `segment-${i}`));
         const segment = flag(argv, '--segment') as string;
@@ -283,8 +284,17 @@ describe('k8s manifests', () => {
       '/runs/steady-20261201-220000/segment-2',
       '--out',
       '/runs/steady-20261201-220000/merged',
+      // Integrity is checked again over every segment's ids, against the target's database.
+      '--config',
+      'pipesoak.config.ts',
     ]);
-    expect(spec?.containers[0]?.envFrom).toBeUndefined();
+    expect(spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: 'soak-db' } }]);
+    expect(spec?.containers[0]?.volumeMounts).toContainEqual({
+      name: 'scenario',
+      mountPath: '/app/pipesoak.config.ts',
+      subPath: 'pipesoak.config.ts',
+      readOnly: true,
+    });
     const wait = spec?.initContainers?.[0]?.command ?? [];
     expect(wait).toEqual(
       awaitSegmentsCommand({ parallelism: 3, runDir: '/runs/steady-20261201-220000', pollSeconds: 10 }),
