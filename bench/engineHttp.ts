@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileScenario } from '../engine/compile/compileScenario.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import type { EngineProcessResult } from './support/engineProcessProtocol.ts';
 import { machineLoadLine } from './support/machineLoad.ts';
 import { median } from './support/median.ts';
@@ -73,12 +74,12 @@ function perCore(s: Step | undefined): number {
 }
 
 function why(r: EngineProcessResult): string {
-  const delay = r.steady.summaries['iteration.delay']?.p99 ?? Number.NaN;
-  const wholeDelay = r.summaries['iteration.delay']?.p99 ?? Number.NaN;
+  const delay = r.steady.summaries[METRIC.iterationDelay]?.p99 ?? Number.NaN;
+  const wholeDelay = r.summaries[METRIC.iterationDelay]?.p99 ?? Number.NaN;
   return (
-    `after warm-up: dropped ${r.steady.dropped}, iteration.delay p99 ${delay.toFixed(2)} ms, ` +
+    `after warm-up: dropped ${r.steady.dropped}, ${METRIC.iterationDelay} p99 ${delay.toFixed(2)} ms, ` +
     `${r.steadyRate.toFixed(0)}/s at ${r.steadyCores.toFixed(2)} cores; whole run: dropped ${r.dropped}, ` +
-    `errors ${r.errors}, iteration.delay p99 ${wholeDelay.toFixed(2)} ms`
+    `errors ${r.errors}, ${METRIC.iterationDelay} p99 ${wholeDelay.toFixed(2)} ms`
   );
 }
 
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
       target: { gatewayUrl, natsUrl: 'nats://127.0.0.1:4222' },
       workers,
     });
-    const delay = r.steady.summaries['iteration.delay']?.p99 ?? Number.POSITIVE_INFINITY;
+    const delay = r.steady.summaries[METRIC.iterationDelay]?.p99 ?? Number.POSITIVE_INFINITY;
     const noDrop = r.steady.dropped === 0 && r.errors === 0 && r.interrupted === 0;
     const pass = noDrop && delay < MAX_DELAY_P99_MS;
     console.log(

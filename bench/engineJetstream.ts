@@ -14,6 +14,7 @@ import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstre
 import { connect } from '@nats-io/transport-node';
 import { compileScenario } from '../engine/compile/compileScenario.ts';
 import { OwnNatsServer } from '../faults/ownNatsServer.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import { machineLoadLine } from './support/machineLoad.ts';
 import { median } from './support/median.ts';
 import { runNatsBenchJsAsync } from './support/peers.ts';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
         target: { natsUrl: server.url, stream: STREAM },
         workers,
       });
-      const acks = r.counts['jetstream.publish.acks'] ?? 0;
+      const acks = r.counts[METRIC.jetstreamPublishAcks] ?? 0;
       const engine = acks / (r.durationMs / 1000);
       rows.push({
         engine,
@@ -103,11 +104,11 @@ async function main(): Promise<void> {
         nats: nats.msgsPerSecond,
         natsCpu: nats.cpuSeconds,
       });
-      const failedChecks = r.counts['checks.failed'] ?? 0;
+      const failedChecks = r.counts[METRIC.checksFailed] ?? 0;
       console.log(
         `run ${run}: engine ${engine.toFixed(0)} msgs/s (${acks} PubAcks in ${(r.durationMs / 1000).toFixed(2)} s, ` +
           `${r.steadyCores.toFixed(2)} cores, ${r.errors} errors, ${failedChecks} failed checks, ` +
-          `publish latency p99 ${(r.summaries['jetstream.publish.latency']?.p99 ?? Number.NaN).toFixed(1)} ms); ` +
+          `publish latency p99 ${(r.summaries[METRIC.jetstreamPublishLatency]?.p99 ?? Number.NaN).toFixed(1)} ms); ` +
           `nats bench ${nats.msgsPerSecond.toFixed(0)} msgs/s (${msgs} msgs, ${nats.cpuSeconds.toFixed(2)} CPU s)`,
       );
     }

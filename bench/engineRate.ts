@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEngine } from '../engine/runEngine.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import { bundleFixture } from '../test/support/engineFixtures.ts';
 import { ENGINE_STAND_IN } from '../test/support/engineStandIn.ts';
 import { median } from './support/median.ts';
@@ -64,8 +65,8 @@ try {
       const row = {
         ratio: r.achievedRate / r.targetRate,
         dropped: r.dropped,
-        delayP99: r.summaries['iteration.delay']?.p99 ?? 0,
-        latencyP99: r.summaries['gateway.latency']?.p99 ?? 0,
+        delayP99: r.summaries[METRIC.iterationDelay]?.p99 ?? 0,
+        latencyP99: r.summaries[METRIC.gatewayLatency]?.p99 ?? 0,
         rssMb: process.memoryUsage().rss / 1e6,
         cpuUsPerIteration: (() => {
           const c = process.cpuUsage(cpuBefore);
@@ -75,7 +76,7 @@ try {
       rows.push(row);
       console.log(
         `rate ${rate}/s run ${i + 1}: achieved/target ${row.ratio.toFixed(4)}, dropped ${row.dropped}, ` +
-          `iteration.delay p99 ${row.delayP99.toFixed(2)} ms, gateway.latency p99 ${row.latencyP99.toFixed(2)} ms, ` +
+          `${METRIC.iterationDelay} p99 ${row.delayP99.toFixed(2)} ms, ${METRIC.gatewayLatency} p99 ${row.latencyP99.toFixed(2)} ms, ` +
           `engine CPU ${row.cpuUsPerIteration.toFixed(0)} µs/iteration (all threads, start-up included)` +
           `${r.generatorSaturated ? `, SATURATED: ${r.saturationNote}` : ''}`,
       );
@@ -83,7 +84,7 @@ try {
     const m = (f: (x: (typeof rows)[number]) => number): number => median(rows.map(f));
     console.log(
       `rate ${rate}/s median of ${rows.length}: achieved/target ${m((x) => x.ratio).toFixed(4)}, dropped ${m((x) => x.dropped)}, ` +
-        `iteration.delay p99 ${m((x) => x.delayP99).toFixed(2)} ms, gateway.latency p99 ${m((x) => x.latencyP99).toFixed(2)} ms`,
+        `${METRIC.iterationDelay} p99 ${m((x) => x.delayP99).toFixed(2)} ms, ${METRIC.gatewayLatency} p99 ${m((x) => x.latencyP99).toFixed(2)} ms`,
     );
   }
 } finally {

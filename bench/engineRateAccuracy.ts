@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileScenario } from '../engine/compile/compileScenario.ts';
+import { METRIC } from '../record/metricCatalog.ts';
 import { machineLoadLine } from './support/machineLoad.ts';
 import { median } from './support/median.ts';
 import { runEngineProcess } from './support/runEngineProcess.ts';
@@ -66,15 +67,15 @@ async function main(): Promise<void> {
         });
         const row = {
           ratio: r.achievedRate / r.targetRate,
-          delayP99: r.summaries['iteration.delay']?.p99 ?? Number.NaN,
+          delayP99: r.summaries[METRIC.iterationDelay]?.p99 ?? Number.NaN,
           dropped: r.dropped,
           cores: r.steadyCores,
         };
         rows.push(row);
         console.log(
-          `  ${rate}/s run ${run}: achieved/target ${row.ratio.toFixed(4)}, iteration.delay p99 ${row.delayP99.toFixed(2)} ms, ` +
-            `dropped ${row.dropped}, gateway.latency p99 ${(r.summaries['gateway.latency']?.p99 ?? Number.NaN).toFixed(2)} ms, ` +
-            `after ${(r.steady.fromMs / 1000).toFixed(1)} s: iteration.delay p99 ${(r.steady.summaries['iteration.delay']?.p99 ?? Number.NaN).toFixed(2)} ms, ` +
+          `  ${rate}/s run ${run}: achieved/target ${row.ratio.toFixed(4)}, ${METRIC.iterationDelay} p99 ${row.delayP99.toFixed(2)} ms, ` +
+            `dropped ${row.dropped}, ${METRIC.gatewayLatency} p99 ${(r.summaries[METRIC.gatewayLatency]?.p99 ?? Number.NaN).toFixed(2)} ms, ` +
+            `after ${(r.steady.fromMs / 1000).toFixed(1)} s: ${METRIC.iterationDelay} p99 ${(r.steady.summaries[METRIC.iterationDelay]?.p99 ?? Number.NaN).toFixed(2)} ms, ` +
             `dropped ${r.steady.dropped}; engine ${row.cores.toFixed(2)} cores${r.generatorSaturated ? `, SATURATED: ${r.saturationNote}` : ''}`,
         );
       }
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
       const delay = median(rows.map((x) => x.delayP99));
       console.log(
         `rate ${rate}/s for ${seconds} s, median of ${rows.length}: achieved/target ${ratio.toFixed(4)} (target >= 0.99), ` +
-          `iteration.delay p99 ${delay.toFixed(2)} ms (target <= 5), dropped ${median(rows.map((x) => x.dropped))}` +
+          `${METRIC.iterationDelay} p99 ${delay.toFixed(2)} ms (target <= 5), dropped ${median(rows.map((x) => x.dropped))}` +
           ` -> ${ratio >= 0.99 && delay <= 5 ? 'pass' : 'miss'}`,
       );
     }

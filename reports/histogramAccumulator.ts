@@ -37,32 +37,15 @@ export class HistogramAccumulator {
   count = 0;
 
   /** Adds one compressed V2 histogram (bytes of its base64); throws Error with a one-line reason. */
-  add(bytes: Buffer): void {
-    if ((bytes.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE_BASE) {
-      throw new Error('histogram is not in the compressed V2 encoding');
-    }
-    const length = bytes.readInt32BE(4);
-    let raw: Buffer;
-    try {
-      raw = inflateSync(bytes.subarray(8, 8 + length));
-    } catch (err) {
-      throw new Error(`histogram does not inflate: ${(err as Error).message}`);
-    }
-    if (raw.length < HEADER_BYTES || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE_BASE) {
-      throw new Error('histogram has no V2 header');
-    }
-    const payload = raw.readInt32BE(4);
-    const digits = raw.readInt32BE(12);
-    const lowest = Number(raw.readBigInt64BE(16));
-    const highest = Number(raw.readBigInt64BE(24));
-    if (HEADER_BYTES + payload > raw.length) throw new Error('histogram payload is truncated');
-    if (digits !== SIGNIFICANT_DIGITS || lowest !== LOWEST_DISCERNIBLE_US) {
+  add(bytes: Buffer | InflatedHistogram): void {
+    const h = Buffer.isBuffer(bytes) ? inflateHistogram(bytes) : bytes;
+    if (h.foreign !== undefined) {
       // Another encoder's layout: decoding re-buckets it into ours (slow, and rare).
-      this.add(Buffer.from(HistogramSnapshot.decode(bytes.toString('base64')).encode(), 'base64'));
+      this.add(Buffer.from(HistogramSnapshot.decode(h.foreign.toString('base64')).encode(), 'base64'));
       return;
     }
-    if (highest > this.highestUs) this.highestUs = highest;
-    this.addPayload(raw, HEADER_BYTES, HEADER_BYTES + payload);
+    if (h.highestUs > this.highestUs) this.highestUs = h.highestUs;
+    this.addPayload(h.raw, HEADER_BYTES, HEADER_BYTES + h.payload);
   }
 
   /** The merged histogram as a snapshot (one encode and decode, done once per metric). */
@@ -186,6 +169,49 @@ export class HistogramAccumulator {
     prefix.writeInt32BE(compressed.length, 4);
     return Buffer.concat([prefix, compressed]).toString('base64');
   }
+}
+
+/** The accumulator under `key` in `map`, made on first use. */
+export function accumulatorIn(map: Map<string, HistogramAccumulator>, key: string): HistogramAccumulator {
+  let acc = map.get(key);
+  if (acc === undefined) {
+    acc = new HistogramAccumulator();
+    map.set(key, acc);
+  }
+  return acc;
+}
+
+/** One encoded histogram inflated once, to add into several accumulators (the run-folder reader's folds). */
+export interface InflatedHistogram {
+  raw: Buffer;
+  payload: number;
+  highestUs: number;
+  /** Set when the histogram is in another encoder's layout: the original bytes. */
+  foreign?: Buffer;
+}
+
+/** Inflates a compressed V2 histogram; throws Error with a one-line reason. */
+export function inflateHistogram(bytes: Buffer): InflatedHistogram {
+  if ((bytes.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE_BASE) {
+    throw new Error('histogram is not in the compressed V2 encoding');
+  }
+  const length = bytes.readInt32BE(4);
+  let raw: Buffer;
+  try {
+    raw = inflateSync(bytes.subarray(8, 8 + length));
+  } catch (err) {
+    throw new Error(`histogram does not inflate: ${(err as Error).message}`);
+  }
+  if (raw.length < HEADER_BYTES || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE_BASE) {
+    throw new Error('histogram has no V2 header');
+  }
+  const payload = raw.readInt32BE(4);
+  const digits = raw.readInt32BE(12);
+  const lowest = Number(raw.readBigInt64BE(16));
+  const highestUs = Number(raw.readBigInt64BE(24));
+  if (HEADER_BYTES + payload > raw.length) throw new Error('histogram payload is truncated');
+  const foreign = digits !== SIGNIFICANT_DIGITS || lowest !== LOWEST_DISCERNIBLE_US;
+  return { raw, payload, highestUs, ...(foreign ? { foreign: bytes } : {}) };
 }
 
 /** The highest value counted at `index` in our layout (1 µs unit, 3 digits). */

@@ -1,15 +1,13 @@
-// Latency percentiles over time for a few metrics: one streaming pass over the run's hlogs (read
-// side by side in start-time order), each interval histogram merged exactly into its time bucket,
-// and p50/p90/p99 taken from the merged bucket. Memory: one open histogram per metric plus a few
-// numbers per bucket, so a 24 h run costs what a 30 min one does.
-
-import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } from '../record/hlog.ts';
-import { parseHlogTag } from '../record/hlogTag.ts';
-import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
+// Latency percentiles over time for a few metrics, as a fold of the run-folder reader: each
+// interval histogram merged exactly into its time bucket (the reader hands them over in start
+// order), and p50/p90/p99 taken from the merged bucket. Memory: one open histogram per metric plus
+// a few numbers per bucket, so a 24 h run costs what a 30 min one does.
 import { HistogramAccumulator } from './histogramAccumulator.ts';
+import type { FoldInterval, RunFolderFold, RunFolderRead } from './readRunFolder.ts';
+import { intervalIn } from './steadyWindow.ts';
 
 export interface LatencyBuckets {
-  /** Bucket indexes (bucket i starts i × bucketS after the run start), ascending. */
+  /** Bucket indexes (bucket i starts i × bucketS after the window's start), ascending. */
   buckets: number[];
   count: number[];
   /** Seconds of the bucket that intervals covered, to turn counts into rates at the run's edges. */
@@ -21,6 +19,12 @@ export interface LatencyBuckets {
   mean: number[];
 }
 
+/** Where the buckets start and how wide they are, known once the series is read. */
+export interface BucketWindow {
+  fromMs: number;
+  bucketS: number;
+}
+
 interface OpenBucket {
   bucket: number;
   acc: HistogramAccumulator;
@@ -29,31 +33,30 @@ interface OpenBucket {
   out: LatencyBuckets;
 }
 
-export async function latencyTimeline(
-  paths: readonly string[],
-  metrics: readonly string[],
-  startMs: number,
-  bucketS: number,
-): Promise<Map<string, LatencyBuckets>> {
-  const wanted = new Set(metrics);
-  const metricOfTag = new Map<string, string>();
-  const open = new Map<string, OpenBucket>();
-  const result = new Map<string, LatencyBuckets>();
-  const startS = startMs / 1000;
+export class LatencyTimelineFold implements RunFolderFold {
+  private readonly wanted: Set<string>;
+  private readonly open = new Map<string, OpenBucket>();
+  private readonly result = new Map<string, LatencyBuckets>();
+  private window: BucketWindow = { fromMs: 0, bucketS: 1 };
 
-  for await (const { path, interval } of byStart(paths)) {
-    let metric = metricOfTag.get(interval.tag);
-    if (metric === undefined) {
-      try {
-        metric = parseHlogTag(interval.tag).metric;
-      } catch (err) {
-        throw new HlogFormatError(path, interval.line, (err as Error).message);
-      }
-      metricOfTag.set(interval.tag, metric);
-    }
-    if (!wanted.has(metric)) continue;
-    const bucket = Math.floor((interval.startS - startS) / bucketS);
-    let state = open.get(metric);
+  /** Intervals that start before `bucketsOf(run).fromMs` are left out (steadyWindow.ts). */
+  constructor(
+    metrics: readonly string[],
+    private readonly bucketsOf: (run: RunFolderRead) => BucketWindow,
+  ) {
+    this.wanted = new Set(metrics);
+  }
+
+  seriesRead(run: RunFolderRead): void {
+    this.window = this.bucketsOf(run);
+  }
+
+  interval(interval: FoldInterval): void {
+    if (!this.wanted.has(interval.metric) || !intervalIn(interval.startS, this.window.fromMs)) return;
+    const { bucketS } = this.window;
+    // At least 0: an interval less than half a ms before the window's start is in it (whole ms).
+    const bucket = Math.max(0, Math.floor((interval.startS - this.window.fromMs / 1000) / bucketS));
+    let state = this.open.get(interval.metric);
     if (state === undefined) {
       const out: LatencyBuckets = {
         buckets: [],
@@ -64,9 +67,9 @@ export async function latencyTimeline(
         p99: [],
         mean: [],
       };
-      result.set(metric, out);
+      this.result.set(interval.metric, out);
       state = { bucket, acc: new HistogramAccumulator(), fromS: interval.startS, toS: interval.startS, out };
-      open.set(metric, state);
+      this.open.set(interval.metric, state);
     }
     // Lines arrive in time order (writers append as intervals close); a rare late line joins the
     // open bucket rather than reopening one already summarised.
@@ -76,16 +79,17 @@ export async function latencyTimeline(
       state.fromS = interval.startS;
       state.toS = interval.startS;
     }
-    try {
-      state.acc.add(interval.bytes);
-    } catch (err) {
-      throw new HlogFormatError(path, interval.line, (err as Error).message);
-    }
+    state.acc.add(interval.histogram());
     state.fromS = Math.min(state.fromS, interval.startS);
     state.toS = Math.max(state.toS, interval.startS + interval.lengthS);
   }
-  for (const state of open.values()) close(state);
-  return result;
+
+  /** The buckets of each metric that had samples. */
+  buckets(): Map<string, LatencyBuckets> {
+    for (const state of this.open.values()) close(state);
+    this.open.clear();
+    return this.result;
+  }
 }
 
 function close(state: OpenBucket): void {
@@ -100,31 +104,4 @@ function close(state: OpenBucket): void {
   out.p99.push(p99);
   out.mean.push(state.acc.mean());
   state.acc.reset();
-}
-
-interface SourcedInterval {
-  path: string;
-  interval: EncodedHlogInterval;
-}
-
-/** Interleaves the logs' intervals by start time, reading each log one line ahead. */
-async function* byStart(paths: readonly string[]): AsyncGenerator<SourcedInterval> {
-  const sources = paths.map((p) => readEncodedHlogIntervals(p, SKIP_CUT_TAIL));
-  const heads = await Promise.all(sources.map((s) => s.next()));
-  for (;;) {
-    let best: number | undefined;
-    let bestStart = Number.POSITIVE_INFINITY;
-    heads.forEach((head, i) => {
-      if (!head.done && head.value.startS < bestStart) {
-        best = i;
-        bestStart = head.value.startS;
-      }
-    });
-    const source = best === undefined ? undefined : sources[best];
-    const head = best === undefined ? undefined : heads[best];
-    const path = best === undefined ? undefined : paths[best];
-    if (best === undefined || source === undefined || head?.done !== false || path === undefined) return;
-    yield { path, interval: head.value };
-    heads[best] = await source.next();
-  }
 }

@@ -53,14 +53,14 @@ export function littlesLaw(input: LittleInput): LittleCheck[] {
   const brokerWait = latencyMean(METRIC.brokerWait);
   const dispatch = dispatchMain && dispatchMain.count > 0 ? dispatchMain.mean : undefined;
   return [
-    check('outbox pending', outboxBacklog, rate, outboxWait, 'outbox.pending', 'outbox.lag'),
+    check('outbox pending', outboxBacklog, rate, outboxWait, METRIC.outboxPending, METRIC.outboxLag),
     check(
       'consumer pending',
       pending === undefined || ackPending === undefined ? undefined : pending + ackPending,
       rate,
       brokerWait === undefined || dispatch === undefined ? undefined : brokerWait + dispatch,
-      'consumer.pending and consumer.ack_pending',
-      'broker.wait and dispatch.latency',
+      `${METRIC.consumerPending} and ${METRIC.consumerAckPending}`,
+      `${METRIC.brokerWait} and ${METRIC.dispatchLatency}`,
     ),
   ];
 }

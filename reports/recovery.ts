@@ -11,19 +11,17 @@
 // - inside: latency from the hlog intervals whose midpoint lies in the fault's impact window
 //   (start until recovery by default, until its end with `insideUntil: 'end'`); outside: the
 //   steady window's intervals that lie in no fault's impact window. Histograms merge exactly.
+//   Which interval is warm-up is steadyWindow.ts's rule, as for the summary.
 // Gauges with several tag sets (consumer.pending per consumer) fold per sample as the reports do
 // (reports/gaugeFold.ts). Memory: the chosen gauges' points (two numbers a sample) and one merged
-// histogram per fault and metric.
-import { join } from 'node:path';
-import { readEncodedHlogIntervals } from '../record/hlog.ts';
-import { parseHlogTag } from '../record/hlogTag.ts';
-import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
+// histogram per fault and metric. A fold of the run-folder reader (readRunFolder.ts).
 import { METRIC } from '../record/metricCatalog.ts';
-import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
-import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
-import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
+import { isGaugePoint, type SeriesRecord } from '../record/series.ts';
+import { FaultLog, type LoggedFault } from './faultLog.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
-import { HistogramAccumulator } from './histogramAccumulator.ts';
+import { accumulatorIn, type HistogramAccumulator } from './histogramAccumulator.ts';
+import { type FoldInterval, type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
+import { intervalIn } from './steadyWindow.ts';
 
 export interface RecoveryOptions {
   /** Backlog gauges that must be back within bounds. */
@@ -71,13 +69,7 @@ export interface FaultRecovery {
   outside: Record<string, LatencyWindow>;
 }
 
-interface FaultWindow {
-  id: string;
-  what: string;
-  where: string;
-  startMs: number;
-  endMs: number | null;
-}
+type FaultWindow = LoggedFault;
 
 /** One gauge's folded samples, in time order. */
 interface GaugeSeries {
@@ -89,60 +81,106 @@ export async function analyzeRecovery(
   runDir: string,
   options: RecoveryOptions = {},
 ): Promise<FaultRecovery[]> {
+  const reading = recoveryReading(options);
+  return reading.recovery(await readRunFolder(runDir, reading.folds));
+}
+
+/** The fold recovery is computed from, to read beside others' in the same pass. */
+export function recoveryReading(options: RecoveryOptions = {}): {
+  folds: RunFolderFold[];
+  recovery(run: RunFolderRead): FaultRecovery[];
+} {
   const o: Required<RecoveryOptions> = { ...RECOVERY_DEFAULTS, ...options };
   if (!(o.boundPercentile > 0 && o.boundPercentile <= 1))
     throw new Error('recovery: boundPercentile must be in (0, 1]');
-  const series = await readFaultSeries(join(runDir, RUN_FILES.series), o.gauges);
-  if (series.faults.length === 0) return [];
+  const fold = new RecoveryFold(o);
+  return { folds: [fold], recovery: () => fold.result() };
+}
 
-  const firstFaultMs = Math.min(...series.faults.map((f) => f.startMs));
-  const bounds: Record<string, number> = {};
-  for (const gauge of o.gauges) {
-    const fixed = o.bounds[gauge];
-    if (fixed !== undefined) {
-      bounds[gauge] = fixed;
-      continue;
-    }
-    const s = series.gauges.get(gauge);
-    const steady = s === undefined ? [] : valuesIn(s, series.steadyStartMs, firstFaultMs);
-    bounds[gauge] = Math.max(o.minBound, percentile(steady, o.boundPercentile) * o.boundFactor);
+class RecoveryFold implements RunFolderFold {
+  private readonly gauges: Map<string, GaugeSeries>;
+  private readonly folders: Map<string, SampleFolder>;
+  private readonly faultLog = new FaultLog();
+  private readonly wanted: Set<string>;
+  private results: Recovered[] = [];
+  private impact: { from: number; to: number }[] = [];
+  private inside: Map<string, HistogramAccumulator>[] = [];
+  private readonly outside = new Map<string, HistogramAccumulator>();
+
+  constructor(private readonly o: Required<RecoveryOptions>) {
+    this.gauges = new Map(o.gauges.map((g) => [g, { t: [], v: [] }]));
+    this.folders = new Map(
+      [...this.gauges].map(([g, s]) => [
+        g,
+        new SampleFolder(gaugeFold(g), (t, v) => {
+          s.t.push(t);
+          s.v.push(v);
+        }),
+      ]),
+    );
+    this.wanted = new Set(o.metrics);
   }
 
-  const results = series.faults.map((fault) => recover(fault, series, bounds, o.gauges));
-  // Latency windows: each fault's impact window, then everything steady outside all of them.
-  const impact = results.map((r) => ({
-    from: r.startMs,
-    to: o.insideUntil === 'end' ? (r.endMs ?? series.endMs) : (r.recoveredAtMs ?? r.horizonMs),
-  }));
-  const inside = results.map(() => new Map<string, HistogramAccumulator>());
-  const outside = new Map<string, HistogramAccumulator>();
-  const wanted = new Set(o.metrics);
-  for (const path of runHlogPaths(runDir)) {
-    const metricOf = new Map<string, string>();
-    for await (const interval of readEncodedHlogIntervals(path, SKIP_CUT_TAIL)) {
-      let metric = metricOf.get(interval.tag);
-      if (metric === undefined) {
-        metric = parseHlogTag(interval.tag).metric;
-        metricOf.set(interval.tag, metric);
+  record(record: SeriesRecord, line: number): void {
+    if (isGaugePoint(record)) this.folders.get(record.gauge)?.add(record.t, record.value, record.tags);
+    else this.faultLog.record(record, line);
+  }
+
+  seriesRead(run: RunFolderRead): void {
+    for (const folder of this.folders.values()) folder.flush();
+    for (const s of this.gauges.values()) sortByTime(s);
+    const { faults } = this.faultLog;
+    if (faults.length === 0) return;
+    const { o } = this;
+    const series: FaultSeries = {
+      faults,
+      gauges: this.gauges,
+      steadyStartMs: run.window.steadyStartMs,
+      endMs: run.window.runEndMs,
+    };
+    const firstFaultMs = Math.min(...faults.map((f) => f.startMs));
+    const bounds: Record<string, number> = {};
+    for (const gauge of o.gauges) {
+      const fixed = o.bounds[gauge];
+      if (fixed !== undefined) {
+        bounds[gauge] = fixed;
+        continue;
       }
-      if (!wanted.has(metric)) continue;
-      const midMs = (interval.startS + interval.lengthS / 2) * 1000;
-      if (midMs < series.steadyStartMs) continue;
-      let placed = false;
-      impact.forEach((w, i) => {
-        if (midMs < w.from || midMs >= w.to) return;
-        accumulator(inside[i] as Map<string, HistogramAccumulator>, metric).add(interval.bytes);
-        placed = true;
-      });
-      if (!placed) accumulator(outside, metric).add(interval.bytes);
+      const s = this.gauges.get(gauge);
+      const steady = s === undefined ? [] : valuesIn(s, series.steadyStartMs, firstFaultMs);
+      bounds[gauge] = Math.max(o.minBound, percentile(steady, o.boundPercentile) * o.boundFactor);
     }
+    this.results = faults.map((fault) => recover(fault, series, bounds, o.gauges));
+    // Latency windows: each fault's impact window, then everything steady outside all of them.
+    this.impact = this.results.map((r) => ({
+      from: r.startMs,
+      to: o.insideUntil === 'end' ? (r.endMs ?? series.endMs) : (r.recoveredAtMs ?? r.horizonMs),
+    }));
+    this.inside = this.results.map(() => new Map<string, HistogramAccumulator>());
   }
 
-  return results.map(({ horizonMs: _horizon, ...r }, i) => ({
-    ...r,
-    inside: latencyWindows(o.metrics, inside[i] as Map<string, HistogramAccumulator>),
-    outside: latencyWindows(o.metrics, outside),
-  }));
+  interval(interval: FoldInterval, run: RunFolderRead): void {
+    if (this.results.length === 0 || !this.wanted.has(interval.metric)) return;
+    if (!intervalIn(interval.startS, run.window.steadyStartMs)) return;
+    const midMs = (interval.startS + interval.lengthS / 2) * 1000;
+    let placed = false;
+    this.impact.forEach((w, i) => {
+      if (midMs < w.from || midMs >= w.to) return;
+      accumulatorIn(this.inside[i] as Map<string, HistogramAccumulator>, interval.metric).add(
+        interval.histogram(),
+      );
+      placed = true;
+    });
+    if (!placed) accumulatorIn(this.outside, interval.metric).add(interval.histogram());
+  }
+
+  result(): FaultRecovery[] {
+    return this.results.map(({ horizonMs: _horizon, ...r }, i) => ({
+      ...r,
+      inside: latencyWindows(this.o.metrics, this.inside[i] as Map<string, HistogramAccumulator>),
+      outside: latencyWindows(this.o.metrics, this.outside),
+    }));
+  }
 }
 
 type Recovered = Omit<FaultRecovery, 'inside' | 'outside'> & { horizonMs: number };
@@ -230,64 +268,6 @@ interface FaultSeries {
   endMs: number;
 }
 
-async function readFaultSeries(path: string, gaugeNames: readonly string[]): Promise<FaultSeries> {
-  const gauges = new Map<string, GaugeSeries>(gaugeNames.map((g) => [g, { t: [], v: [] }]));
-  const folders = new Map(
-    [...gauges].map(([g, s]) => [
-      g,
-      new SampleFolder(gaugeFold(g), (t, v) => {
-        s.t.push(t);
-        s.v.push(v);
-      }),
-    ]),
-  );
-  const faults: FaultWindow[] = [];
-  const open = new Map<string, FaultWindow>();
-  let steadyStartMs: number | undefined;
-  let firstT: number | undefined;
-  let lastT = Number.NEGATIVE_INFINITY;
-  let runEndMs: number | undefined;
-  for await (const record of readSeriesRecords(path, SKIP_CUT_TAIL)) {
-    firstT ??= record.t;
-    lastT = Math.max(lastT, record.t);
-    if (isGaugePoint(record)) {
-      folders.get(record.gauge)?.add(record.t, record.value, record.tags);
-      continue;
-    }
-    if (isCounterPoint(record)) continue;
-    if (record.event === EVENT.runStart) {
-      const start = runStartWire.safeParse(record);
-      if (start.success) steadyStartMs = start.data.t + start.data.warmUpMs;
-    } else if (record.event === EVENT.runEnd) {
-      runEndMs = record.t;
-    } else if (record.event === EVENT.faultStart) {
-      const start = faultStartWire.parse(record);
-      const fault: FaultWindow = {
-        id: start.id,
-        what: start.what,
-        where: start.where,
-        startMs: start.t,
-        endMs: null,
-      };
-      faults.push(fault);
-      open.set(start.id, fault);
-    } else if (record.event === EVENT.faultEnd) {
-      const end = faultEndWire.parse(record);
-      const fault = open.get(end.id);
-      if (fault !== undefined) fault.endMs = end.t;
-      open.delete(end.id);
-    }
-  }
-  for (const folder of folders.values()) folder.flush();
-  for (const s of gauges.values()) sortByTime(s);
-  return {
-    faults,
-    gauges,
-    steadyStartMs: steadyStartMs ?? firstT ?? 0,
-    endMs: runEndMs ?? lastT,
-  };
-}
-
 /** Collectors append in time order, but a late sample may land behind another collector's. */
 function sortByTime(s: GaugeSeries): void {
   let sorted = true;
@@ -326,15 +306,6 @@ function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
-}
-
-function accumulator(map: Map<string, HistogramAccumulator>, metric: string): HistogramAccumulator {
-  let acc = map.get(metric);
-  if (acc === undefined) {
-    acc = new HistogramAccumulator();
-    map.set(metric, acc);
-  }
-  return acc;
 }
 
 function latencyWindows(metrics: readonly string[], accs: Map<string, HistogramAccumulator>) {

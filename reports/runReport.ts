@@ -4,9 +4,9 @@
 import type { LatencySummary } from '../record/histogramSnapshot.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { redact } from '../record/redact.ts';
-import { runHlogPaths } from '../record/runFiles.ts';
-import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
+import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
 import { littlesLaw } from './littlesLaw.ts';
+import { type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
 import type { ReportJson } from './reportJson.ts';
 import { REPORT_SCHEMA } from './reportJson.ts';
 import { roundReportNumber as round } from './reportNumbers.ts';
@@ -14,20 +14,35 @@ import type { RunSummary } from './runSummary.ts';
 import { compileSlos, evaluateSlos } from './sloEngine.ts';
 import { soakFindings } from './soakFindings.ts';
 import { STAGE_METRICS, stageBreakdown } from './stageBreakdown.ts';
-import { type RunMeta, summarizeRunFolder } from './summarizeRunFolder.ts';
+import { type RunMeta, SummaryFold } from './summarizeRunFolder.ts';
 
 /** Time buckets the stage shares are given in over the steady window, at most. */
 export const STAGE_BUCKETS = 20;
 
 export async function buildRunReport(dir: string): Promise<ReportJson> {
-  const { meta, summary } = await summarizeRunFolder(dir);
-  const steadyStartMs = meta.startedAtMs + meta.warmUpMs;
-  const steadyS = Math.max(0, meta.durationS - meta.warmUpMs / 1000);
-  const bucketS = Math.max(1, Math.ceil(steadyS / STAGE_BUCKETS));
-  const byMetric = await latencyTimeline(runHlogPaths(dir), STAGE_METRICS, steadyStartMs, bucketS);
-  // Intervals of the warm-up land in negative buckets: left out, as from every steady statistic.
-  for (const [metric, b] of byMetric) byMetric.set(metric, fromBucket(b, 0));
-  return reportFromSummary(meta, summary, { bucketS, byMetric });
+  const reading = reportReading();
+  return reading.report(await readRunFolder(dir, reading.folds));
+}
+
+/** The folds report.json is built from, to read beside others' in the same pass (renderRunFolder). */
+export function reportReading(): {
+  folds: RunFolderFold[];
+  report(run: RunFolderRead): ReportJson;
+} {
+  const summary = new SummaryFold();
+  let bucketS = 1;
+  const stages = new LatencyTimelineFold(STAGE_METRICS, ({ window }) => {
+    const steadyS = Math.max(0, window.durationS - window.warmUpMs / 1000);
+    bucketS = Math.max(1, Math.ceil(steadyS / STAGE_BUCKETS));
+    return { fromMs: window.steadyStartMs, bucketS };
+  });
+  return {
+    folds: [summary, stages],
+    report: (run) => {
+      const { meta, summary: s } = summary.result(run);
+      return reportFromSummary(meta, s, { bucketS, byMetric: stages.buckets() });
+    },
+  };
 }
 
 export function reportFromSummary(
@@ -135,21 +150,6 @@ export function reportFromSummary(
 
 function roundOrNull(n: number | null): number | null {
   return n === null ? null : round(n);
-}
-
-/** The buckets from index `first` on. */
-function fromBucket(b: LatencyBuckets, first: number): LatencyBuckets {
-  const keep = b.buckets.map((bucket) => bucket >= first);
-  const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
-  return {
-    buckets: pick(b.buckets),
-    count: pick(b.count),
-    coveredS: pick(b.coveredS),
-    p50: pick(b.p50),
-    p90: pick(b.p90),
-    p99: pick(b.p99),
-    mean: pick(b.mean),
-  };
 }
 
 function latencyStats(m: LatencySummary) {

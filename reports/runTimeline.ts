@@ -2,14 +2,19 @@
 // latency percentiles with their SLO objectives, outbox, consumer, DLQ and database gauges (the
 // pool limit drawn), the generator's health and the harness's memory, each downsampled into at
 // most MAX_POINTS time buckets (latency buckets merge their intervals' histograms exactly), plus
-// the fault windows. Streams the hlogs and series.ndjson once each, so memory does not grow with
-// the length of the run.
-import { join } from 'node:path';
+// the fault windows. Read by the one run-folder reader (readRunFolder.ts), beside the report's own
+// folds when rendering.
 import { METRIC } from '../record/metricCatalog.ts';
-import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
-import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
-import type { ReportJson } from './reportJson.ts';
-import { type FaultWindow, type GaugeLine, type GaugeLineSpec, seriesTimeline } from './seriesTimeline.ts';
+import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
+import { type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
+import { roundReportNumber } from './reportNumbers.ts';
+import {
+  type FaultWindow,
+  type GaugeLine,
+  type GaugeLineSpec,
+  type SeriesTimeline,
+  SeriesTimelineFold,
+} from './seriesTimeline.ts';
 import { STAGE_METRICS, STAGES, stageBreakdown } from './stageBreakdown.ts';
 
 /** Points per line at most: enough for any screen, small enough for a light page. */
@@ -93,30 +98,60 @@ export interface SloLineSource {
   objective: string;
 }
 
-export async function runTimeline(
-  dir: string,
-  run: ReportJson['run'],
-  slos: readonly SloLineSource[] = [],
-): Promise<RunTimeline> {
-  const startMs = Date.parse(run.startedAt);
-  const durationS = run.durationS;
-  const bucketS = Math.max(1, Math.ceil(durationS / MAX_POINTS));
-  const latencyMetrics = [
-    ...new Set([
-      ...LATENCY_CHARTS.map(([, metric]) => metric),
-      ...OPTIONAL_LATENCIES,
-      METRIC.outboxLag,
-      ...STAGE_METRICS,
-    ]),
-  ];
-  const latency = await latencyTimeline(runHlogPaths(dir), latencyMetrics, startMs, bucketS);
-  const series = await seriesTimeline(
-    join(dir, RUN_FILES.series),
-    GAUGE_LINES,
-    startMs,
-    startMs + durationS * 1000,
-    bucketS,
-  );
+export async function runTimeline(dir: string, slos: readonly SloLineSource[] = []): Promise<RunTimeline> {
+  const reading = timelineReading();
+  return reading.timeline(await readRunFolder(dir, reading.folds), slos);
+}
+
+const LATENCY_METRICS = [
+  ...new Set([
+    ...LATENCY_CHARTS.map(([, metric]) => metric),
+    ...OPTIONAL_LATENCIES,
+    METRIC.outboxLag,
+    ...STAGE_METRICS,
+  ]),
+];
+
+/** The folds the timeline is drawn from, to read beside others' in the same pass (renderRunFolder). */
+export function timelineReading(): {
+  folds: RunFolderFold[];
+  timeline(run: RunFolderRead, slos?: readonly SloLineSource[]): RunTimeline;
+} {
+  // The run's length as report.json states it, so the axis ends where the report says.
+  const lengthOf = ({ window }: RunFolderRead) => {
+    const durationS = roundReportNumber(window.durationS);
+    return { durationS, bucketS: Math.max(1, Math.ceil(durationS / MAX_POINTS)) };
+  };
+  // The axis starts at the run start as report.json states it (run.startedAt, whole ms).
+  const startOf = ({ window }: RunFolderRead) => Math.trunc(window.runStartMs);
+  const seriesFold = new SeriesTimelineFold(GAUGE_LINES);
+  const latencyFold = new LatencyTimelineFold(LATENCY_METRICS, (run) => ({
+    fromMs: startOf(run),
+    bucketS: lengthOf(run).bucketS,
+  }));
+  return {
+    folds: [seriesFold, latencyFold],
+    timeline: (run, slos = []) => {
+      const { durationS, bucketS } = lengthOf(run);
+      const startMs = startOf(run);
+      const series = seriesFold.timeline(
+        startMs,
+        startMs + durationS * 1000,
+        bucketS,
+        run.window.warmUpMs / 1000,
+      );
+      return timelineCharts(bucketS, durationS, latencyFold.buckets(), series, slos);
+    },
+  };
+}
+
+function timelineCharts(
+  bucketS: number,
+  durationS: number,
+  latency: Map<string, LatencyBuckets>,
+  series: SeriesTimeline,
+  slos: readonly SloLineSource[],
+): RunTimeline {
   const gauge = (name: string) => series.lines.filter((l) => l.gauge === name);
   const at = (buckets: number[], values: number[]): Sparse => ({ buckets, values });
   const percentiles = (b: LatencyBuckets, prefix = ''): [string, Sparse][] => [

@@ -8,6 +8,7 @@ import {
   isCustomMetricName,
   isGauge,
   isLatencyMetric,
+  METRIC,
   metricEntry,
   metricsOfKind,
 } from '../record/metricCatalog.ts';
@@ -61,7 +62,7 @@ export function parseSloExpression(text: string): ParsedExpression {
   const match = EXPRESSION.exec(text);
   if (!match) {
     throw new SloExpressionError(
-      `"${text}" is not an SLO expression (e.g. "p99(e2e.latency) < 1000ms", "integrity.lost == 0")`,
+      `"${text}" is not an SLO expression (e.g. "p99(${METRIC.e2eLatency}) < 1000ms", "integrity.lost == 0")`,
     );
   }
   const [, ref = '', op = '<', number = '0', unit] = match;

@@ -30,7 +30,7 @@ export const MEASURED_STAGES: readonly MeasuredStage[] = [
   { stage: 'dispatch', metric: METRIC.dispatchLatency, tag: { key: 'consumer', value: 'main' } },
 ];
 
-/** The latency metrics the breakdown reads per bucket (latencyTimeline's `metrics`). */
+/** The latency metrics the breakdown reads per bucket (a LatencyTimelineFold's `metrics`). */
 export const STAGE_METRICS = [METRIC.e2eLatency, ...MEASURED_STAGES.map((s) => s.metric)];
 
 export interface StageStats {
@@ -72,15 +72,15 @@ export interface StageBreakdown {
 
 export interface StageBreakdownInput {
   summary: Pick<RunSummary, 'metrics' | 'byTag'>;
-  /** latencyTimeline(...) over STAGE_METRICS, steady window only; omitted: no per-bucket view. */
+  /** A LatencyTimelineFold over STAGE_METRICS, steady window only; omitted: no per-bucket view. */
   buckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets> };
 }
 
 const SOURCES: Record<StageName, string> = {
-  'outbox wait': 'outbox.lag: outbox row created → published',
-  'broker wait': "broker.wait: stream store → first delivery, from the worker's histogram",
-  dispatch: 'dispatch.latency (consumer main): delivery → webhook done',
-  effect: 'e2e.latency mean minus the other stages (not measured on its own)',
+  'outbox wait': `${METRIC.outboxLag}: outbox row created → published`,
+  'broker wait': `${METRIC.brokerWait}: stream store → first delivery, from the worker's histogram`,
+  dispatch: `${METRIC.dispatchLatency} (consumer main): delivery → webhook done`,
+  effect: `${METRIC.e2eLatency} mean minus the other stages (not measured on its own)`,
 };
 
 export function stageBreakdown(input: StageBreakdownInput): StageBreakdown {
@@ -114,7 +114,7 @@ export function stageBreakdown(input: StageBreakdownInput): StageBreakdown {
     });
   }
   stages.push(effectStage(stages, e2e));
-  if (!e2e || e2e.count === 0) notes.push('no e2e.latency in the run: stage shares cannot be given');
+  if (!e2e || e2e.count === 0) notes.push(`no ${METRIC.e2eLatency} in the run: stage shares cannot be given`);
 
   let dominantP99: StageName | null = null;
   let best = Number.NEGATIVE_INFINITY;
@@ -151,7 +151,7 @@ function effectStage(measured: StageStats[], e2e: LatencySummary | undefined): S
   const base = { stage: 'effect' as const, source: SOURCES.effect, p50: null, p99: null };
   const missing = measured.filter((s) => !s.measured).map((s) => s.stage);
   if (!e2e || e2e.count === 0 || missing.length > 0) {
-    const why = missing.length > 0 ? `${missing.join(' and ')} not measured` : 'no e2e.latency';
+    const why = missing.length > 0 ? `${missing.join(' and ')} not measured` : `no ${METRIC.e2eLatency}`;
     return { ...base, measured: false, reason: `cannot be derived: ${why}`, mean: null, share: null };
   }
   const rest = measured.reduce((sum, s) => sum + (s.mean ?? 0), 0);

@@ -1,5 +1,7 @@
 // The built-in experiments of issue 12 and its negative controls, as data (see experimentSpec.ts).
 // Short profiles keep a CI run under a minute; `--long` gives a real soak with the same shape.
+
+import { METRIC } from '../../record/metricCatalog.ts';
 import { COMPONENTS } from '../../reference/component.ts';
 import type { ExperimentLoad, ExperimentSpec } from './experimentSpec.ts';
 
@@ -18,20 +20,22 @@ export const APP_NAME = { worker: '{worker}', relay: '{relay}' } as const;
  * latency, error-rate, backlog and drift SLOs of a steady run are off. Recovery is reported per window.
  */
 export const PROMISE_SLOS = {
-  'gateway.latency': false,
-  'e2e.latency': false,
-  'dispatch.latency': false,
-  'outbox.lag': false,
-  'consumer.ack.latency': false,
+  [METRIC.gatewayLatency]: false,
+  [METRIC.e2eLatency]: false,
+  [METRIC.dispatchLatency]: false,
+  [METRIC.outboxLag]: false,
+  [METRIC.consumerAckLatency]: false,
   errorRate: false,
   droppedIterations: false,
   consumerPending: false,
-  drift: { gauges: { 'consumer.pending': false, 'outbox.pending': false, 'harness.rss': false } },
+  drift: {
+    gauges: { [METRIC.consumerPending]: false, [METRIC.outboxPending]: false, [METRIC.harnessRss]: false },
+  },
 } as const;
 
 const PASS = { verdict: 'pass', lost: 0, duplicated: 0, drainReported: true } as const;
 /** Each failed webhook is a retry: a healthy pipeline retries (almost) never. */
-export const WEBHOOK_ERROR_SLO = 'max(worker.retries.rate) < 1';
+export const WEBHOOK_ERROR_SLO = `max(${METRIC.workerRetriesRate}) < 1`;
 
 function killSpec(
   name: 'worker-crash' | 'relay-crash',
@@ -174,7 +178,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     slos: { ...PROMISE_SLOS, custom: [WEBHOOK_ERROR_SLO] },
     control: false,
     // Some events may use up their retries and be dead-lettered: that is the contract, not a loss.
-    expect: { ...PASS, verdict: 'fail', failingSlos: ['worker.retries.rate max'] },
+    expect: { ...PASS, verdict: 'fail', failingSlos: [`${METRIC.workerRetriesRate} max`] },
   },
   {
     name: 'network-latency',
@@ -202,7 +206,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     proxies: ['nats'],
     slos: PROMISE_SLOS,
     control: false,
-    expect: { ...PASS, p99Raised: { metric: 'e2e.latency', byAtLeastMs: 150 } },
+    expect: { ...PASS, p99Raised: { metric: METRIC.e2eLatency, byAtLeastMs: 150 } },
   },
   {
     ...killSpec('worker-crash', 'worker', ''),

@@ -3,6 +3,7 @@
 // chart of achieved rate and e2e p99 against offered rate with the knee (the sustainable rate)
 // marked, then the steps. Deterministic: the same capacity.json gives the same bytes.
 import { join } from 'node:path';
+import { METRIC } from '../../record/metricCatalog.ts';
 import { esc, type PageAssets, pageAssets, rawText } from '../../reports/pageAssets.ts';
 import type { CapacityJson } from './capacityJson.ts';
 import { rateText, stepsByRate, summaryLine, sweepGrid } from './capacityTables.ts';
@@ -47,7 +48,7 @@ export function renderCapacityHtml(state: CapacityJson): string {
               `Best setting: ${describeSettings(best.settings)}, sustainable ${rateText(best.sustainableRate)}/s` +
                 (best.withinPool === null
                   ? '.'
-                  : `; db.connections peaked at ${best.dbConnectionsMax}, ` +
+                  : `; ${METRIC.dbConnections} peaked at ${best.dbConnectionsMax}, ` +
                     `${best.withinPool ? 'within' : 'ABOVE'} the pool limit ${best.poolLimit}.`),
             )
       }</p>`,

@@ -1,6 +1,7 @@
 // capacity.md: the answer first (sustainable rate, what failed above it, the best setting), then
 // the sweep grid and each combination's steps.
 import { formatDuration } from '../../record/duration.ts';
+import { METRIC } from '../../record/metricCatalog.ts';
 import type { CapacityJson } from './capacityJson.ts';
 import { rateText, stepsByRate, summaryLine, sweepGrid } from './capacityTables.ts';
 import { describeSettings } from './sweepAxes.ts';
@@ -28,7 +29,7 @@ export function renderCapacityMarkdown(state: CapacityJson): string {
         : `**Best setting:** ${describeSettings(best.settings)}, sustainable ${rateText(best.sustainableRate)}/s` +
             (best.withinPool === null
               ? '.'
-              : `; db.connections peaked at ${best.dbConnectionsMax} ` +
+              : `; ${METRIC.dbConnections} peaked at ${best.dbConnectionsMax} ` +
                 `${best.withinPool ? 'within' : '**above**'} the pool limit ${best.poolLimit}.`),
       '',
     );

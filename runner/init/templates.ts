@@ -2,6 +2,7 @@
 // not the reference one (an orders service), so every name in them is visibly one to replace.
 // The config validates exactly as written (test/integration/initCli.test.ts), so a user who
 // only changes names never starts from a broken file.
+import { METRIC } from '../../record/metricCatalog.ts';
 
 export const CONFIG_FILE = 'pipesoak.config.ts';
 export const SCENARIO_FILE = 'scenarios/my-pipeline.ts';
@@ -66,12 +67,12 @@ export default defineConfig({
   // EDIT: your objectives. Latencies in ms as strict upper bounds; false turns an SLO off.
   // Unlisted SLOs keep their defaults (see the README).
   slos: {
-    'gateway.latency': { p99: 300 },
-    'e2e.latency': { p50: 500, p99: 2000 },
+    '${METRIC.gatewayLatency}': { p99: 300 },
+    '${METRIC.e2eLatency}': { p50: 500, p99: 2000 },
     errorRate: 0.001,
     integrity: { lost: 0, duplicated: 0 },
     // Any expression over the recorded metrics, e.g. a tail bound:
-    custom: ['p999(e2e.latency) < 5000'],
+    custom: ['p999(${METRIC.e2eLatency}) < 5000'],
   },
 
   // How long the end of a run waits for the pipeline to empty before counting what arrived.

@@ -6,18 +6,10 @@ import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import { readHlog } from '../../record/hlog.ts';
 import { parseHlogTag } from '../../record/hlogTag.ts';
 import { SeriesWriter } from '../../record/series.ts';
-import { latencyTimeline } from '../../reports/latencyTimeline.ts';
+import { LatencyTimelineFold } from '../../reports/latencyTimeline.ts';
+import { readRunFolder } from '../../reports/readRunFolder.ts';
 import { MAX_POINTS, runTimeline } from '../../reports/runTimeline.ts';
 import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
-
-const run = (durationS: number) => ({
-  id: 'synthetic-run',
-  scenario: 'synthetic',
-  seed: 7,
-  startedAt: new Date(SYNTHETIC_START_MS).toISOString(),
-  durationS,
-  target: {},
-});
 
 describe('run timeline', () => {
   let dir: string;
@@ -30,9 +22,9 @@ describe('run timeline', () => {
     writeSyntheticRunFolder(dir, { seconds: 120, metrics: ['e2e.latency'], variety: 5, extraSamples: 30 });
     const bucketS = 7;
     const path = join(dir, 'collectors.hlog');
-    const timeline = (await latencyTimeline([path], ['e2e.latency'], SYNTHETIC_START_MS, bucketS)).get(
-      'e2e.latency',
-    );
+    const fold = new LatencyTimelineFold(['e2e.latency'], () => ({ fromMs: SYNTHETIC_START_MS, bucketS }));
+    await readRunFolder(dir, [fold]);
+    const timeline = fold.buckets().get('e2e.latency');
     // The same buckets the slow way: decode every interval and merge snapshots.
     const merged = new Map<number, HistogramSnapshot>();
     for (const interval of (await readHlog(path)).intervals) {
@@ -68,7 +60,9 @@ describe('run timeline', () => {
       SYNTHETIC_START_MS + 4_000_000,
     );
     series.close();
-    const t = await runTimeline(dir, run(seconds + 1));
+    const t = await runTimeline(dir);
+    // run.end comes 1 s after the last interval: a 5001 s run.
+    expect(t.durationS).toBe(seconds + 1);
     expect(t.bucketS).toBe(3);
     expect(t.warmUpS).toBe(20);
     expect(t.faults).toEqual([
@@ -111,7 +105,7 @@ describe('run timeline', () => {
       seconds: 30,
       metrics: ['gateway.latency', 'iteration.delay', 'e2e.latency'],
     });
-    const first = (await runTimeline(dir, run(31))).charts[0];
+    const first = (await runTimeline(dir)).charts[0];
     expect(first?.id).toBe('throughput');
     expect(first?.source).toBe(
       'per second: offered = achieved + load.dropped_iterations; achieved = iteration.delay samples; completed = e2e.latency samples; errors = http.errors',
@@ -124,7 +118,7 @@ describe('run timeline', () => {
       ['errors', 1],
     ]);
     writeSyntheticRunFolder(dir, { seconds: 30, metrics: ['gateway.latency'] });
-    const t = await runTimeline(dir, run(31));
+    const t = await runTimeline(dir);
     expect(t.charts[0]?.source).toBe(
       'per second: offered = achieved + load.dropped_iterations; achieved = http.requests (no load.iterations); errors = http.errors',
     );
@@ -134,7 +128,7 @@ describe('run timeline', () => {
       .split('\n')
       .filter((l) => !l.includes('"http.requests"') && !l.includes('"http.errors"'));
     writeFileSync(path, kept.join('\n'));
-    const fallback = (await runTimeline(dir, run(31))).charts[0];
+    const fallback = (await runTimeline(dir)).charts[0];
     expect(fallback?.source).toBe(
       'per second: offered = achieved + load.dropped_iterations; achieved = gateway.latency samples (no load.iterations)',
     );
