@@ -19,7 +19,14 @@ import { readEncodedHlogIntervals } from '../record/hlog.ts';
 import { parseHlogTag } from '../record/hlogTag.ts';
 import { SKIP_CUT_TAIL } from '../record/lineReader.ts';
 import { METRIC } from '../record/metricCatalog.ts';
-import { EVENT, faultEndWire, faultStartWire, runStartWire } from '../record/runEvents.ts';
+import {
+  EVENT,
+  faultEndWire,
+  faultStartWire,
+  type OutboxGuardWire,
+  outboxGuardWire,
+  runStartWire,
+} from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { isCounterPoint, isGaugePoint, readSeriesRecords } from '../record/series.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
@@ -89,11 +96,23 @@ export async function analyzeRecovery(
   runDir: string,
   options: RecoveryOptions = {},
 ): Promise<FaultRecovery[]> {
+  return (await analyzeFaultRun(runDir, options)).windows;
+}
+
+/** What a fault run recorded: each window's recovery, and the outbox guard's result when it ran. */
+export interface FaultRun {
+  windows: FaultRecovery[];
+  outboxGuard: OutboxGuardWire | undefined;
+}
+
+/** analyzeRecovery, plus the outbox guard event read in the same pass over series.ndjson. */
+export async function analyzeFaultRun(runDir: string, options: RecoveryOptions = {}): Promise<FaultRun> {
   const o: Required<RecoveryOptions> = { ...RECOVERY_DEFAULTS, ...options };
   if (!(o.boundPercentile > 0 && o.boundPercentile <= 1))
     throw new Error('recovery: boundPercentile must be in (0, 1]');
   const series = await readFaultSeries(join(runDir, RUN_FILES.series), o.gauges);
-  if (series.faults.length === 0) return [];
+  const outboxGuard = series.outboxGuard;
+  if (series.faults.length === 0) return { windows: [], outboxGuard };
 
   const firstFaultMs = Math.min(...series.faults.map((f) => f.startMs));
   const bounds: Record<string, number> = {};
@@ -138,11 +157,12 @@ export async function analyzeRecovery(
     }
   }
 
-  return results.map(({ horizonMs: _horizon, ...r }, i) => ({
+  const windows = results.map(({ horizonMs: _horizon, ...r }, i) => ({
     ...r,
     inside: latencyWindows(o.metrics, inside[i] as Map<string, HistogramAccumulator>),
     outside: latencyWindows(o.metrics, outside),
   }));
+  return { windows, outboxGuard };
 }
 
 type Recovered = Omit<FaultRecovery, 'inside' | 'outside'> & { horizonMs: number };
@@ -228,6 +248,7 @@ interface FaultSeries {
   gauges: Map<string, GaugeSeries>;
   steadyStartMs: number;
   endMs: number;
+  outboxGuard: OutboxGuardWire | undefined;
 }
 
 async function readFaultSeries(path: string, gaugeNames: readonly string[]): Promise<FaultSeries> {
@@ -247,6 +268,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
   let firstT: number | undefined;
   let lastT = Number.NEGATIVE_INFINITY;
   let runEndMs: number | undefined;
+  let outboxGuard: OutboxGuardWire | undefined;
   for await (const record of readSeriesRecords(path, SKIP_CUT_TAIL)) {
     firstT ??= record.t;
     lastT = Math.max(lastT, record.t);
@@ -260,6 +282,8 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
       if (start.success) steadyStartMs = start.data.t + start.data.warmUpMs;
     } else if (record.event === EVENT.runEnd) {
       runEndMs = record.t;
+    } else if (record.event === EVENT.outboxGuard) {
+      outboxGuard = outboxGuardWire.parse(record);
     } else if (record.event === EVENT.faultStart) {
       const start = faultStartWire.parse(record);
       const fault: FaultWindow = {
@@ -285,6 +309,7 @@ async function readFaultSeries(path: string, gaugeNames: readonly string[]): Pro
     gauges,
     steadyStartMs: steadyStartMs ?? firstT ?? 0,
     endMs: runEndMs ?? lastT,
+    outboxGuard,
   };
 }
 

@@ -5,6 +5,7 @@ import type { LatencySummary } from '../record/histogramSnapshot.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { redact } from '../record/redact.ts';
 import { runHlogPaths } from '../record/runFiles.ts';
+import { type FaultReport, faultReport, outboxGuardSlo } from './faultReport.ts';
 import { type LatencyBuckets, latencyTimeline } from './latencyTimeline.ts';
 import { littlesLaw } from './littlesLaw.ts';
 import type { ReportJson } from './reportJson.ts';
@@ -27,18 +28,23 @@ export async function buildRunReport(dir: string): Promise<ReportJson> {
   const byMetric = await latencyTimeline(runHlogPaths(dir), STAGE_METRICS, steadyStartMs, bucketS);
   // Intervals of the warm-up land in negative buckets: left out, as from every steady statistic.
   for (const [metric, b] of byMetric) byMetric.set(metric, fromBucket(b, 0));
-  return reportFromSummary(meta, summary, { bucketS, byMetric });
+  // Its own pass over series.ndjson, so only for a run that had faults.
+  const faults = meta.faultRun ? await faultReport(dir, meta.startedAtMs) : {};
+  return reportFromSummary(meta, summary, { bucketS, byMetric }, faults);
 }
 
 export function reportFromSummary(
   meta: RunMeta,
   summary: RunSummary,
   stageBuckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets> },
+  faults: FaultReport = {},
 ): ReportJson {
   const slos = evaluateSlos(summary, compileSlos(meta.slos), { loadOnly: meta.loadOnly }).map((r) => ({
     ...r,
     observed: r.observed === null ? null : round(r.observed),
   }));
+  // A fault run's outbox guard is judged like an SLO: a changed row fails the run.
+  if (faults.outboxGuard !== undefined) slos.push(outboxGuardSlo(faults.outboxGuard));
   const report: ReportJson = {
     schema: REPORT_SCHEMA,
     run: {
@@ -64,6 +70,7 @@ export function reportFromSummary(
       lost: null,
       duplicated: null,
     },
+    ...faults,
     verdict: slos.every((s) => s.pass) ? 'pass' : 'fail',
   };
   for (const name of Object.keys(summary.metrics).sort()) {

@@ -49,6 +49,8 @@ export interface RunMeta {
   loadOnly: boolean;
   /** The run's segments (report.json run.segments); undefined for a one-process run. */
   segments?: RunSegment[];
+  /** The run recorded fault windows or an outbox guard: report.json gets `faults` (reports/faultReport.ts). */
+  faultRun?: boolean;
 }
 
 export type { RunSegment } from './runSegment.ts';
@@ -223,6 +225,7 @@ async function readSeriesFile(
   let firstT: number | undefined;
   let lastT = 0;
   let ackSamplingOff = false;
+  let faultRun = false;
   let flushFailures = 0;
   const gaps = new Map<string, number>();
   let lineNo = 0;
@@ -283,6 +286,10 @@ async function readSeriesFile(
         break;
       case EVENT.integrity:
         integrity = parse(integrityWire, record);
+        break;
+      case EVENT.faultStart:
+      case EVENT.outboxGuard:
+        faultRun = true;
         break;
       case EVENT.ackSamplingOff:
         ackSamplingOff = true;
@@ -353,6 +360,7 @@ async function readSeriesFile(
       partial: end === undefined || end.interrupted || flushFailures > 0,
       notes,
       loadOnly,
+      ...(faultRun ? { faultRun } : {}),
       ...(start?.segments !== undefined
         ? { segments: start.segments }
         : segment !== undefined

@@ -17,6 +17,8 @@ export interface ExperimentLoad {
 export interface ExperimentProfile {
   load: ExperimentLoad;
   faults: FaultScheduleInput;
+  /** Component settings for this profile only, e.g. a shorter ack wait so a CI run drains quickly. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** What the run must show; the experiment's test (and `pipesoak experiment`) checks it. */

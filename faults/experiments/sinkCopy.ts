@@ -13,6 +13,11 @@ export const SINK_COPY_TABLE = 'pipesoak_control_kg_facts';
 export const SINK_COPY_COMPLETION_QUERY = `SELECT correlation_id, (payload->>'acceptedAt')::timestamptz AS accepted_at,
   applied_at AS completed_at FROM ${SINK_COPY_TABLE} WHERE applied_at > $1 ORDER BY applied_at LIMIT $2`;
 
+/** The integrity checker's completed query (faults/integrityQueries.ts), reading the copy. */
+export const SINK_COPY_INTEGRITY_QUERIES = {
+  completed: `SELECT correlation_id, deliveries AS applied FROM ${SINK_COPY_TABLE} WHERE starts_with(correlation_id, $1)`,
+} as const;
+
 export interface SinkCopy {
   /** Facts the trigger left out so far. */
   dropped(): Promise<number>;

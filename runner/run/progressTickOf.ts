@@ -17,7 +17,7 @@ function gaugeSum(live: Live, name: string): number | undefined {
 export function progressTickOf(
   tick: EngineTick,
   live: Live,
-  o: { slos: SloConfig; warmUpMs: number; stopping: boolean },
+  o: { slos: SloConfig; warmUpMs: number; stopping: boolean; faults?: string[] },
 ): ProgressTick {
   const phase: RunPhase = o.stopping ? 'stopping' : tick.elapsedMs < o.warmUpMs ? 'warm-up' : 'steady';
   const gatewayP99Ms = tick.latency[METRIC.gatewayLatency]?.p99;
@@ -54,6 +54,7 @@ export function progressTickOf(
     failingSlos,
     generator: { eventLoopDelayP99Ms: tick.eventLoopDelayP99Ms, cpu: tick.cpu, saturated: tick.saturated },
   };
+  if (o.faults !== undefined) t.faults = o.faults;
   if (gatewayP99Ms !== undefined) t.gatewayP99Ms = gatewayP99Ms;
   if (e2eP99Ms !== undefined) t.e2eP99Ms = e2eP99Ms;
   const outboxPending = gaugeSum(live, METRIC.outboxPending);

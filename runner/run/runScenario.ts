@@ -17,12 +17,14 @@ import { describeExecFaults } from '../../faults/describeExecFaults.ts';
 import { type FaultContext, FaultRunner } from '../../faults/faultRunner.ts';
 import type { FaultSchedule, FaultScope } from '../../faults/faultSchedule.ts';
 import { checkIntegrity } from '../../faults/integrityChecker.ts';
+import type { IntegrityQueries } from '../../faults/integrityQueries.ts';
+import { OutboxGuard } from '../../faults/outboxGuard.ts';
 import { datasetItems } from '../../generators/datasetItems.ts';
 import { datasetOptions } from '../../generators/datasetOptions.ts';
 import type { RecordedMetricName } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
 import { redact } from '../../record/redact.ts';
-import { writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
+import { writeOutboxGuard, writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
 import { compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
 import { readReportJson } from '../../reports/readReportJson.ts';
@@ -80,6 +82,8 @@ export interface RunOptions {
   faultScope?: { scope: Partial<FaultScope>; context: Omit<FaultContext, 'recorder'> };
   /** The target's processes whose memory and CPU the harness collector samples (e.g. a local worker). */
   processes?: TrackedProcess[];
+  /** The integrity checker's queries over the reference defaults (an experiment's test-only sink copy). */
+  integrityQueries?: Partial<IntegrityQueries>;
 }
 
 export interface RunOutcome {
@@ -154,6 +158,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // 3. Preflight: each failure says what to do; the CLI exits 3.
   assertPreflightPassed(await preflight(config.target));
 
+  // A fault run proves it changed no outbox row: checksums now, after the load and after the drain.
+  const guard = faults === undefined ? undefined : await startOutboxGuard(config);
+
   // 4. Collectors, then the run's start in the record.
   const collectors = await startCollectors({
     runDir,
@@ -213,6 +220,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         slos: config.slos,
         warmUpMs: settings.warmUpMs,
         stopping: interrupted,
+        ...(faultRunner === undefined ? {} : { faults: faultRunner.runner.active() }),
       }),
     ),
   );
@@ -243,6 +251,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     crash = err;
   }
   progress.done();
+  const guardNotes: string[] = [];
+  const guardStep = async (step: (g: OutboxGuard) => Promise<void>) => {
+    if (guard === undefined || guardNotes.length > 0) return;
+    try {
+      await step(guard);
+    } catch (err) {
+      guardNotes.push(`the outbox guard failed: ${err instanceof Error ? err.message : String(err)}`);
+      await guard.close();
+    }
+  };
+  await guardStep((g) => g.loadEnded());
   try {
     // Every fault window ends before the drain: the drain measures recovery, not the fault.
     await faultRunner?.stop();
@@ -275,9 +294,20 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           : `the pipeline did not drain within ${(drain.waitedMs / 1000).toFixed(1)} s (backlog ${describeBacklog(drain.backlog)}): integrity counts what had completed by then`,
       );
     }
+    await guardStep(async (g) => {
+      const { preRun, window, ...combined } = await g.finish();
+      writeOutboxGuard(recorder, { ...combined, preRun, window: { ...window } });
+    });
+    loadNotes.push(...guardNotes);
     if (result !== undefined && !drainStop.signal.aborted) {
       try {
-        await checkIntegrity({ runDir, runId, databaseUrl: config.target.databaseUrl, series: recorder });
+        await checkIntegrity({
+          runDir,
+          runId,
+          databaseUrl: config.target.databaseUrl,
+          series: recorder,
+          ...(options.integrityQueries === undefined ? {} : { queries: options.integrityQueries }),
+        });
       } catch (err) {
         loadNotes.push(`the integrity check failed: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -314,6 +344,18 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           ? EXIT.pass
           : EXIT.sloFailed;
   return { runDir, runId, exitCode, report, engine: result, interrupted };
+}
+
+/** The outbox guard on the target's outbox table: every column but the published-at one is immutable. */
+function startOutboxGuard(config: Config): Promise<OutboxGuard> {
+  const { table, idColumn, createdAtColumn, publishedAtColumn } = config.target.outbox;
+  return OutboxGuard.startOnTable({
+    databaseUrl: config.target.databaseUrl,
+    table,
+    idColumn,
+    createdAtColumn,
+    mutableColumns: [publishedAtColumn],
+  });
 }
 
 /** The fault runner of a --faults schedule, with a Postgres admin connection when it needs one. */

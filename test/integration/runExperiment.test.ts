@@ -77,7 +77,7 @@ const passing: ExperimentReport = {
   verdict: 'pass',
   integrity: { lost: 0, duplicated: 0 },
   slos: [{ name: 'integrity.lost', pass: true }],
-  faults: [{ id: 'w', drainMs: 1200 }],
+  faults: [{ name: 'w', drainS: 1.2 }],
 };
 
 function portOpen(address: string): Promise<boolean> {
@@ -283,7 +283,7 @@ describe('experiment verdicts', () => {
           { name: 'worker.retries.rate max', pass: false },
           { name: 'integrity.lost', pass: true },
         ],
-        faults: [{ id: 'brownout', drainMs: 3000 }],
+        faults: [{ name: 'brownout', drainS: 3 }],
       }),
     ).toEqual([]);
     expect(
@@ -291,10 +291,10 @@ describe('experiment verdicts', () => {
         ...passing,
         faults: [
           {
-            id: 'nats-latency',
-            drainMs: 500,
-            inside: { 'e2e.latency': { p99: 900 } },
-            outside: { 'e2e.latency': { p99: 120 } },
+            name: 'nats-latency',
+            drainS: 0.5,
+            p99Inside: { 'e2e.latency': 900 },
+            p99Outside: { 'e2e.latency': 120 },
           },
         ],
       }),
@@ -312,7 +312,7 @@ describe('experiment verdicts', () => {
         verdict: 'fail',
         integrity: { lost: 3, duplicated: null },
         slos: [{ name: 'integrity.lost', pass: false }],
-        faults: [{ id: 'kill-relay', drainMs: null }],
+        faults: [{ name: 'kill-relay', drainS: null }],
       }),
     ).toEqual([
       'verdict is fail, expected pass',
@@ -326,10 +326,10 @@ describe('experiment verdicts', () => {
         ...passing,
         faults: [
           {
-            id: 'nats-latency',
-            drainMs: 500,
-            inside: { 'e2e.latency': { p99: 150 } },
-            outside: { 'e2e.latency': { p99: 120 } },
+            name: 'nats-latency',
+            drainS: 0.5,
+            p99Inside: { 'e2e.latency': 150 },
+            p99Outside: { 'e2e.latency': 120 },
           },
         ],
       }),
