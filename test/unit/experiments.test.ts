@@ -70,7 +70,7 @@ describe('experiments', () => {
   it('experiments - the no-dedup control stalls the worker past its ack wait with INBOX_DEDUP=false and expects the opposite verdict', () => {
     const crash = experimentNamed('worker-crash');
     const control = experimentNamed('control-no-dedup');
-    expect(control?.short.load).toEqual(crash?.short.load);
+    expect(control?.short.load.rate).toEqual(crash?.short.load.rate);
     expect(control?.short.env).toEqual(crash?.short.env);
     expect(control?.components).toEqual(crash?.components);
     // The stall outlasts the ack wait, so JetStream redelivers what the stalled worker holds.
