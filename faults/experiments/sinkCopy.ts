@@ -53,12 +53,14 @@ export async function createSinkCopy(databaseUrl: string, control: SinkCopyContr
     await pool.end();
     throw err;
   }
+  // Facts from before the copy existed never reach it: count from the sink table's size now.
+  const before = await countFacts(pool);
   return {
     dropped: async () => {
       const { rows } = await pool.query<{ n: number }>(
         `SELECT (SELECT count(*) FROM ${TABLE})::int - (SELECT count(*) FROM ${SINK_COPY_TABLE})::int AS n`,
       );
-      return rows[0]?.n ?? 0;
+      return (rows[0]?.n ?? 0) - before;
     },
     remove: async () => {
       try {
@@ -68,4 +70,9 @@ export async function createSinkCopy(databaseUrl: string, control: SinkCopyContr
       }
     },
   };
+}
+
+async function countFacts(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE}`);
+  return rows[0]?.n ?? 0;
 }

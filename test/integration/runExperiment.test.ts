@@ -132,7 +132,7 @@ describe('run experiment', () => {
         // The faults file loads and validates against the scope, as `run --faults` would.
         const schedule = await loadFaults(request.flags.faults, request.faultScope);
         expect(schedule.faults).toMatchObject([
-          { id: 'nats-latency', what: 'latency', where: 'nats', latencyMs: 200, at: 15_000, for: 15_000 },
+          { id: 'nats-latency', what: 'latency', where: 'nats', latencyMs: 200, at: 6_000, for: 8_000 },
         ]);
         expect(request.faultContext.proxies).toBeDefined();
         return { runDir: '/runs/latency-1', exitCode: 0, report: passing };
@@ -141,9 +141,9 @@ describe('run experiment', () => {
     expect(seen?.scenarioPath).toBe(join(REPO, 'scenarios/steady.ts'));
     expect(existsSync(seen?.scenarioPath ?? '')).toBe(true);
     expect(seen?.flags).toMatchObject({
-      rate: 20,
-      duration: '45s',
-      warmUp: '5s',
+      rate: 30,
+      duration: '20s',
+      warmUp: '3s',
       seed: 7,
       runId: 'latency-1',
     });
@@ -214,6 +214,8 @@ describe('run experiment', () => {
       }),
       async (request) => {
         expect(request.componentEnv.INBOX_DEDUP).toBe('false');
+        // The CI profile's shorter ack wait reaches the components too.
+        expect(request.componentEnv.ACK_WAIT_MS).toBe('10000');
         return { runDir: '/r', exitCode: 1, report: passing };
       },
     );
