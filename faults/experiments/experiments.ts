@@ -124,10 +124,10 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
     summary: "pg_terminate_backend on the worker's backends, then on the relay's",
     checks: 'pools reconnect; a transaction cut mid-way is retried, not half-applied',
     scenario: SCENARIO,
-    // 7 s between the windows, so the worker's backlog is back under its bound (a drain time)
-    // before the relay's window starts, even on a loaded machine.
+    // 10 s between the windows, so the worker's backlog is back under its bound (a drain time)
+    // before the relay's window starts; 7 s was not enough at load 25.
     short: {
-      load: { ...SHORT, duration: '22s' },
+      load: { ...SHORT, duration: '28s' },
       faults: {
         faults: [
           {
@@ -142,7 +142,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
           {
             id: 'terminate-relay',
             what: 'pg_terminate',
-            at: '14s',
+            at: '17s',
             for: '3s',
             where: 'postgres',
             applicationName: APP_NAME.relay,
