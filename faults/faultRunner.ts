@@ -110,6 +110,11 @@ export class FaultRunner {
       this.schedule(state, startAtMs + state.window.at, () => this.open(state));
   }
 
+  /** Ids of the windows open now (applied, not yet undone), for live progress. */
+  active(): string[] {
+    return this.states.filter((s) => s.phase === 'open' || s.phase === 'closing').map((s) => s.window.id);
+  }
+
   /** Ends every open fault now (proxies restored, paused processes continued, killed ones restarted). */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -113,6 +113,31 @@ export class OutboxGuard {
     }
   }
 
+  /**
+   * For a target's own outbox: every column of the table is immutable but `mutableColumns` (the
+   * published-at column the relay sets), read from the catalogue so no column list is configured.
+   */
+  static async startOnTable(
+    config: Omit<OutboxGuardConfig, 'immutableColumns'> & { mutableColumns: readonly string[] },
+  ): Promise<OutboxGuard> {
+    const { mutableColumns, ...rest } = config;
+    const table = config.table ?? OUTBOX_GUARD_DEFAULTS.table;
+    const pool = createReadOnlyPool(config.databaseUrl, config.applicationName ?? COLLECTOR_APPLICATION_NAME);
+    let columns: string[];
+    try {
+      const { rows } = await pool.query<{ column_name: string }>(
+        `SELECT a.attname AS column_name FROM pg_attribute AS a
+         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+        [table],
+      );
+      columns = rows.map((r) => r.column_name).filter((c) => !mutableColumns.includes(c));
+    } finally {
+      await pool.end();
+    }
+    if (columns.length === 0) throw new Error(`outbox guard: table ${table} has no columns to checksum`);
+    return OutboxGuard.start({ ...rest, immutableColumns: columns });
+  }
+
   /** Call when the load generator has stopped: checksums the rows the run created. */
   async loadEnded(): Promise<void> {
     const { rows } = await this.pool.query<NowRowWire>('SELECT clock_timestamp()::text AS now');

@@ -3,6 +3,7 @@
 //   run.start / run.end      the runner: who, when, which SLOs; how it ended
 //   integrity                the checker's counts after the drain
 //   fault.start / fault.end  a fault window of the schedule, paired by id
+//   outbox.guard             a fault run's proof that no outbox row changed (faults/outboxGuard.ts)
 //   collector.gap.*          a collector's backend unreachable, then back
 //   advisories               ack sampling off, a Prometheus metric missing, a process exited
 import { z } from 'zod';
@@ -13,6 +14,7 @@ export const EVENT = {
   integrity: 'integrity',
   faultStart: 'fault.start',
   faultEnd: 'fault.end',
+  outboxGuard: 'outbox.guard',
   collectorGapStart: 'collector.gap.start',
   collectorGapEnd: 'collector.gap.end',
   ackSamplingOff: 'jetstream.ack_sampling_off',
@@ -107,7 +109,23 @@ export const faultEndWire = z.object({
 export type RunStartWire = z.output<typeof runStartWire>;
 export type RunSegmentWire = z.output<typeof runSegmentWire>;
 export type RunEndWire = z.output<typeof runEndWire>;
+const outboxChecksumWire = z.object({ count, checksum: z.string() });
+const outboxComparisonWire = z.object({
+  before: outboxChecksumWire,
+  after: outboxChecksumWire,
+  unchanged: z.boolean(),
+});
+
+/** The outbox guard's before/after checksums: rows created before the run, and during the load. */
+export const outboxGuardWire = outboxComparisonWire.extend({
+  t: z.number(),
+  event: z.literal(EVENT.outboxGuard),
+  preRun: outboxComparisonWire,
+  window: outboxComparisonWire,
+});
+
 export type IntegrityWire = z.output<typeof integrityWire>;
+export type OutboxGuardWire = z.output<typeof outboxGuardWire>;
 export type FaultStartWire = z.output<typeof faultStartWire>;
 export type FaultEndWire = z.output<typeof faultEndWire>;
 
@@ -153,6 +171,10 @@ export function writeFaultEnd(
   atMs?: number,
 ): void {
   sink.event(EVENT.faultEnd, fields, atMs);
+}
+
+export function writeOutboxGuard(sink: EventSink, fields: Fields<OutboxGuardWire>, atMs?: number): void {
+  sink.event(EVENT.outboxGuard, fields, atMs);
 }
 
 export function writeCollectorGapStart(

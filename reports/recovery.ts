@@ -16,6 +16,7 @@
 // (reports/gaugeFold.ts). Memory: the chosen gauges' points (two numbers a sample) and one merged
 // histogram per fault and metric. A fold of the run-folder reader (readRunFolder.ts).
 import { METRIC } from '../record/metricCatalog.ts';
+import { EVENT, type OutboxGuardWire, outboxGuardWire } from '../record/runEvents.ts';
 import { isGaugePoint, type SeriesRecord } from '../record/series.ts';
 import { FaultLog, type LoggedFault } from './faultLog.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
@@ -81,20 +82,36 @@ export async function analyzeRecovery(
   runDir: string,
   options: RecoveryOptions = {},
 ): Promise<FaultRecovery[]> {
+  return (await analyzeFaultRun(runDir, options)).windows;
+}
+
+/** What a fault run recorded: each window's recovery, and the outbox guard's result when it ran. */
+export interface FaultRun {
+  windows: FaultRecovery[];
+  outboxGuard: OutboxGuardWire | undefined;
+}
+
+/** analyzeRecovery, plus the outbox guard event read in the same pass. */
+export async function analyzeFaultRun(runDir: string, options: RecoveryOptions = {}): Promise<FaultRun> {
   const reading = recoveryReading(options);
-  return reading.recovery(await readRunFolder(runDir, reading.folds));
+  return reading.faultRun(await readRunFolder(runDir, reading.folds));
 }
 
 /** The fold recovery is computed from, to read beside others' in the same pass. */
 export function recoveryReading(options: RecoveryOptions = {}): {
   folds: RunFolderFold[];
   recovery(run: RunFolderRead): FaultRecovery[];
+  faultRun(run: RunFolderRead): FaultRun;
 } {
   const o: Required<RecoveryOptions> = { ...RECOVERY_DEFAULTS, ...options };
   if (!(o.boundPercentile > 0 && o.boundPercentile <= 1))
     throw new Error('recovery: boundPercentile must be in (0, 1]');
   const fold = new RecoveryFold(o);
-  return { folds: [fold], recovery: () => fold.result() };
+  return {
+    folds: [fold],
+    recovery: () => fold.result(),
+    faultRun: () => ({ windows: fold.result(), outboxGuard: fold.outboxGuard }),
+  };
 }
 
 class RecoveryFold implements RunFolderFold {
@@ -106,6 +123,7 @@ class RecoveryFold implements RunFolderFold {
   private impact: { from: number; to: number }[] = [];
   private inside: Map<string, HistogramAccumulator>[] = [];
   private readonly outside = new Map<string, HistogramAccumulator>();
+  outboxGuard: OutboxGuardWire | undefined;
 
   constructor(private readonly o: Required<RecoveryOptions>) {
     this.gauges = new Map(o.gauges.map((g) => [g, { t: [], v: [] }]));
@@ -123,6 +141,7 @@ class RecoveryFold implements RunFolderFold {
 
   record(record: SeriesRecord, line: number): void {
     if (isGaugePoint(record)) this.folders.get(record.gauge)?.add(record.t, record.value, record.tags);
+    else if ('event' in record && record.event === EVENT.outboxGuard) this.outboxGuard = outboxGuardWire.parse(record);
     else this.faultLog.record(record, line);
   }
 

@@ -66,6 +66,30 @@ const littleCheck = z.object({
   note: z.string().optional(),
 });
 
+/** One fault window and how the pipeline came back from it (reports/recovery.ts), times in s. */
+const faultWindow = z.object({
+  name: z.string(),
+  what: z.string(),
+  where: z.string(),
+  /** Seconds from the run's start to the window's start. */
+  at: z.number(),
+  /** The window's length in seconds; null when it never ended (no fault.end). */
+  for: z.number().nullable(),
+  /** Per backlog gauge (consumer.pending, outbox.pending): its highest value from the start until recovery. */
+  peakBacklog: z.record(z.string(), z.number().nullable()),
+  /** The steady bound each gauge had to be back under. */
+  bounds: z.record(z.string(), z.number()),
+  /** From the window's end until every backlog gauge stayed under its bound; null with a reason when never. */
+  drainS: z.number().nullable(),
+  reason: z.string().optional(),
+  /** p99 per latency metric (e2e.latency, gateway.latency) inside the window (until recovery) and outside every window. */
+  p99Inside: z.record(z.string(), z.number().nullable()),
+  p99Outside: z.record(z.string(), z.number().nullable()),
+});
+
+const outboxChecksum = z.object({ count: z.number(), checksum: z.string() });
+const outboxComparison = z.object({ before: outboxChecksum, after: outboxChecksum, unchanged: z.boolean() });
+
 export const reportJsonSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
   run: z.object({
@@ -113,6 +137,10 @@ export const reportJsonSchema = z.object({
   littlesLaw: z.array(littleCheck).optional(),
   /** One plain-words line per soak finding (drift, bloat, dominant stage, collector disagreement). */
   findings: z.array(z.string()).optional(),
+  /** A fault run's windows (DESIGN section 4); absent when the run had no fault schedule. */
+  faults: z.array(faultWindow).optional(),
+  /** A fault run's outbox checksums before and after (faults/outboxGuard.ts); a change fails the run. */
+  outboxGuard: outboxComparison.extend({ preRun: outboxComparison, window: outboxComparison }).optional(),
   verdict: z.enum(['pass', 'fail']),
   partial: z.boolean().optional(),
   notes: z.array(z.string()).optional(),
@@ -120,4 +148,6 @@ export const reportJsonSchema = z.object({
 
 export type ReportJson = z.output<typeof reportJsonSchema>;
 export type ReportMetric = z.output<typeof metric>;
+export type ReportFault = z.output<typeof faultWindow>;
+export type ReportOutboxGuard = NonNullable<ReportJson['outboxGuard']>;
 export type ReportSegment = NonNullable<ReportJson['run']['segments']>[number];

@@ -5,8 +5,10 @@ import type { LatencySummary } from '../record/histogramSnapshot.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { redact } from '../record/redact.ts';
 import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
+import { type FaultReport, faultReport, outboxGuardSlo } from './faultReport.ts';
 import { littlesLaw } from './littlesLaw.ts';
 import { type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
+import { recoveryReading } from './recovery.ts';
 import type { ReportJson } from './reportJson.ts';
 import { REPORT_SCHEMA } from './reportJson.ts';
 import { roundReportNumber as round } from './reportNumbers.ts';
@@ -36,11 +38,14 @@ export function reportReading(): {
     bucketS = Math.max(1, Math.ceil(steadyS / STAGE_BUCKETS));
     return { fromMs: window.steadyStartMs, bucketS };
   });
+  // A fault run's windows and outbox guard, from the same pass (empty for a run without faults).
+  const recovery = recoveryReading();
   return {
-    folds: [summary, stages],
+    folds: [summary, stages, ...recovery.folds],
     report: (run) => {
       const { meta, summary: s } = summary.result(run);
-      return reportFromSummary(meta, s, { bucketS, byMetric: stages.buckets() });
+      const faults = faultReport(recovery.faultRun(run), meta.startedAtMs);
+      return reportFromSummary(meta, s, { bucketS, byMetric: stages.buckets() }, faults);
     },
   };
 }
@@ -49,11 +54,14 @@ export function reportFromSummary(
   meta: RunMeta,
   summary: RunSummary,
   stageBuckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets> },
+  faults: FaultReport = {},
 ): ReportJson {
   const slos = evaluateSlos(summary, compileSlos(meta.slos), { loadOnly: meta.loadOnly }).map((r) => ({
     ...r,
     observed: r.observed === null ? null : round(r.observed),
   }));
+  // A fault run's outbox guard is judged like an SLO: a changed row fails the run.
+  if (faults.outboxGuard !== undefined) slos.push(outboxGuardSlo(faults.outboxGuard));
   const report: ReportJson = {
     schema: REPORT_SCHEMA,
     run: {
@@ -79,6 +87,7 @@ export function reportFromSummary(
       lost: null,
       duplicated: null,
     },
+    ...faults,
     verdict: slos.every((s) => s.pass) ? 'pass' : 'fail',
   };
   for (const name of Object.keys(summary.metrics).sort()) {

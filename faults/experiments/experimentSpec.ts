@@ -17,6 +17,8 @@ export interface ExperimentLoad {
 export interface ExperimentProfile {
   load: ExperimentLoad;
   faults: FaultScheduleInput;
+  /** Component settings for this profile only, e.g. a shorter ack wait so a CI run drains quickly. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** What the run must show; the experiment's test (and `pipesoak experiment`) checks it. */
@@ -24,7 +26,8 @@ export interface ExpectedOutcome {
   verdict: 'pass' | 'fail';
   /** `0`: exactly none; `'some'`: more than none (a negative control must be caught). */
   lost: 0 | 'some';
-  duplicated: 0 | 'some';
+  /** Also `{ atMost }`: a kill -9 mid-dispatch may ask the sink again for what was in flight. */
+  duplicated: 0 | 'some' | { atMost: number };
   /** Every fault window has a drain time in report.json. */
   drainReported: boolean;
   /** Names of SLO checks (report.json slos[].name) that must fail; every other one must pass. */

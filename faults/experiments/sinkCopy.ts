@@ -13,6 +13,11 @@ export const SINK_COPY_TABLE = 'pipesoak_control_kg_facts';
 export const SINK_COPY_COMPLETION_QUERY = `SELECT correlation_id, (payload->>'acceptedAt')::timestamptz AS accepted_at,
   applied_at AS completed_at FROM ${SINK_COPY_TABLE} WHERE applied_at > $1 ORDER BY applied_at LIMIT $2`;
 
+/** The integrity checker's completed query (faults/integrityQueries.ts), reading the copy. */
+export const SINK_COPY_INTEGRITY_QUERIES = {
+  completed: `SELECT correlation_id, deliveries AS applied FROM ${SINK_COPY_TABLE} WHERE starts_with(correlation_id, $1)`,
+} as const;
+
 export interface SinkCopy {
   /** Facts the trigger left out so far. */
   dropped(): Promise<number>;
@@ -48,12 +53,14 @@ export async function createSinkCopy(databaseUrl: string, control: SinkCopyContr
     await pool.end();
     throw err;
   }
+  // Facts from before the copy existed never reach it: count from the sink table's size now.
+  const before = await countFacts(pool);
   return {
     dropped: async () => {
       const { rows } = await pool.query<{ n: number }>(
         `SELECT (SELECT count(*) FROM ${TABLE})::int - (SELECT count(*) FROM ${SINK_COPY_TABLE})::int AS n`,
       );
-      return rows[0]?.n ?? 0;
+      return (rows[0]?.n ?? 0) - before;
     },
     remove: async () => {
       try {
@@ -63,4 +70,9 @@ export async function createSinkCopy(databaseUrl: string, control: SinkCopyContr
       }
     },
   };
+}
+
+async function countFacts(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE}`);
+  return rows[0]?.n ?? 0;
 }

@@ -30,8 +30,8 @@ type Live = Pick<CollectorSet, 'latestGauges' | 'summaries'>;
 export interface ProgressTicks {
   /** The engine's counter deltas (its series), written just before each tick. */
   count(name: string, delta: number): void;
-  /** The progress tick for an engine tick; call once per tick, in order. */
-  of(tick: EngineTick, live: Live, stopping: boolean): ProgressTick;
+  /** The progress tick for an engine tick; call once per tick, in order. `faults`: the open windows. */
+  of(tick: EngineTick, live: Live, stopping: boolean, faults?: string[]): ProgressTick;
 }
 
 export interface ProgressTicksOptions {
@@ -105,7 +105,7 @@ export function progressTicks(o: ProgressTicksOptions): ProgressTicks {
     count(name, delta) {
       counts.set(name, (counts.get(name) ?? 0) + delta);
     },
-    of(tick, live, stopping) {
+    of(tick, live, stopping, faults) {
       const now = record(tick);
       const rate = rates(now, tick.totalMs);
       const phase: RunPhase = stopping
@@ -145,6 +145,7 @@ export function progressTicks(o: ProgressTicksOptions): ProgressTicks {
         },
       };
       if (anyTarget) t.targetRate = rate.target;
+      if (faults !== undefined) t.faults = faults;
       if (gatewayP99Ms !== undefined) t.gatewayP99Ms = gatewayP99Ms;
       if (e2eP99Ms !== undefined) t.e2eP99Ms = e2eP99Ms;
       const outboxPending = gaugeSum(live, METRIC.outboxPending);

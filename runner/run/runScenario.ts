@@ -18,12 +18,14 @@ import { describeExecFaults } from '../../faults/describeExecFaults.ts';
 import { type FaultContext, FaultRunner } from '../../faults/faultRunner.ts';
 import type { FaultSchedule, FaultScope } from '../../faults/faultSchedule.ts';
 import { checkIntegrity } from '../../faults/integrityChecker.ts';
+import type { IntegrityQueries } from '../../faults/integrityQueries.ts';
+import { OutboxGuard } from '../../faults/outboxGuard.ts';
 import { datasetItems } from '../../generators/datasetItems.ts';
 import { datasetOptions } from '../../generators/datasetOptions.ts';
 import type { RecordedMetricName } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
 import { redact } from '../../record/redact.ts';
-import { writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
+import { writeOutboxGuard, writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
 import { compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
 import { readComparedReport } from '../../reports/readComparedReport.ts';
@@ -83,6 +85,8 @@ export interface RunOptions {
   faultScope?: { scope: Partial<FaultScope>; context: Omit<FaultContext, 'recorder'> };
   /** The target's processes whose memory and CPU the harness collector samples (e.g. a local worker). */
   processes?: TrackedProcess[];
+  /** The integrity checker's queries over the reference defaults (an experiment's test-only sink copy). */
+  integrityQueries?: Partial<IntegrityQueries>;
 }
 
 export interface RunOutcome {
@@ -170,6 +174,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       `segment ${flags.segment}: load only (segment 0 runs the collectors, the drain and the integrity check)`,
     );
 
+  // A fault run proves it changed no outbox row: checksums now, after the load and after the drain.
+  const guard = faults === undefined ? undefined : await startOutboxGuard(config);
+
   // 4. Collectors, then the run's start in the record. A load-only segment keeps only the harness
   // collector: the generator's own health is per process, the pipeline is measured once.
   const collectors = await startCollectors({
@@ -246,7 +253,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   });
   const faultRunner = faults === undefined ? undefined : await startFaults(faults, recorder, config, options);
   const progress = createProgress({ stream: out as NodeJS.WritableStream, isTTY: out.isTTY === true });
-  engine.on('tick', (tick) => progress.tick(ticks.of(tick, collectors, interrupted)));
+  engine.on('tick', (tick) =>
+    progress.tick(ticks.of(tick, collectors, interrupted, faultRunner?.runner.active())),
+  );
   const disposeSignals =
     options.handleSignals === false
       ? () => {}
@@ -274,6 +283,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     crash = err;
   }
   progress.done();
+  const guardNotes: string[] = [];
+  const guardStep = async (step: (g: OutboxGuard) => Promise<void>) => {
+    if (guard === undefined || guardNotes.length > 0) return;
+    try {
+      await step(guard);
+    } catch (err) {
+      guardNotes.push(`the outbox guard failed: ${err instanceof Error ? err.message : String(err)}`);
+      await guard.close();
+    }
+  };
+  await guardStep((g) => g.loadEnded());
   try {
     // Every fault window ends before the drain: the drain measures recovery, not the fault.
     await faultRunner?.stop();
@@ -309,9 +329,20 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           : `the pipeline did not drain within ${(drain.waitedMs / 1000).toFixed(1)} s (backlog ${describeBacklog(drain.backlog)}): integrity counts what had completed by then`,
       );
     }
+    await guardStep(async (g) => {
+      const { preRun, window, ...combined } = await g.finish();
+      writeOutboxGuard(recorder, { ...combined, preRun, window: { ...window } });
+    });
+    loadNotes.push(...guardNotes);
     if (result !== undefined && !drainStop.signal.aborted && !role.loadOnly) {
       try {
-        await checkIntegrity({ runDir, runId, databaseUrl: config.target.databaseUrl, series: recorder });
+        await checkIntegrity({
+          runDir,
+          runId,
+          databaseUrl: config.target.databaseUrl,
+          series: recorder,
+          ...(options.integrityQueries === undefined ? {} : { queries: options.integrityQueries }),
+        });
       } catch (err) {
         loadNotes.push(`the integrity check failed: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -358,6 +389,18 @@ async function readBaseline(path: string): Promise<ReportJson> {
     if (err instanceof ReportFileError) throw new UsageError(`--baseline ${err.message}`);
     throw err;
   }
+}
+
+/** The outbox guard on the target's outbox table: every column but the published-at one is immutable. */
+function startOutboxGuard(config: Config): Promise<OutboxGuard> {
+  const { table, idColumn, createdAtColumn, publishedAtColumn } = config.target.outbox;
+  return OutboxGuard.startOnTable({
+    databaseUrl: config.target.databaseUrl,
+    table,
+    idColumn,
+    createdAtColumn,
+    mutableColumns: [publishedAtColumn],
+  });
 }
 
 /** The fault runner of a --faults schedule, with a Postgres admin connection when it needs one. */

@@ -46,6 +46,31 @@ async function runWithRows(): Promise<OutboxGuard> {
 }
 
 describe('outbox guard', () => {
+  it('outbox guard - on a table read from the catalogue, every column but the mutable one counts', async () => {
+    await insert('old', 20, 3600);
+    const onTable = async () => {
+      const guard = await OutboxGuard.startOnTable({
+        databaseUrl: env.settings.databaseUrl,
+        table: 'outbox_events',
+        settleMs: 0,
+        mutableColumns: ['published_at'],
+      });
+      guards.push(guard);
+      await guard.loadEnded();
+      return guard;
+    };
+    // The relay's stamp is allowed ...
+    const stamped = await onTable();
+    await env.db.query('UPDATE outbox_events SET published_at = clock_timestamp()');
+    expect((await stamped.finish()).unchanged).toBe(true);
+    // ... a change to any other column is not, even one the default list leaves out.
+    const vandalised = await onTable();
+    await env.db.query(`UPDATE outbox_events SET causation_id = 'vandal' WHERE correlation_id = 'old-3'`);
+    const result = await vandalised.finish();
+    expect(result.preRun).toMatchObject({ unchanged: false, before: { count: 20 }, after: { count: 20 } });
+    expect(result.window.unchanged).toBe(true);
+  });
+
   it('outbox guard - unchanged when the relay only stamps published_at, and rows after the load do not count', async () => {
     const guard = await runWithRows();
     await env.db.query('UPDATE outbox_events SET published_at = clock_timestamp()');

@@ -77,7 +77,7 @@ const passing: ExperimentReport = {
   verdict: 'pass',
   integrity: { lost: 0, duplicated: 0 },
   slos: [{ name: 'integrity.lost', pass: true }],
-  faults: [{ id: 'w', drainMs: 1200 }],
+  faults: [{ name: 'w', drainS: 1.2 }],
 };
 
 function portOpen(address: string): Promise<boolean> {
@@ -132,7 +132,7 @@ describe('run experiment', () => {
         // The faults file loads and validates against the scope, as `run --faults` would.
         const schedule = await loadFaults(request.flags.faults, request.faultScope);
         expect(schedule.faults).toMatchObject([
-          { id: 'nats-latency', what: 'latency', where: 'nats', latencyMs: 200, at: 15_000, for: 15_000 },
+          { id: 'nats-latency', what: 'latency', where: 'nats', latencyMs: 200, at: 6_000, for: 8_000 },
         ]);
         expect(request.faultContext.proxies).toBeDefined();
         return { runDir: '/runs/latency-1', exitCode: 0, report: passing };
@@ -141,9 +141,9 @@ describe('run experiment', () => {
     expect(seen?.scenarioPath).toBe(join(REPO, 'scenarios/steady.ts'));
     expect(existsSync(seen?.scenarioPath ?? '')).toBe(true);
     expect(seen?.flags).toMatchObject({
-      rate: 20,
-      duration: '45s',
-      warmUp: '5s',
+      rate: 30,
+      duration: '20s',
+      warmUp: '3s',
       seed: 7,
       runId: 'latency-1',
     });
@@ -214,6 +214,8 @@ describe('run experiment', () => {
       }),
       async (request) => {
         expect(request.componentEnv.INBOX_DEDUP).toBe('false');
+        // The CI profile's shorter ack wait reaches the components too.
+        expect(request.componentEnv.ACK_WAIT_MS).toBe('10000');
         return { runDir: '/r', exitCode: 1, report: passing };
       },
     );
@@ -283,7 +285,7 @@ describe('experiment verdicts', () => {
           { name: 'worker.retries.rate max', pass: false },
           { name: 'integrity.lost', pass: true },
         ],
-        faults: [{ id: 'brownout', drainMs: 3000 }],
+        faults: [{ name: 'brownout', drainS: 3 }],
       }),
     ).toEqual([]);
     expect(
@@ -291,10 +293,10 @@ describe('experiment verdicts', () => {
         ...passing,
         faults: [
           {
-            id: 'nats-latency',
-            drainMs: 500,
-            inside: { 'e2e.latency': { p99: 900 } },
-            outside: { 'e2e.latency': { p99: 120 } },
+            name: 'nats-latency',
+            drainS: 0.5,
+            p99Inside: { 'e2e.latency': 900 },
+            p99Outside: { 'e2e.latency': 120 },
           },
         ],
       }),
@@ -312,7 +314,7 @@ describe('experiment verdicts', () => {
         verdict: 'fail',
         integrity: { lost: 3, duplicated: null },
         slos: [{ name: 'integrity.lost', pass: false }],
-        faults: [{ id: 'kill-relay', drainMs: null }],
+        faults: [{ name: 'kill-relay', drainS: null }],
       }),
     ).toEqual([
       'verdict is fail, expected pass',
@@ -326,10 +328,10 @@ describe('experiment verdicts', () => {
         ...passing,
         faults: [
           {
-            id: 'nats-latency',
-            drainMs: 500,
-            inside: { 'e2e.latency': { p99: 150 } },
-            outside: { 'e2e.latency': { p99: 120 } },
+            name: 'nats-latency',
+            drainS: 0.5,
+            p99Inside: { 'e2e.latency': 150 },
+            p99Outside: { 'e2e.latency': 120 },
           },
         ],
       }),

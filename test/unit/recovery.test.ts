@@ -8,6 +8,7 @@ import { HlogWriter } from '../../record/hlog.ts';
 import { formatHlogTag } from '../../record/hlogTag.ts';
 import { SeriesWriter } from '../../record/series.ts';
 import { analyzeRecovery } from '../../reports/recovery.ts';
+import { buildRunReport } from '../../reports/runReport.ts';
 
 const T0 = 1_700_000_000_000;
 const SAMPLE_MS = 100;
@@ -25,6 +26,8 @@ interface Synthetic {
   seconds: number;
   faults: { id: string; startMs: number; endMs?: number }[];
   warmUpMs?: number;
+  /** The outbox guard's event, written before run.end. */
+  outboxGuard?: Record<string, unknown>;
 }
 
 /** Gauges every 100 ms (consumer.pending split over two consumers, as the jetstream collector writes it). */
@@ -48,6 +51,7 @@ function writeRun(dir: string, run: Synthetic, phase: Phase): void {
     series.gauge('consumer.pending', consumer - main, { stream: 'DLQ', consumer: 'd' }, T0 + ms);
     series.gauge('outbox.pending', phase.outbox(ms), undefined, T0 + ms);
   }
+  if (run.outboxGuard) series.event('outbox.guard', run.outboxGuard, T0 + run.seconds * 1000);
   series.event('run.end', {}, T0 + run.seconds * 1000);
   series.close();
   const hlog = HlogWriter.open(join(dir, 'collectors.hlog'), T0);
@@ -66,6 +70,9 @@ function writeRun(dir: string, run: Synthetic, phase: Phase): void {
 
 /** Small steady noise: 0..6. */
 const noise = (ms: number) => (ms / SAMPLE_MS) % 7;
+
+const sum = (count: number, checksum: string) => ({ count, checksum });
+const same = { before: sum(300, 'a'), after: sum(300, 'a'), unchanged: true };
 
 describe('recovery', () => {
   let dir: string;
@@ -208,5 +215,59 @@ describe('recovery', () => {
       { consumer: noise, outbox: noise, e2e: () => 1, gateway: () => 1 },
     );
     expect(await analyzeRecovery(dir)).toEqual([]);
+  });
+
+  it('recovery - report.json gets each window in seconds from the run start, and a changed outbox row fails the run', async () => {
+    const consumer = (ms: number) =>
+      ms < 10_000
+        ? noise(ms)
+        : ms <= 15_000
+          ? 500
+          : ms <= 19_000
+            ? 500 * (1 - (ms - 15_000) / 4_000)
+            : noise(ms);
+    const changed = { before: sum(200, 'b'), after: sum(199, 'c'), unchanged: false };
+    writeRun(
+      dir,
+      {
+        seconds: 30,
+        faults: [{ id: 'pause-nats', startMs: 10_000, endMs: 15_000 }],
+        outboxGuard: {
+          before: sum(500, 'x'),
+          after: sum(499, 'y'),
+          unchanged: false,
+          preRun: changed,
+          window: same,
+        },
+      },
+      {
+        consumer,
+        outbox: (ms) => noise(ms) % 5,
+        e2e: (ms) => (ms >= 10_000 && ms < 19_000 ? 1000 : 10),
+        gateway: () => 5,
+      },
+    );
+    const report = await buildRunReport(dir);
+    expect(report.faults).toHaveLength(1);
+    const [w] = report.faults ?? [];
+    expect(w).toMatchObject({
+      name: 'pause-nats',
+      what: 'pause',
+      where: 'nats',
+      at: 10,
+      for: 5,
+      peakBacklog: { 'consumer.pending': 500 },
+      bounds: { 'consumer.pending': 10, 'outbox.pending': 10 },
+    });
+    expect(Math.abs((w?.drainS ?? 0) - 4)).toBeLessThanOrEqual(SAMPLE_MS / 1000);
+    expect(w?.p99Inside['e2e.latency']).toBeCloseTo(1000, -1);
+    expect(w?.p99Outside['e2e.latency']).toBeCloseTo(10, 0);
+    expect(report.outboxGuard?.preRun.unchanged).toBe(false);
+    const guard = report.slos.find((slo) => slo.name === 'outbox.rows.unchanged');
+    expect(guard).toMatchObject({ pass: false, observed: 1 });
+    expect(guard?.reason).toBe(
+      'outbox rows changed: rows created before the run: 200 rows before, 199 after',
+    );
+    expect(report.verdict).toBe('fail');
   });
 });
