@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startCollectors } from '../../collectors/collectorSet.ts';
 import { COMPLETION_COLLECTOR_DEFAULTS } from '../../collectors/completion/completionCollector.ts';
-import type { TrackedProcess } from '../../collectors/harness/harnessCollector.ts';
+import type { TargetProcess, TrackedProcess } from '../../collectors/harness/harnessCollector.ts';
 import { compileScenario } from '../../engine/compile/compileScenario.ts';
 import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
@@ -24,6 +24,7 @@ import type { Recorder } from '../../record/recorder.ts';
 import { redact } from '../../record/redact.ts';
 import { writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
+import { DRIFT_WORKER_COMPONENT } from '../../record/sloConfig.ts';
 import { compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
 import { readReportJson } from '../../reports/readReportJson.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
@@ -80,6 +81,11 @@ export interface RunOptions {
   faultScope?: { scope: Partial<FaultScope>; context: Omit<FaultContext, 'recorder'> };
   /** The target's processes whose memory and CPU the harness collector samples (e.g. a local worker). */
   processes?: TrackedProcess[];
+  /**
+   * Target components the caller started, by pid (`target.rss`). Without a `worker` among them the
+   * worker's memory is read from its Prometheus endpoint, as for a target pipesoak did not start.
+   */
+  components?: TargetProcess[];
 }
 
 export interface RunOutcome {
@@ -160,6 +166,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     target: config.target,
     intervalMs: config.collectors.interval,
     ...(options.processes === undefined ? {} : { processes: options.processes }),
+    ...(options.components === undefined ? {} : { components: options.components }),
+    // The worker-RSS drift SLO needs the worker's memory: by pid when given, else its process metrics.
+    ...(options.components?.some((c) => c.component === DRIFT_WORKER_COMPONENT)
+      ? {}
+      : { scrapedRssComponent: DRIFT_WORKER_COMPONENT }),
     ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
   });
   const recorder = collectors.recorder;
