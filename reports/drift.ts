@@ -19,6 +19,8 @@ export interface DriftOptions {
   minSlopePerMin: number;
   /** Relative floor: growth per minute below this share of |mean| is never a failure. */
   minRelativeSlopePerMin: number;
+  /** Total floor: growth below this over the fitted span (slope × span) is never a failure. */
+  minGrowth?: number;
 }
 
 export interface DriftVerdict {
@@ -113,11 +115,16 @@ export function fitTrend(timesS: ArrayLike<number>, values: ArrayLike<number>): 
   };
 }
 
-/** Whether a trend is drift: lower bound above zero and growth above both floors. */
+/** Whether a trend is drift: lower bound above zero and growth above every floor. */
 export function driftVerdict(trend: Trend, mean: number, options: DriftOptions): DriftVerdict {
   const t = studentTQuantile(options.confidence, trend.dof);
   const lowerBoundPerMin = trend.slopePerMin - t * trend.stdErrPerMin;
-  const thresholdPerMin = Math.max(options.minSlopePerMin, options.minRelativeSlopePerMin * Math.abs(mean));
+  const spanMin = (trend.windows * trend.windowS) / 60;
+  const thresholdPerMin = Math.max(
+    options.minSlopePerMin,
+    options.minRelativeSlopePerMin * Math.abs(mean),
+    (options.minGrowth ?? 0) / spanMin,
+  );
   const drifting = lowerBoundPerMin > 0 && trend.slopePerMin > thresholdPerMin;
   return { pass: !drifting, slopePerMin: trend.slopePerMin, lowerBoundPerMin, thresholdPerMin };
 }

@@ -182,14 +182,24 @@ function targetCheck(
 
 function driftCheck(
   gauge: string,
-  options: { confidence: number; minSlopePerMin: number; minRelativeSlopePerMin: number; required: boolean },
+  options: {
+    confidence: number;
+    minSlopePerMin: number;
+    minRelativeSlopePerMin: number;
+    minGrowth?: number;
+    required: boolean;
+  },
 ): CompiledSlo {
   const name = `${gauge} drift`;
   const unit = metricEntry(parseGaugeKey(gauge)?.gauge ?? gauge)?.unit;
   const pct = Number((options.minRelativeSlopePerMin * 100).toPrecision(6));
+  // "/min" off the per-minute text gives the amount in the same units.
+  const total = options.minGrowth
+    ? `, ${formatPerMinute(options.minGrowth, unit).replace(/\/min$/, '')} over the window`
+    : '';
   const objective =
     `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
-    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean)`;
+    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean${total})`;
   return {
     name,
     objective,

@@ -101,3 +101,30 @@ describe('drift', () => {
     expect(fitTrend([], [])).toBeNull();
   });
 });
+
+describe('drift total-growth floor (minGrowth)', () => {
+  const MB = 1024 * 1024;
+  const WORKER_RSS = { confidence: 0.99, minSlopePerMin: (10 * MB) / 60, minRelativeSlopePerMin: 0.0005 };
+  // 9 MB/min, known to ±0.5 MB/min: certain growth.
+  const steep = (windows: number, windowS: number) => ({
+    slopePerMin: 9 * MB,
+    stdErrPerMin: 0.5 * MB,
+    dof: windows - 2,
+    windows,
+    windowS,
+  });
+
+  it('drift - 3 MB of settling over a 20 s window passes with a 16 MB floor, fails without it', () => {
+    const trend = steep(20, 1);
+    expect(driftVerdict(trend, 100 * MB, WORKER_RSS).pass).toBe(false);
+    const v = driftVerdict(trend, 100 * MB, { ...WORKER_RSS, minGrowth: 16 * MB });
+    expect(v.pass).toBe(true);
+    expect(v.thresholdPerMin).toBeCloseTo((16 * MB) / (20 / 60), 0);
+  });
+
+  it('drift - the floor fades with the window: the same slope over 2 h fails, and 10 MB/h rules past 1.6 h', () => {
+    expect(driftVerdict(steep(240, 30), 100 * MB, { ...WORKER_RSS, minGrowth: 16 * MB }).pass).toBe(false);
+    const long = driftVerdict(steep(240, 30), 100 * MB, { ...WORKER_RSS, minGrowth: 16 * MB });
+    expect(long.thresholdPerMin).toBeCloseTo((10 * MB) / 60, 0);
+  });
+});
