@@ -17,7 +17,7 @@ import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
 const WORKER_DRIFT = 'target.rss{component=worker} drift';
 // 30 events/s × 128 KiB ≈ 3.8 MB/s, about 225 MB/min: far above the SLO's short-run floor
-// (16 MB over the 20 s window, 48 MB/min) and the few MB the healthy worker moves.
+// (16 MB over a steady window of 20-40 s with the drain) and the few MB the healthy worker moves.
 const RATE = 30;
 const LEAK_BYTES = 128 * 1024;
 const LEAK_PER_MIN = RATE * LEAK_BYTES * 60;
@@ -47,12 +47,22 @@ async function rssRun(label: string): Promise<{ outcome: RunOutcome; seen: strin
   const outcome = await runScenario({
     scenarioPath: 'scenarios/steady.ts',
     flags: { rate: String(RATE), duration: '30s', warmUp: '10s', out: join(outDir, label) },
-    config: runConfig(t, supervisor),
+    // A loaded host may not drain in time; the drift is judged on what was sampled either way.
+    config: runConfig(t, supervisor, { drainTimeout: '10s' }),
     out,
     handleSignals: false,
     components: [{ pid: worker, component: 'worker' }],
   });
   const drift = outcome.report.slos.find((s) => s.name === WORKER_DRIFT);
+  console.log(
+    label,
+    JSON.stringify({ drift, findings: outcome.report.findings }),
+    out
+      .text()
+      .split('\n')
+      .filter((l) => /drained|verdict/.test(l))
+      .join(' / '),
+  );
   return { outcome, seen: `${JSON.stringify({ drift, findings: outcome.report.findings })}\n${out.text()}` };
 }
 
@@ -69,24 +79,25 @@ describe('worker RSS drift in a run against the reference pipeline', () => {
       outcome.report.findings?.some((f) => f.startsWith('worker RSS grew')),
       seen,
     ).toBe(false);
-  }, 150_000);
+  }, 180_000);
 
   it('run - the same run with WORKER_LEAK_BYTES_PER_EVENT fails it, and the finding says how fast it grew', async () => {
     await supervisor.restart('worker', { WORKER_LEAK_BYTES_PER_EVENT: String(LEAK_BYTES) });
     const { outcome, seen } = await rssRun('leak');
     const drift = outcome.report.slos.find((s) => s.name === WORKER_DRIFT);
     expect(drift?.pass, seen).toBe(false);
-    // The slope is about the leak: a loaded host completes somewhat fewer than RATE events/s, and
-    // the allocator keeps a little on top.
-    expect(drift?.observed, seen).toBeGreaterThan(LEAK_PER_MIN / 2);
-    expect(drift?.observed, seen).toBeLessThan(LEAK_PER_MIN * 1.5);
     const line = outcome.report.findings?.find((f) => f.startsWith('worker RSS grew '));
     expect(line, seen).toMatch(
       /^worker RSS grew [\d.]+ MB\/h \(99% confidence\), from [\d.]+ to [\d.]+ MB over [\d.]+ s$/,
     );
+    // The growth is about what the leak kept: 128 KiB per event completed in the steady window (a
+    // loaded host completes fewer than offered), give or take the worker's own few MB.
     const [from, to] = (line?.match(/from ([\d.]+) to ([\d.]+) MB/) ?? []).slice(1).map(Number);
-    expect((to ?? 0) - (from ?? 0), seen).toBeGreaterThan(32);
+    const leakedMb = ((outcome.report.metrics['e2e.latency']?.count ?? 0) * LEAK_BYTES) / 2 ** 20;
+    expect(leakedMb, seen).toBeGreaterThan(32);
+    expect((to ?? 0) - (from ?? 0), seen).toBeGreaterThan(0.6 * leakedMb);
+    expect((to ?? 0) - (from ?? 0), seen).toBeLessThan(1.4 * leakedMb + 16);
     expect(outcome.report.verdict).toBe('fail');
     expect(outcome.exitCode).toBe(1);
-  }, 150_000);
+  }, 180_000);
 });
