@@ -21,10 +21,14 @@ export interface DriftOptions {
   minRelativeSlopePerMin: number;
   /** Total floor: growth below this over the fitted span (slope × span) is never a failure. */
   minGrowth?: number;
+  /** A fitted span shorter than this (ms) is not judged: too short to tell a trend from settling. */
+  minWindow?: number;
 }
 
 export interface DriftVerdict {
   pass: boolean;
+  /** false when the span is shorter than minWindow: pass, and says nothing about a trend. */
+  judged: boolean;
   slopePerMin: number;
   lowerBoundPerMin: number;
   thresholdPerMin: number;
@@ -120,11 +124,12 @@ export function driftVerdict(trend: Trend, mean: number, options: DriftOptions):
   const t = studentTQuantile(options.confidence, trend.dof);
   const lowerBoundPerMin = trend.slopePerMin - t * trend.stdErrPerMin;
   const spanMin = (trend.windows * trend.windowS) / 60;
+  const judged = spanMin * 60_000 >= (options.minWindow ?? 0);
   const thresholdPerMin = Math.max(
     options.minSlopePerMin,
     options.minRelativeSlopePerMin * Math.abs(mean),
     (options.minGrowth ?? 0) / spanMin,
   );
-  const drifting = lowerBoundPerMin > 0 && trend.slopePerMin > thresholdPerMin;
-  return { pass: !drifting, slopePerMin: trend.slopePerMin, lowerBoundPerMin, thresholdPerMin };
+  const drifting = judged && lowerBoundPerMin > 0 && trend.slopePerMin > thresholdPerMin;
+  return { pass: !drifting, judged, slopePerMin: trend.slopePerMin, lowerBoundPerMin, thresholdPerMin };
 }

@@ -187,6 +187,7 @@ function driftCheck(
     minSlopePerMin: number;
     minRelativeSlopePerMin: number;
     minGrowth?: number;
+    minWindow?: number;
     required: boolean;
   },
 ): CompiledSlo {
@@ -199,7 +200,10 @@ function driftCheck(
     : '';
   const objective =
     `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
-    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean${total})`;
+    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean${total})` +
+    (options.minWindow
+      ? `; judged on a steady window of ${Math.round(options.minWindow / 1000)} s or more`
+      : '');
   return {
     name,
     objective,
@@ -222,6 +226,16 @@ function driftCheck(
         };
       }
       const v = driftVerdict(g.trend, g.mean, options);
+      if (!v.judged) {
+        const spanS = g.trend.windows * g.trend.windowS;
+        return {
+          name,
+          objective,
+          observed: null,
+          pass: true,
+          reason: `not judged: the steady window (${Math.round(spanS)} s) is shorter than the ${Math.round((options.minWindow ?? 0) / 1000)} s this gauge needs for a trend`,
+        };
+      }
       const reason =
         `lower bound ${formatPerMinute(v.lowerBoundPerMin, unit)}, ` +
         `threshold ${formatPerMinute(v.thresholdPerMin, unit)} over ${g.trend.windows} windows of ${significant(g.trend.windowS)} s`;

@@ -128,3 +128,19 @@ describe('drift total-growth floor (minGrowth)', () => {
     expect(long.thresholdPerMin).toBeCloseTo((10 * MB) / 60, 0);
   });
 });
+
+describe('drift minimum window (minWindow)', () => {
+  const trend = { slopePerMin: 50, stdErrPerMin: 1, dof: 18, windows: 20, windowS: 6 };
+  const options = { confidence: 0.99, minSlopePerMin: 10, minRelativeSlopePerMin: 0 };
+
+  it('drift - a certain slope over a 2 min span is not judged under a 3 min minimum, and fails at 2 min', () => {
+    expect(driftVerdict(trend, 100, { ...options, minWindow: 180_000 })).toMatchObject({
+      pass: true,
+      judged: false,
+    });
+    expect(driftVerdict(trend, 100, { ...options, minWindow: 120_000 })).toMatchObject({
+      pass: false,
+      judged: true,
+    });
+  });
+});
