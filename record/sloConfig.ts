@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CONTRACT } from './contract.ts';
 import { gaugeKey } from './gaugeKey.ts';
 import { METRIC } from './metricCatalog.ts';
-import { duration, typeError } from './zodFields.ts';
+import { typeError } from './zodFields.ts';
 
 export const positive = z
   .number({ error: 'must be a number' })
@@ -58,8 +58,8 @@ const driftGaugeSchema = z.strictObject({
   minRelativeSlopePerMin: nonNegative.default(0.001),
   /** ...nor growth totalling less than this (gauge units) over the steady window, however steady the slope. */
   minGrowth: nonNegative.default(0),
-  /** A steady window shorter than this (e.g. `3m`) is "not judged": too short to tell a trend from settling. */
-  minWindow: duration().optional(),
+  /** A steady window shorter than this many seconds is "not judged": too short to tell a trend from settling. */
+  minWindowS: nonNegative.default(0),
   /** Without samples the check fails; `false` says "not judged" instead (a gauge not every target has). */
   required: z.boolean({ error: 'must be true or false' }).default(true),
 });
@@ -80,8 +80,7 @@ export const DRIFT_DEFAULTS: Record<
     minSlopePerMin: number;
     minRelativeSlopePerMin: number;
     minGrowth?: number;
-    /** ms */
-    minWindow?: number;
+    minWindowS?: number;
     required: boolean;
   }
 > = {
@@ -99,7 +98,7 @@ export const DRIFT_DEFAULTS: Record<
     minSlopePerMin: (10 * MB) / 60,
     minRelativeSlopePerMin: 0.0005,
     minGrowth: 16 * MB,
-    minWindow: 3 * 60_000,
+    minWindowS: 180,
     // Not every target's worker memory can be read (no pid, no process metrics): say so, do not fail.
     required: false,
   },

@@ -21,13 +21,13 @@ export interface DriftOptions {
   minRelativeSlopePerMin: number;
   /** Total floor: growth below this over the fitted span (slope × span) is never a failure. */
   minGrowth?: number;
-  /** A fitted span shorter than this (ms) is not judged: too short to tell a trend from settling. */
-  minWindow?: number;
+  /** A fitted span shorter than this (seconds) is not judged: too short to tell a trend from settling. */
+  minWindowS?: number;
 }
 
 export interface DriftVerdict {
   pass: boolean;
-  /** false when the span is shorter than minWindow: pass, and says nothing about a trend. */
+  /** false when the span is shorter than minWindowS: pass, and says nothing about a trend. */
   judged: boolean;
   slopePerMin: number;
   lowerBoundPerMin: number;
@@ -124,7 +124,7 @@ export function driftVerdict(trend: Trend, mean: number, options: DriftOptions):
   const t = studentTQuantile(options.confidence, trend.dof);
   const lowerBoundPerMin = trend.slopePerMin - t * trend.stdErrPerMin;
   const spanMin = (trend.windows * trend.windowS) / 60;
-  const judged = spanMin * 60_000 >= (options.minWindow ?? 0);
+  const judged = spanMin * 60 >= (options.minWindowS ?? 0);
   const thresholdPerMin = Math.max(
     options.minSlopePerMin,
     options.minRelativeSlopePerMin * Math.abs(mean),

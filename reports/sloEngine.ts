@@ -187,7 +187,7 @@ function driftCheck(
     minSlopePerMin: number;
     minRelativeSlopePerMin: number;
     minGrowth?: number;
-    minWindow?: number;
+    minWindowS?: number;
     required: boolean;
   },
 ): CompiledSlo {
@@ -201,9 +201,7 @@ function driftCheck(
   const objective =
     `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
     `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean${total})` +
-    (options.minWindow
-      ? `; judged on a steady window of ${Math.round(options.minWindow / 1000)} s or more`
-      : '');
+    (options.minWindowS ? `; judged on a steady window of ${options.minWindowS} s or more` : '');
   return {
     name,
     objective,
@@ -233,7 +231,7 @@ function driftCheck(
           objective,
           observed: null,
           pass: true,
-          reason: `not judged: the steady window (${Math.round(spanS)} s) is shorter than the ${Math.round((options.minWindow ?? 0) / 1000)} s this gauge needs for a trend`,
+          reason: `not judged: the steady window (${Math.round(spanS)} s) is shorter than the ${options.minWindowS ?? 0} s this gauge needs for a trend`,
         };
       }
       const reason =

@@ -28,7 +28,7 @@ const SHORT_RUN_RSS = {
   minRelativeSlopePerMin: defaults.minRelativeSlopePerMin,
   minGrowth: defaults.minGrowth ?? 0,
   required: true,
-  minWindow: '10s',
+  minWindowS: 10,
 };
 // 30 events/s × 128 KiB ≈ 3.8 MB/s, about 225 MB/min: far above the SLO's short-run floor
 // (16 MB over a steady window of 20-40 s with the drain) and the few MB the healthy worker moves.

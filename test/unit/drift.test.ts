@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { slosSchema } from '../../record/sloConfig.ts';
 import { driftVerdict, fitTrend } from '../../reports/drift.ts';
 import { studentTCdf, studentTQuantile } from '../../reports/studentT.ts';
 
@@ -129,18 +130,31 @@ describe('drift total-growth floor (minGrowth)', () => {
   });
 });
 
-describe('drift minimum window (minWindow)', () => {
+describe('drift minimum window (minWindowS)', () => {
   const trend = { slopePerMin: 50, stdErrPerMin: 1, dof: 18, windows: 20, windowS: 6 };
   const options = { confidence: 0.99, minSlopePerMin: 10, minRelativeSlopePerMin: 0 };
 
   it('drift - a certain slope over a 2 min span is not judged under a 3 min minimum, and fails at 2 min', () => {
-    expect(driftVerdict(trend, 100, { ...options, minWindow: 180_000 })).toMatchObject({
+    expect(driftVerdict(trend, 100, { ...options, minWindowS: 180 })).toMatchObject({
       pass: true,
       judged: false,
     });
-    expect(driftVerdict(trend, 100, { ...options, minWindow: 120_000 })).toMatchObject({
+    expect(driftVerdict(trend, 100, { ...options, minWindowS: 120 })).toMatchObject({
       pass: false,
       judged: true,
     });
+  });
+});
+
+describe('drift defaults in run.start', () => {
+  it('drift - the parsed slos parse again to the same (run.start records them parsed, the report parses them again)', () => {
+    const again = (slos: unknown) => slosSchema.parse(JSON.parse(JSON.stringify(slos)));
+    const once = slosSchema.parse({});
+    const twice = again(once);
+    // The second parse only spells out the zero floors the first left implicit.
+    expect(again(twice)).toEqual(twice);
+    const key = 'target.rss{component=worker}';
+    expect(twice.drift.gauges[key]).toEqual(once.drift.gauges[key]);
+    expect(once.drift.gauges[key]).toMatchObject({ minGrowth: 16 * 2 ** 20, minWindowS: 180 });
   });
 });
