@@ -42,6 +42,8 @@ export interface ReferenceSettings {
   workerThrottleEps: number;
   /** Test-only leak: bytes the worker keeps for ever per event it completes (0 = none), so drift checks have a known leak to find. */
   workerLeakBytesPerEvent: number;
+  /** Test-only: a full GC every this many ms (0 = never), so a short drift test sees kept memory, not GC timing. */
+  workerGcIntervalMs: number;
   /** Off only for the negative control: the worker then dispatches every delivery. */
   inboxDedup: boolean;
   relayBatch: number;
@@ -141,6 +143,7 @@ export function loadSettings(env: Env = process.env): ReferenceSettings {
     sinkAppName: str(env, 'SINK_APP_NAME', 'sea-sink'),
     workerThrottleEps: num(env, 'WORKER_THROTTLE_EPS', 0, 0),
     workerLeakBytesPerEvent: num(env, 'WORKER_LEAK_BYTES_PER_EVENT', 0, 0, 16 * 1024 * 1024),
+    workerGcIntervalMs: num(env, 'WORKER_GC_INTERVAL_MS', 0, 0),
     inboxDedup: bool(env, 'INBOX_DEDUP', true),
     relayBatch: num(env, 'RELAY_BATCH', 100, 1, 10_000),
     relayPollMs: num(env, 'RELAY_POLL_MS', 500, 10),

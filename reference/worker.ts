@@ -13,6 +13,7 @@ import type pg from 'pg';
 import { backoffMs } from './backoff.ts';
 import type { RunningComponent } from './component.ts';
 import { createPool, inTransaction } from './db.ts';
+import { startForcedGc } from './forcedGc.ts';
 import type { HttpService } from './http.ts';
 import type { Logger } from './logger.ts';
 import { connectNats, drainQuietly } from './natsConnection.ts';
@@ -67,6 +68,7 @@ export async function startWorker(settings: ReferenceSettings, log: Logger): Pro
     await pool.end();
     throw err;
   }
+  const stopGc = startForcedGc(settings.workerGcIntervalMs);
   const pumps = [
     worker.pump('main', settings.stream, settings.consumer),
     worker.pump('dlq', settings.dlqStream, settings.dlqConsumer),
@@ -75,6 +77,7 @@ export async function startWorker(settings: ReferenceSettings, log: Logger): Pro
     name: 'worker',
     url: server.url,
     async close() {
+      stopGc();
       await worker.stop();
       await Promise.all(pumps);
       await drainQuietly(nc, log);

@@ -19,10 +19,16 @@ export interface DriftOptions {
   minSlopePerMin: number;
   /** Relative floor: growth per minute below this share of |mean| is never a failure. */
   minRelativeSlopePerMin: number;
+  /** Total floor: growth below this over the fitted span (slope × span) is never a failure. */
+  minGrowth?: number;
+  /** A fitted span shorter than this (seconds) is not judged: too short to tell a trend from settling. */
+  minWindowS?: number;
 }
 
 export interface DriftVerdict {
   pass: boolean;
+  /** false when the span is shorter than minWindowS: pass, and says nothing about a trend. */
+  judged: boolean;
   slopePerMin: number;
   lowerBoundPerMin: number;
   thresholdPerMin: number;
@@ -113,11 +119,17 @@ export function fitTrend(timesS: ArrayLike<number>, values: ArrayLike<number>): 
   };
 }
 
-/** Whether a trend is drift: lower bound above zero and growth above both floors. */
+/** Whether a trend is drift: lower bound above zero and growth above every floor. */
 export function driftVerdict(trend: Trend, mean: number, options: DriftOptions): DriftVerdict {
   const t = studentTQuantile(options.confidence, trend.dof);
   const lowerBoundPerMin = trend.slopePerMin - t * trend.stdErrPerMin;
-  const thresholdPerMin = Math.max(options.minSlopePerMin, options.minRelativeSlopePerMin * Math.abs(mean));
-  const drifting = lowerBoundPerMin > 0 && trend.slopePerMin > thresholdPerMin;
-  return { pass: !drifting, slopePerMin: trend.slopePerMin, lowerBoundPerMin, thresholdPerMin };
+  const spanMin = (trend.windows * trend.windowS) / 60;
+  const judged = spanMin * 60 >= (options.minWindowS ?? 0);
+  const thresholdPerMin = Math.max(
+    options.minSlopePerMin,
+    options.minRelativeSlopePerMin * Math.abs(mean),
+    (options.minGrowth ?? 0) / spanMin,
+  );
+  const drifting = judged && lowerBoundPerMin > 0 && trend.slopePerMin > thresholdPerMin;
+  return { pass: !drifting, judged, slopePerMin: trend.slopePerMin, lowerBoundPerMin, thresholdPerMin };
 }

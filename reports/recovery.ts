@@ -141,7 +141,8 @@ class RecoveryFold implements RunFolderFold {
 
   record(record: SeriesRecord, line: number): void {
     if (isGaugePoint(record)) this.folders.get(record.gauge)?.add(record.t, record.value, record.tags);
-    else if ('event' in record && record.event === EVENT.outboxGuard) this.outboxGuard = outboxGuardWire.parse(record);
+    else if ('event' in record && record.event === EVENT.outboxGuard)
+      this.outboxGuard = outboxGuardWire.parse(record);
     else this.faultLog.record(record, line);
   }
 

@@ -4,8 +4,8 @@
 import type { LatencySummary } from '../record/histogramSnapshot.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { redact } from '../record/redact.ts';
-import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
 import { type FaultReport, faultReport, outboxGuardSlo } from './faultReport.ts';
+import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
 import { littlesLaw } from './littlesLaw.ts';
 import { type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
 import { recoveryReading } from './recovery.ts';

@@ -182,14 +182,26 @@ function targetCheck(
 
 function driftCheck(
   gauge: string,
-  options: { confidence: number; minSlopePerMin: number; minRelativeSlopePerMin: number; required: boolean },
+  options: {
+    confidence: number;
+    minSlopePerMin: number;
+    minRelativeSlopePerMin: number;
+    minGrowth?: number;
+    minWindowS?: number;
+    required: boolean;
+  },
 ): CompiledSlo {
   const name = `${gauge} drift`;
   const unit = metricEntry(parseGaugeKey(gauge)?.gauge ?? gauge)?.unit;
   const pct = Number((options.minRelativeSlopePerMin * 100).toPrecision(6));
+  // "/min" off the per-minute text gives the amount in the same units.
+  const total = options.minGrowth
+    ? `, ${formatPerMinute(options.minGrowth, unit).replace(/\/min$/, '')} over the window`
+    : '';
   const objective =
     `slope/min not above 0 at ${options.confidence * 100}% confidence, ` +
-    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean)`;
+    `or below max(${formatPerMinute(options.minSlopePerMin, unit)}, ${pct}% of mean${total})` +
+    (options.minWindowS ? `; judged on a steady window of ${options.minWindowS} s or more` : '');
   return {
     name,
     objective,
@@ -212,6 +224,16 @@ function driftCheck(
         };
       }
       const v = driftVerdict(g.trend, g.mean, options);
+      if (!v.judged) {
+        const spanS = g.trend.windows * g.trend.windowS;
+        return {
+          name,
+          objective,
+          observed: null,
+          pass: true,
+          reason: `not judged: the steady window (${Math.round(spanS)} s) is shorter than the ${options.minWindowS ?? 0} s this gauge needs for a trend`,
+        };
+      }
       const reason =
         `lower bound ${formatPerMinute(v.lowerBoundPerMin, unit)}, ` +
         `threshold ${formatPerMinute(v.thresholdPerMin, unit)} over ${g.trend.windows} windows of ${significant(g.trend.windowS)} s`;

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startCollectors } from '../../collectors/collectorSet.ts';
 import { COMPLETION_COLLECTOR_DEFAULTS } from '../../collectors/completion/completionCollector.ts';
-import type { TrackedProcess } from '../../collectors/harness/harnessCollector.ts';
+import type { TargetProcess, TrackedProcess } from '../../collectors/harness/harnessCollector.ts';
 import { compileScenario } from '../../engine/compile/compileScenario.ts';
 import { loadScenario } from '../../engine/compile/loadScenario.ts';
 import { ScenarioError } from '../../engine/compile/scenarioError.ts';
@@ -27,6 +27,7 @@ import type { Recorder } from '../../record/recorder.ts';
 import { redact } from '../../record/redact.ts';
 import { writeOutboxGuard, writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
+import { DRIFT_WORKER_COMPONENT } from '../../record/sloConfig.ts';
 import { compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
 import { readComparedReport } from '../../reports/readComparedReport.ts';
 import { ReportFileError } from '../../reports/readReportJson.ts';
@@ -87,6 +88,11 @@ export interface RunOptions {
   processes?: TrackedProcess[];
   /** The integrity checker's queries over the reference defaults (an experiment's test-only sink copy). */
   integrityQueries?: Partial<IntegrityQueries>;
+  /**
+   * Target components the caller started, by pid (`target.rss`). Without a `worker` among them the
+   * worker's memory is read from its Prometheus endpoint, as for a target pipesoak did not start.
+   */
+  components?: TargetProcess[];
 }
 
 export interface RunOutcome {
@@ -184,6 +190,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     target: config.target,
     intervalMs: config.collectors.interval,
     ...(options.processes === undefined ? {} : { processes: options.processes }),
+    ...(options.components === undefined ? {} : { components: options.components }),
+    // The worker-RSS drift SLO needs the worker's memory: by pid when given, else its process metrics.
+    ...(options.components?.some((c) => c.component === DRIFT_WORKER_COMPONENT)
+      ? {}
+      : { scrapedRssComponent: DRIFT_WORKER_COMPONENT }),
     ...(config.collectors.otel?.endpoint ? { otel: { endpoint: config.collectors.otel.endpoint } } : {}),
     ...(role.loadOnly ? { collectors: LOAD_ONLY_COLLECTORS } : {}),
   });

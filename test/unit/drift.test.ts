@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { slosSchema } from '../../record/sloConfig.ts';
 import { driftVerdict, fitTrend } from '../../reports/drift.ts';
 import { studentTCdf, studentTQuantile } from '../../reports/studentT.ts';
 
@@ -99,5 +100,61 @@ describe('drift', () => {
   it('drift - too short a window gives no trend instead of a guess', () => {
     expect(fitTrend([0, 1, 2], [1, 2, 3])).toBeNull();
     expect(fitTrend([], [])).toBeNull();
+  });
+});
+
+describe('drift total-growth floor (minGrowth)', () => {
+  const MB = 1024 * 1024;
+  const WORKER_RSS = { confidence: 0.99, minSlopePerMin: (10 * MB) / 60, minRelativeSlopePerMin: 0.0005 };
+  // 9 MB/min, known to ±0.5 MB/min: certain growth.
+  const steep = (windows: number, windowS: number) => ({
+    slopePerMin: 9 * MB,
+    stdErrPerMin: 0.5 * MB,
+    dof: windows - 2,
+    windows,
+    windowS,
+  });
+
+  it('drift - 3 MB of settling over a 20 s window passes with a 16 MB floor, fails without it', () => {
+    const trend = steep(20, 1);
+    expect(driftVerdict(trend, 100 * MB, WORKER_RSS).pass).toBe(false);
+    const v = driftVerdict(trend, 100 * MB, { ...WORKER_RSS, minGrowth: 16 * MB });
+    expect(v.pass).toBe(true);
+    expect(v.thresholdPerMin).toBeCloseTo((16 * MB) / (20 / 60), 0);
+  });
+
+  it('drift - the floor fades with the window: the same slope over 2 h fails, and 10 MB/h rules past 1.6 h', () => {
+    expect(driftVerdict(steep(240, 30), 100 * MB, { ...WORKER_RSS, minGrowth: 16 * MB }).pass).toBe(false);
+    const long = driftVerdict(steep(240, 30), 100 * MB, { ...WORKER_RSS, minGrowth: 16 * MB });
+    expect(long.thresholdPerMin).toBeCloseTo((10 * MB) / 60, 0);
+  });
+});
+
+describe('drift minimum window (minWindowS)', () => {
+  const trend = { slopePerMin: 50, stdErrPerMin: 1, dof: 18, windows: 20, windowS: 6 };
+  const options = { confidence: 0.99, minSlopePerMin: 10, minRelativeSlopePerMin: 0 };
+
+  it('drift - a certain slope over a 2 min span is not judged under a 3 min minimum, and fails at 2 min', () => {
+    expect(driftVerdict(trend, 100, { ...options, minWindowS: 180 })).toMatchObject({
+      pass: true,
+      judged: false,
+    });
+    expect(driftVerdict(trend, 100, { ...options, minWindowS: 120 })).toMatchObject({
+      pass: false,
+      judged: true,
+    });
+  });
+});
+
+describe('drift defaults in run.start', () => {
+  it('drift - the parsed slos parse again to the same (run.start records them parsed, the report parses them again)', () => {
+    const again = (slos: unknown) => slosSchema.parse(JSON.parse(JSON.stringify(slos)));
+    const once = slosSchema.parse({});
+    const twice = again(once);
+    // The second parse only spells out the zero floors the first left implicit.
+    expect(again(twice)).toEqual(twice);
+    const key = 'target.rss{component=worker}';
+    expect(twice.drift.gauges[key]).toEqual(once.drift.gauges[key]);
+    expect(once.drift.gauges[key]).toMatchObject({ minGrowth: 16 * 2 ** 20, minWindowS: 180 });
   });
 });
