@@ -101,11 +101,27 @@ describe('step verdict', () => {
     ]);
   });
 
-  it('fails on dropped iterations alone, counted by the engine or in the report', () => {
-    expect(stepVerdict(outcome({ engine: { dropped: 3 } })).failed).toEqual(['dropped-iterations']);
+  it('counts a saturated generator only when its loop was busy, not when the host only delayed it', () => {
+    const busy = outcome({
+      engine: { generatorSaturated: true, generatorBusy: true, saturationNote: 'loop busy 99%' },
+    });
+    expect(stepVerdict(busy).failed).toEqual(['generator-saturated']);
+    const delayed = outcome({
+      engine: { generatorSaturated: true, generatorBusy: false, saturationNote: 'loop busy 20%' },
+    });
+    expect(stepVerdict(delayed)).toEqual({ sustainable: true, failed: [], reasons: [] });
+  });
+
+  it('fails on dropped iterations in the measured window; warm-up drops do not count', () => {
     expect(stepVerdict(outcome({ counts: { [METRIC.loadDroppedIterations]: 1 } })).failed).toEqual([
       'dropped-iterations',
     ]);
+    // The engine's total counts the warm-up; the report's steady-window count says 0 were dropped.
+    const warmUpOnly = outcome({ engine: { dropped: 3 }, counts: { [METRIC.loadDroppedIterations]: 0 } });
+    expect(stepVerdict(warmUpOnly)).toEqual({ sustainable: true, failed: [], reasons: [] });
+    expect(stepFigures(warmUpOnly, 100).droppedIterations).toBe(0);
+    // A report without the count falls back on the engine's.
+    expect(stepVerdict(outcome({ engine: { dropped: 3 } })).failed).toEqual(['dropped-iterations']);
   });
 });
 
