@@ -11,6 +11,11 @@ export interface StepOutcome {
   exitCode: number;
   interrupted: boolean;
   report: ReportJson;
+  /**
+   * The worker's own peak connections in the measured window (workerConnections.ts); without it
+   * the report's db.connections, which folds every application together, stands in.
+   */
+  workerConnectionsMax?: number | null;
   engine: {
     targetRate: number;
     achievedRate: number;
@@ -81,7 +86,10 @@ export function stepFigures(outcome: StepOutcome, offeredRate: number): StepFigu
     achievedRate: engine.achievedRate,
     e2eP99Ms: report.metrics[METRIC.e2eLatency]?.p99 ?? null,
     droppedIterations: droppedIterations(outcome),
-    dbConnectionsMax: report.gauges[METRIC.dbConnections]?.max ?? null,
+    dbConnectionsMax:
+      outcome.workerConnectionsMax === undefined
+        ? (report.gauges[METRIC.dbConnections]?.max ?? null)
+        : outcome.workerConnectionsMax,
   };
 }
 
