@@ -3,7 +3,7 @@
 // pipeline. On 2026-12-02 at load average 10-27 on this 2-core host they could not hold: the
 // unthrottled reference sustained 23 events/s there (README, capacity section), so the throttle at
 // 150/s and a pool bound of 160/s were never what limited it. Run alone on a quiet host:
-//   cp test/integration/capacityGroundTruth.pending.ts /tmp/gt.test.ts  (or rename it) and vitest it.
+//   cp test/integration/capacityGroundTruth.pending.ts test/integration/gt.test.ts, then vitest that.
 //   - a known cap: the worker throttled to 150 events/s is found within 10%; unthrottled, a step at
 //     twice that is sustainable;
 //   - a known sweep: a 100 ms sink makes the pool the bottleneck; pool 8 carries about 4x pool 2.
