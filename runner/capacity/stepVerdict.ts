@@ -1,5 +1,5 @@
 // One capacity step's verdict from its run: sustainable when the SLOs pass, no backlog gauge
-// drifts, no iteration was dropped and the generator kept up. Each failing criterion is named; a
+// drifts, no iteration was dropped and the generator kept up (resource drift is a soak's question). Each failing criterion is named; a
 // saturated generator comes first because then the other numbers describe the harness.
 import { METRIC } from '../../record/metricCatalog.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
@@ -67,7 +67,10 @@ export function stepVerdict(outcome: StepOutcome): StepVerdict {
   }
   const failing = report.slos.filter((s) => !s.pass);
   const backlog = failing.filter((s) => s.name.endsWith(DRIFT_SUFFIX) && isBacklog(s.name));
-  const others = failing.filter((s) => !backlog.includes(s));
+  // Other drift SLOs (memory, connections, query time) look for leaks over hours; within a step
+  // they see the warm-up's end, e.g. a pool opening connections as the load arrives. The pool
+  // bound (slos.dbConnections) and the sweep's pool check still judge the connections.
+  const others = failing.filter((s) => !s.name.endsWith(DRIFT_SUFFIX));
   if (backlog.length > 0) {
     failed.push('backlog-drift');
     for (const s of backlog) reasons.push(`${s.name}: ${s.reason ?? s.objective}`);

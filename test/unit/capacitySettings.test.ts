@@ -96,9 +96,25 @@ describe('step verdict', () => {
       'generator saturated from 4 s',
       '12 iterations dropped (no VU free)',
       'consumer.pending drift: grows 50/min',
-      'harness.rss drift: not slope',
       'e2e.latency p99: not < 1000 ms',
     ]);
+  });
+
+  it('leaves resource drift (a pool opening connections, memory) to soaks: only backlog drift fails a step', () => {
+    const v = stepVerdict(
+      outcome({
+        slos: [
+          { name: 'db.connections drift', objective: 'slope', observed: 7, pass: false },
+          { name: 'harness.rss drift', objective: 'slope', observed: 1, pass: false },
+          { name: 'db.connections max', objective: '<= 10', observed: 8, pass: true },
+        ],
+      }),
+    );
+    expect(v).toEqual({ sustainable: true, failed: [], reasons: [] });
+    const over = stepVerdict(
+      outcome({ slos: [{ name: 'db.connections max', objective: '<= 10', observed: 12, pass: false }] }),
+    );
+    expect(over.failed).toEqual(['slo']);
   });
 
   it('counts a saturated generator only when its loop was busy, not when the host only delayed it', () => {
