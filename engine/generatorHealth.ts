@@ -13,6 +13,11 @@ export class GeneratorHealth {
   private worstDelay = 0;
   private worstUtilization = 0;
   saturated = false;
+  /**
+   * Whether the saturating streak had the loop busy (its own work: more workers help), rather than
+   * only delayed while mostly idle (other processes on the host held the CPU).
+   */
+  busy = false;
   note: string | undefined;
 
   /** Process CPU since the last call, as a share of one core (0..cores). */
@@ -37,8 +42,17 @@ export class GeneratorHealth {
     this.streak++;
     this.worstDelay = Math.max(this.worstDelay, loopDelayP99Ms);
     this.worstUtilization = Math.max(this.worstUtilization, loopUtilization);
-    if (this.streak >= SATURATED_FOR_S && !this.saturated) {
+    if (this.streak < SATURATED_FOR_S) return;
+    const busyStreak = this.worstUtilization >= SATURATED_LOOP_UTILIZATION;
+    if (this.saturated) {
+      // Delayed first, busy later: the later streak says the generator's own work is the limit.
+      if (busyStreak && !this.busy) {
+        this.busy = true;
+        this.note = `${this.note ?? 'generator saturated'}; loop busy ${(this.worstUtilization * 100).toFixed(0)}% from ${Math.max(0, elapsedS - this.streak).toFixed(0)} s`;
+      }
+    } else {
       this.saturated = true;
+      this.busy = busyStreak;
       this.note =
         `generator saturated from ${Math.max(0, elapsedS - this.streak).toFixed(0)} s: worker event-loop delay p99 ` +
         `${this.worstDelay.toFixed(1)} ms (limit ${SATURATED_LOOP_DELAY_P99_MS} ms), loop busy ` +

@@ -81,14 +81,12 @@ export function validateSearchOptions(o: SearchOptions): string[] {
   return problems;
 }
 
-/** Whether a step's result stands: a failure awaiting its confirming re-run does not, yet. */
+/**
+ * Whether a step's result stands: a failure awaiting its confirming re-run does not, yet. A
+ * saturated generator is confirmed too: on a shared host one busy step is not the harness's limit.
+ */
 function awaitingConfirmation(step: SearchStep, options: SearchOptions): boolean {
-  return (
-    options.confirmFailures &&
-    !step.sustainable &&
-    step.attempt === 1 &&
-    !step.failed.includes('generator-saturated')
-  );
+  return options.confirmFailures && !step.sustainable && step.attempt === 1;
 }
 
 export function nextStep(options: SearchOptions, steps: readonly SearchStep[]): SearchNext {
@@ -99,6 +97,14 @@ export function nextStep(options: SearchOptions, steps: readonly SearchStep[]): 
 
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as SearchStep;
+    const rerun = steps[i + 1];
+    if (awaitingConfirmation(step, options)) {
+      if (rerun === undefined) {
+        return { kind: 'run', rate: step.rate, attempt: 2, state: state('confirm') };
+      }
+      // The re-run decides (it is the next step, same rate); its own verdict is read next.
+      continue;
+    }
     if (step.failed.includes('generator-saturated')) {
       return {
         kind: 'done',
@@ -108,14 +114,6 @@ export function nextStep(options: SearchOptions, steps: readonly SearchStep[]): 
           `the generator saturated at ${step.rate}/s, so this is the harness's limit, not the pipeline's: ` +
           'give it more engine workers (--workers) or split the load into segments',
       };
-    }
-    const rerun = steps[i + 1];
-    if (awaitingConfirmation(step, options)) {
-      if (rerun === undefined) {
-        return { kind: 'run', rate: step.rate, attempt: 2, state: state('confirm') };
-      }
-      // The re-run decides (it is the next step, same rate); its own verdict is read next.
-      continue;
     }
     if (step.sustainable) {
       lo = lo === null ? step.rate : Math.max(lo, step.rate);
@@ -204,7 +202,11 @@ export function searchResult(
   done: Extract<SearchNext, { kind: 'done' }>,
 ): SearchResult {
   const { lo, hi, hiCriterion } = done.state;
-  const saturated = steps.find((s) => s.failed.includes('generator-saturated'));
+  // Only the step that ended the search: a saturation its re-run did not confirm is not the limit.
+  const saturated =
+    done.conclusion === 'generator-limit'
+      ? [...steps].reverse().find((s) => s.failed.includes('generator-saturated'))
+      : undefined;
   return {
     conclusion: done.conclusion,
     note: done.note,

@@ -2,6 +2,7 @@
 // (runner/run/runScenario.ts), imported lazily so capacity loads without it.
 import type { Config } from '../config/configSchema.ts';
 import type { RunStep } from './capacityRun.ts';
+import { workerConnectionsMax } from './workerConnections.ts';
 
 export interface RealRunStepContext {
   scenarioPath: string;
@@ -34,6 +35,10 @@ export async function makeRealRunStep(context: RealRunStepContext): Promise<RunS
     });
     if (outcome.engine === undefined)
       throw new Error(`capacity step at ${rate}/s: the engine did not run (${outcome.runDir})`);
-    return { ...outcome, engine: outcome.engine };
+    const workerConnections = await workerConnectionsMax(
+      outcome.runDir,
+      context.config.target.applications.worker,
+    );
+    return { ...outcome, engine: outcome.engine, workerConnectionsMax: workerConnections };
   };
 }

@@ -226,7 +226,8 @@ describe('capacity run', () => {
     expect(r?.criterion).toBe('generator-saturated');
     expect(r?.sustainableRate).toBe(80);
     expect(r?.note).toMatch(/--workers.*segments/);
-    expect(standIn.calls.map((c) => c.rate)).toEqual([20, 40, 80, 160]);
+    // The saturated step is re-run once (a busy moment on a shared host is not the limit).
+    expect(standIn.calls.map((c) => c.rate)).toEqual([20, 40, 80, 160, 160]);
     expect(readFileSync(join(dir, CAPACITY_FILES.md), 'utf8')).toContain('generator saturated at 160/s');
   });
 

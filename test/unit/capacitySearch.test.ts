@@ -120,8 +120,24 @@ describe('capacity search', () => {
     expect(result.failingRate).toBe(100);
     expect(result.note).toContain('--workers');
     expect(result.note).toContain('segments');
-    // No confirming re-run and no bisection after the generator gave out.
-    expect(ran).toEqual([25, 50, 100]);
+    // One confirming re-run of the saturated step, and no bisection after the generator gave out.
+    expect(ran).toEqual([25, 50, 100, 100]);
+  });
+
+  it('re-runs a step whose generator saturated once: a re-run that keeps up lets the search go on', async () => {
+    const seen = new Map<number, number>();
+    // The generator is busy only during the first attempt at 100/s (another job on the host).
+    const result = await searchCapacity(OPTIONS, async (rate, attempt) => {
+      seen.set(rate, (seen.get(rate) ?? 0) + 1);
+      const failed: Criterion[] =
+        rate === 100 && attempt === 1 ? ['generator-saturated'] : rate > 150 ? ['slo'] : [];
+      return { rate, attempt, sustainable: failed.length === 0, failed };
+    });
+    expect(seen.get(100)).toBe(2);
+    expect(result.conclusion).toBe('found');
+    expect(result.criterion).toBe('slo');
+    expect(result.sustainableRate ?? 0).toBeGreaterThanOrEqual(150 / 1.05);
+    expect(result.sustainableRate ?? 0).toBeLessThanOrEqual(150);
   });
 
   it('re-runs a failing step once, so a single flaky failure does not end the ramp', async () => {

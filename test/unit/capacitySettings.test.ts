@@ -96,16 +96,48 @@ describe('step verdict', () => {
       'generator saturated from 4 s',
       '12 iterations dropped (no VU free)',
       'consumer.pending drift: grows 50/min',
-      'harness.rss drift: not slope',
       'e2e.latency p99: not < 1000 ms',
     ]);
   });
 
-  it('fails on dropped iterations alone, counted by the engine or in the report', () => {
-    expect(stepVerdict(outcome({ engine: { dropped: 3 } })).failed).toEqual(['dropped-iterations']);
+  it('leaves resource drift (a pool opening connections, memory) to soaks: only backlog drift fails a step', () => {
+    const v = stepVerdict(
+      outcome({
+        slos: [
+          { name: 'db.connections drift', objective: 'slope', observed: 7, pass: false },
+          { name: 'harness.rss drift', objective: 'slope', observed: 1, pass: false },
+          { name: 'db.connections max', objective: '<= 10', observed: 8, pass: true },
+        ],
+      }),
+    );
+    expect(v).toEqual({ sustainable: true, failed: [], reasons: [] });
+    const over = stepVerdict(
+      outcome({ slos: [{ name: 'db.connections max', objective: '<= 10', observed: 12, pass: false }] }),
+    );
+    expect(over.failed).toEqual(['slo']);
+  });
+
+  it('counts a saturated generator only when its loop was busy, not when the host only delayed it', () => {
+    const busy = outcome({
+      engine: { generatorSaturated: true, generatorBusy: true, saturationNote: 'loop busy 99%' },
+    });
+    expect(stepVerdict(busy).failed).toEqual(['generator-saturated']);
+    const delayed = outcome({
+      engine: { generatorSaturated: true, generatorBusy: false, saturationNote: 'loop busy 20%' },
+    });
+    expect(stepVerdict(delayed)).toEqual({ sustainable: true, failed: [], reasons: [] });
+  });
+
+  it('fails on dropped iterations in the measured window; warm-up drops do not count', () => {
     expect(stepVerdict(outcome({ counts: { [METRIC.loadDroppedIterations]: 1 } })).failed).toEqual([
       'dropped-iterations',
     ]);
+    // The engine's total counts the warm-up; the report's steady-window count says 0 were dropped.
+    const warmUpOnly = outcome({ engine: { dropped: 3 }, counts: { [METRIC.loadDroppedIterations]: 0 } });
+    expect(stepVerdict(warmUpOnly)).toEqual({ sustainable: true, failed: [], reasons: [] });
+    expect(stepFigures(warmUpOnly, 100).droppedIterations).toBe(0);
+    // A report without the count falls back on the engine's.
+    expect(stepVerdict(outcome({ engine: { dropped: 3 } })).failed).toEqual(['dropped-iterations']);
   });
 });
 
