@@ -18,9 +18,8 @@ export interface IntegrityQueries {
  * The reference pipeline: a fact per event in kg_facts (`deliveries` counts how often the sink
  * applied it), parked_events for the DLQ's give-ups, the inbox for delivery counts. The inbox
  * knows no correlation id, so it is joined to the outbox row it was published from (same id).
- * A parked event's inbox row counts main deliveries plus DLQ attempts; parked_events has the main
- * part alone. An event that succeeded from the DLQ still counts both (the inbox cannot tell), so
- * maxDeliveries over-reads for those: configure `deliveries` when that matters.
+ * The inbox row counts main-consumer deliveries only, also for an event finished or parked by the
+ * DLQ consumer (its attempts are in parked_events), so maxDeliveries is the retry cap's figure.
  */
 export const REFERENCE_INTEGRITY_QUERIES: IntegrityQueries = {
   completed: `SELECT correlation_id, deliveries AS applied FROM kg_facts WHERE starts_with(correlation_id, $1)`,

@@ -250,7 +250,8 @@ class Worker {
       ? { ok: false as const, reason: 'last attempt interrupted before its outcome was recorded' }
       : await this.dispatch(h, msg);
     if (result.ok) {
-      await this.markDone(h, msg, mainDeliveries + attempt);
+      // The inbox counts main-consumer deliveries (the retry cap's); DLQ attempts are the DLQ's own.
+      await this.markDone(h, msg, mainDeliveries);
       msg.ack();
       this.metrics.processed.inc({ outcome: 'ok', consumer: h.role });
       return;
@@ -362,7 +363,7 @@ class Worker {
            VALUES ($1, $2, 'dead_lettered', $3)
            ON CONFLICT (message_id) DO UPDATE
              SET status = 'dead_lettered', deliveries = EXCLUDED.deliveries, processed_at = clock_timestamp()`,
-          [h.id, h.subject, mainDeliveries + attempts],
+          [h.id, h.subject, mainDeliveries],
         );
       }),
     );
