@@ -273,7 +273,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     };
     // No inherited execArgv: the worker boots its own TypeScript loader, and a parent's preloads (a test
     // runner's, say) do not belong in it.
-    const t = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
+    const t = new Worker(WORKER_URL, { workerData: init, execArgv: workerExecArgv() });
     t.on('message', (m: WorkerToMain) => {
       for (const h of [...handlers]) h(m, w);
     });
@@ -458,6 +458,16 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     hlog?.close();
     bitmap?.close();
   }
+}
+
+/**
+ * The workers' Node flags: none inherited (a parent's preloads, a test runner's say, do not belong
+ * there), but a CPU profile of each worker when PIPESOAK_ENGINE_CPU_PROF_DIR names a folder (the
+ * benches' way to see where a worker's time goes; a process-wide --cpu-prof skips workers).
+ */
+function workerExecArgv(): string[] {
+  const dir = process.env.PIPESOAK_ENGINE_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** This segment's share of the one-machine indices. */

@@ -8,6 +8,7 @@ import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
 import { nowMs } from './clock.ts';
 import type { EngineRecorder } from './engineRecorder.ts';
 import type { IterationInfo } from './iterationInfo.ts';
+import { TagCache } from './tagCache.ts';
 
 export interface HttpRequestOptions {
   headers?: Record<string, string>;
@@ -72,6 +73,9 @@ export class HttpClient {
   private readonly pools = new Map<string, Pool>();
   private readonly routes = new Map<string, Route>();
   private readonly timeoutMs: number;
+  private readonly nameTags = new TagCache('name');
+  private readonly statusTags = new TagCache('status');
+  private readonly codeTags = new TagCache('code');
 
   constructor(private readonly o: HttpClientOptions) {
     if (!Number.isInteger(o.connectionsPerOrigin) || o.connectionsPerOrigin < 1)
@@ -80,10 +84,7 @@ export class HttpClient {
   }
 
   forIteration(info: IterationInfo): IterationHttp {
-    return {
-      get: (url, options) => this.request(info, 'GET', url, options),
-      post: (url, options) => this.request(info, 'POST', url, options),
-    };
+    return new BoundHttp(this, info);
   }
 
   async request(
@@ -136,12 +137,12 @@ export class HttpClient {
         }
       }
       const endMs = nowMs();
-      const tags = { name };
+      const tags = this.nameTags.of(name);
       if (info.openModel) r.latency(METRIC.gatewayLatency, endMs - info.intendedStartMs, tags);
       r.latency(METRIC.gatewayServiceTime, endMs - sentMs, tags);
-      r.count(METRIC.httpRequests, 1, { status: String(out.status) });
+      r.count(METRIC.httpRequests, 1, this.statusTags.of(out.status));
       // A refusal is a failed request too (the catalogue's meaning): the error rate SLO counts it.
-      if (out.status >= 400) r.count(METRIC.httpErrors, 1, { code: String(out.status) });
+      if (out.status >= 400) r.count(METRIC.httpErrors, 1, this.codeTags.of(out.status));
       if (out.status >= 200 && out.status < 300) info.markAccepted();
       return out;
     } catch (err) {
@@ -149,8 +150,8 @@ export class HttpClient {
       if (info.signal.aborted) throw info.signal.reason ?? err;
       const code = errorCode(err);
       // Counted as a request as well, so errors / requests stays a share.
-      r.count(METRIC.httpRequests, 1, { status: '0' });
-      r.count(METRIC.httpErrors, 1, { code });
+      r.count(METRIC.httpRequests, 1, this.statusTags.of(0));
+      r.count(METRIC.httpErrors, 1, this.codeTags.of(code));
       return { status: 0, headers: {}, error: code };
     }
   }
@@ -195,6 +196,20 @@ export class HttpClient {
       this.pools.set(origin, pool);
     }
     return pool;
+  }
+}
+
+/** ctx.http of one iteration: methods on the prototype, not two closures per iteration. */
+class BoundHttp implements IterationHttp {
+  constructor(
+    private readonly client: HttpClient,
+    private readonly info: IterationInfo,
+  ) {}
+  get(url: string, options?: HttpRequestOptions): Promise<HttpResponse> {
+    return this.client.request(this.info, 'GET', url, options);
+  }
+  post(url: string, options?: HttpPostOptions): Promise<HttpResponse> {
+    return this.client.request(this.info, 'POST', url, options);
   }
 }
 
