@@ -415,6 +415,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     o.signal?.removeEventListener('abort', onAbort);
     clearTimeout(ticker);
     clearInterval(flusher);
+    health.conclude();
     tick(true);
     const teardown = waitAll('teardownDone', 0);
     send(0, { type: 'teardown', setupData });

@@ -160,9 +160,11 @@ export class JetStreamClient {
   ): Promise<PubAck> {
     const token = (this.next++).toString(36);
     const h = natsHeaders();
-    if (options.msgID !== undefined) h.set(HEADERS.natsMsgId, options.msgID);
-    h.set(HEADERS.traceparent, info.traceparent);
-    h.set(HEADERS.natsCorrelationId, info.correlationId);
+    // append, not set, on a fresh header set: set() first looks for the key to delete (two arrays
+    // per call); the scenario's own headers still go through set() and so replace ours.
+    if (options.msgID !== undefined) h.append(HEADERS.natsMsgId, options.msgID);
+    h.append(HEADERS.traceparent, info.traceparent);
+    h.append(HEADERS.natsCorrelationId, info.correlationId);
     if (options.headers) for (const k in options.headers) h.set(k, options.headers[k] as string);
     let payload: string | Uint8Array;
     try {
