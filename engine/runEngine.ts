@@ -21,7 +21,8 @@ import {
 } from './engineDefaults.ts';
 import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/executorPlan.ts';
 import { GeneratorHealth } from './generatorHealth.ts';
-import { HistogramSnapshot, HlogWriter, type LatencySummary } from './loadLog.ts';
+import { HlogWriter, type LatencySummary } from './loadLog.ts';
+import { initMergedHistogramWasm, MergedHistogram } from './mergedHistogram.ts';
 import { arrivalSchedule } from './run/arrivalRunner.ts';
 import { type LoadSettings, resolveScenarioOptions } from './scenarioOptions.ts';
 import { type Stripe, segmentStripe } from './segment.ts';
@@ -146,20 +147,23 @@ function indexScenarios(plans: ExecutorPlan[]): WorkerScenario[] {
 class Cumulative {
   readonly byTag = new Map<
     string,
-    { metric: string; tags?: Tags; total: HistogramSnapshot; interval: HistogramSnapshot }
+    { metric: string; tags?: Tags; total: MergedHistogram; interval: MergedHistogram }
   >();
-  readonly byMetric = new Map<string, HistogramSnapshot>();
+  readonly byMetric = new Map<string, MergedHistogram>();
   readonly counts = new Map<string, { metric: string; tags?: Tags; total: number; delta: number }>();
 
+  private destroyed = false;
+
   add(r: WorkerReport): void {
+    if (this.destroyed) return; // a report that raced the end of the run
     for (const h of r.histograms) {
       let entry = this.byTag.get(h.tag);
       if (entry === undefined) {
-        entry = { metric: h.metric, total: HistogramSnapshot.empty(), interval: HistogramSnapshot.empty() };
+        entry = { metric: h.metric, total: new MergedHistogram(), interval: new MergedHistogram() };
         if (h.tags !== undefined) entry.tags = h.tags;
         this.byTag.set(h.tag, entry);
       }
-      entry.interval.merge(HistogramSnapshot.decode(h.encoded));
+      entry.interval.addEncoded(h.encoded);
     }
     for (const c of r.counters) {
       let entry = this.counts.get(c.tag);
@@ -173,6 +177,18 @@ class Cumulative {
     }
   }
 
+  /** Frees the WASM histograms (their memory is not garbage-collected). */
+  destroy(): void {
+    this.destroyed = true;
+    for (const e of this.byTag.values()) {
+      e.total.destroy();
+      e.interval.destroy();
+    }
+    for (const h of this.byMetric.values()) h.destroy();
+    this.byTag.clear();
+    this.byMetric.clear();
+  }
+
   total(metric: string): number {
     let sum = 0;
     for (const c of this.counts.values()) if (c.metric === metric) sum += c.total;
@@ -182,6 +198,7 @@ class Cumulative {
 
 async function runEngine(o: EngineOptions, events: EventEmitter, control: Control): Promise<EngineResult> {
   mkdirSync(o.runDir, { recursive: true });
+  await initMergedHistogramWasm();
   // Errors thrown while the bundle loads or resolves its options name the scenario's .ts lines.
   process.setSourceMapsEnabled(true);
   const bundleUrl = pathToFileURL(o.bundlePath).href;
@@ -329,13 +346,13 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
         for (const [tag, entry] of cumulative.byTag) {
           if (entry.interval.count === 0) continue;
           hlog.writeInterval(tag, Math.max(lastTick, startAtMs), now, entry.interval);
-          entry.total.merge(entry.interval);
+          entry.total.add(entry.interval);
           let byMetric = cumulative.byMetric.get(entry.metric);
           if (byMetric === undefined) {
-            byMetric = HistogramSnapshot.empty();
+            byMetric = new MergedHistogram();
             cumulative.byMetric.set(entry.metric, byMetric);
           }
-          byMetric.merge(entry.interval);
+          byMetric.add(entry.interval);
           entry.interval.reset();
         }
       }
@@ -456,6 +473,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     clearTimeout(ticker);
     clearInterval(flusher);
     await closeAll();
+    cumulative.destroy();
     hlog?.close();
     bitmap?.close();
   }
