@@ -21,14 +21,23 @@ export const BITMAP_FLUSH_MS = 1000;
 /** Longest single sleep of the arrival loop, so a stop request is seen promptly at low rates. */
 export const MAX_SLEEP_MS = 50;
 /**
- * Generator saturation: a worker whose event-loop delay p99 exceeds this many ms, or whose event
- * loop is busy this share of the time, for SATURATED_FOR_S consecutive seconds. 25 ms is several
- * GC pauses long and larger than the target's own p99 on loopback, so latencies measured beside it
- * are the generator's, not the target's; a loop busy 95% of the time has no slack left to start
- * iterations on schedule. Five seconds so start-up JIT and a lone GC burst are not flagged.
+ * Generator saturation: a second is bad when a worker's event-loop delay p99 exceeds
+ * SATURATED_LOOP_DELAY_P99_MS or its loop is busy SATURATED_LOOP_UTILIZATION of the time. 25 ms is
+ * several GC pauses long and larger than the target's own p99 on loopback, so latencies measured
+ * beside it are the generator's, not the target's; a loop busy 95% of the time has no slack left to
+ * start iterations on schedule.
+ *
+ * The run is flagged after SATURATED_FOR_S bad seconds in a row (at once), or at its end when bad
+ * seconds were at least SATURATED_SHARE of its seconds (and at least SATURATED_MIN_BAD_S of them). A streak alone
+ * let a loaded generator pass whenever one good second broke it (4 bad seconds of a 5 s run, or one
+ * bad second in two for a minute, were never flagged); a share of 20% means one second in five the
+ * generator could not keep the schedule. The minimum of 3 keeps the start-up second (JIT, module
+ * loads) plus one lone GC burst from flagging a short run.
  */
 export const SATURATED_LOOP_DELAY_P99_MS = 25;
 export const SATURATED_LOOP_UTILIZATION = 0.95;
 export const SATURATED_FOR_S = 5;
+export const SATURATED_SHARE = 0.2;
+export const SATURATED_MIN_BAD_S = 3;
 /** Time the main thread waits for a worker to close its clients once told to stop. */
 export const WORKER_CLOSE_TIMEOUT_MS = 10_000;

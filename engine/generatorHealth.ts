@@ -4,18 +4,24 @@ import {
   SATURATED_FOR_S,
   SATURATED_LOOP_DELAY_P99_MS,
   SATURATED_LOOP_UTILIZATION,
+  SATURATED_MIN_BAD_S,
+  SATURATED_SHARE,
 } from './engineDefaults.ts';
 
 export class GeneratorHealth {
   private lastCpu = process.cpuUsage();
   private lastAt = performance.now();
   private streak = 0;
+  private bad = 0;
+  private busyStreak = 0;
+  private busySeconds = 0;
+  private seconds = 0;
   private worstDelay = 0;
   private worstUtilization = 0;
   saturated = false;
   /**
-   * Whether the saturating streak had the loop busy (its own work: more workers help), rather than
-   * only delayed while mostly idle (other processes on the host held the CPU).
+   * Whether the loop was busy (its own work: more workers help) for a streak or the run's share of
+   * bad seconds, rather than only delayed while mostly idle (other processes held the CPU).
    */
   busy = false;
   note: string | undefined;
@@ -30,33 +36,53 @@ export class GeneratorHealth {
     return share;
   }
 
-  /** One second's worst worker figures; flags saturation after SATURATED_FOR_S bad seconds in a row. */
+  /** One second's worst worker figures; flags saturation at once after a streak of bad seconds. */
   observe(loopDelayP99Ms: number, loopUtilization: number, elapsedS: number): void {
+    this.seconds++;
+    const busy = loopUtilization >= SATURATED_LOOP_UTILIZATION;
+    this.busyStreak = busy ? this.busyStreak + 1 : 0;
+    if (busy) this.busySeconds++;
     const bad = loopDelayP99Ms > SATURATED_LOOP_DELAY_P99_MS || loopUtilization >= SATURATED_LOOP_UTILIZATION;
     if (!bad) {
       this.streak = 0;
-      this.worstDelay = 0;
-      this.worstUtilization = 0;
       return;
     }
     this.streak++;
+    this.bad++;
     this.worstDelay = Math.max(this.worstDelay, loopDelayP99Ms);
     this.worstUtilization = Math.max(this.worstUtilization, loopUtilization);
-    if (this.streak < SATURATED_FOR_S) return;
-    const busyStreak = this.worstUtilization >= SATURATED_LOOP_UTILIZATION;
-    if (this.saturated) {
-      // Delayed first, busy later: the later streak says the generator's own work is the limit.
-      if (busyStreak && !this.busy) {
-        this.busy = true;
-        this.note = `${this.note ?? 'generator saturated'}; loop busy ${(this.worstUtilization * 100).toFixed(0)}% from ${Math.max(0, elapsedS - this.streak).toFixed(0)} s`;
-      }
-    } else {
-      this.saturated = true;
-      this.busy = busyStreak;
-      this.note =
-        `generator saturated from ${Math.max(0, elapsedS - this.streak).toFixed(0)} s: worker event-loop delay p99 ` +
-        `${this.worstDelay.toFixed(1)} ms (limit ${SATURATED_LOOP_DELAY_P99_MS} ms), loop busy ` +
-        `${(this.worstUtilization * 100).toFixed(0)}% (limit ${SATURATED_LOOP_UTILIZATION * 100}%) for ${this.streak} s`;
-    }
+    if (!this.saturated && this.streak >= SATURATED_FOR_S)
+      this.flag(
+        `from ${Math.max(0, elapsedS - this.streak).toFixed(0)} s, ${this.streak} bad seconds in a row`,
+      );
+    if (this.saturated && !this.busy && this.busyStreak >= SATURATED_FOR_S)
+      this.markBusy(`from ${Math.max(0, elapsedS - this.busyStreak).toFixed(0)} s`);
+  }
+
+  /**
+   * At the end of the run: flags it when the bad seconds were SATURATED_SHARE of all it saw (and at
+   * least SATURATED_MIN_BAD_S), scattered or not. Judged over the whole run, not as it goes, so a
+   * bad start-up alone does not flag a long run that was fine afterwards.
+   */
+  conclude(): void {
+    const share = (n: number) => n >= SATURATED_MIN_BAD_S && n >= SATURATED_SHARE * this.seconds;
+    if (!this.saturated && share(this.bad))
+      this.flag(`in ${this.bad} of ${this.seconds} seconds (limit ${SATURATED_SHARE * 100}% of them)`);
+    if (this.saturated && !this.busy && share(this.busySeconds))
+      this.markBusy(`in ${this.busySeconds} of ${this.seconds} seconds`);
+  }
+
+  private markBusy(when: string): void {
+    this.busy = true;
+    this.note = `${this.note ?? 'generator saturated'}; loop busy ${when}`;
+  }
+
+  private flag(when: string): void {
+    this.saturated = true;
+    this.busy = this.busyStreak >= SATURATED_FOR_S;
+    this.note =
+      `generator saturated ${when}: worker event-loop delay p99 up to ${this.worstDelay.toFixed(1)} ms ` +
+      `(limit ${SATURATED_LOOP_DELAY_P99_MS} ms), loop busy up to ${(this.worstUtilization * 100).toFixed(0)}% ` +
+      `(limit ${SATURATED_LOOP_UTILIZATION * 100}%)`;
   }
 }

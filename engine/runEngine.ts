@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AcceptedBitmapWriter } from '../record/acceptedBitmap.ts';
+import { HistogramSnapshot } from '../record/histogramSnapshot.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import { RUN_FILES } from '../record/runFiles.ts';
 import type { Tags } from './clientSeam.ts';
@@ -21,7 +22,8 @@ import {
 } from './engineDefaults.ts';
 import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/executorPlan.ts';
 import { GeneratorHealth } from './generatorHealth.ts';
-import { HistogramSnapshot, HlogWriter, type LatencySummary } from './loadLog.ts';
+import { HlogWriter, type LatencySummary } from './loadLog.ts';
+import { initMergedHistogramWasm, MergedHistogram } from './mergedHistogram.ts';
 import { arrivalSchedule } from './run/arrivalRunner.ts';
 import { type LoadSettings, resolveScenarioOptions } from './scenarioOptions.ts';
 import { type Stripe, segmentStripe } from './segment.ts';
@@ -150,20 +152,23 @@ function indexScenarios(plans: ExecutorPlan[]): WorkerScenario[] {
 class Cumulative {
   readonly byTag = new Map<
     string,
-    { metric: string; tags?: Tags; total: HistogramSnapshot; interval: HistogramSnapshot }
+    { metric: string; tags?: Tags; total: MergedHistogram; interval: MergedHistogram }
   >();
-  readonly byMetric = new Map<string, HistogramSnapshot>();
+  readonly byMetric = new Map<string, MergedHistogram>();
   readonly counts = new Map<string, { metric: string; tags?: Tags; total: number; delta: number }>();
 
+  private destroyed = false;
+
   add(r: WorkerReport): void {
+    if (this.destroyed) return; // a report that raced the end of the run
     for (const h of r.histograms) {
       let entry = this.byTag.get(h.tag);
       if (entry === undefined) {
-        entry = { metric: h.metric, total: HistogramSnapshot.empty(), interval: HistogramSnapshot.empty() };
+        entry = { metric: h.metric, total: new MergedHistogram(), interval: new MergedHistogram() };
         if (h.tags !== undefined) entry.tags = h.tags;
         this.byTag.set(h.tag, entry);
       }
-      entry.interval.merge(HistogramSnapshot.decode(h.encoded));
+      entry.interval.addEncoded(h.encoded);
     }
     for (const c of r.counters) {
       let entry = this.counts.get(c.tag);
@@ -177,6 +182,18 @@ class Cumulative {
     }
   }
 
+  /** Frees the WASM histograms (their memory is not garbage-collected). */
+  destroy(): void {
+    this.destroyed = true;
+    for (const e of this.byTag.values()) {
+      e.total.destroy();
+      e.interval.destroy();
+    }
+    for (const h of this.byMetric.values()) h.destroy();
+    this.byTag.clear();
+    this.byMetric.clear();
+  }
+
   total(metric: string): number {
     let sum = 0;
     for (const c of this.counts.values()) if (c.metric === metric) sum += c.total;
@@ -186,6 +203,7 @@ class Cumulative {
 
 async function runEngine(o: EngineOptions, events: EventEmitter, control: Control): Promise<EngineResult> {
   mkdirSync(o.runDir, { recursive: true });
+  await initMergedHistogramWasm();
   // Errors thrown while the bundle loads or resolves its options name the scenario's .ts lines.
   process.setSourceMapsEnabled(true);
   const bundleUrl = pathToFileURL(o.bundlePath).href;
@@ -277,7 +295,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     };
     // No inherited execArgv: the worker boots its own TypeScript loader, and a parent's preloads (a test
     // runner's, say) do not belong in it.
-    const t = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
+    const t = new Worker(WORKER_URL, { workerData: init, execArgv: workerExecArgv() });
     t.on('message', (m: WorkerToMain) => {
       for (const h of [...handlers]) h(m, w);
     });
@@ -333,14 +351,20 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
         for (const [tag, entry] of cumulative.byTag) {
           if (entry.interval.count === 0) continue;
           hlog.writeInterval(tag, Math.max(lastTick, startAtMs), now, entry.interval);
-          o.series?.latencyInterval?.(entry.metric, entry.interval, entry.tags);
-          entry.total.merge(entry.interval);
+          // Only when exporting: the exporter iterates values, which the WASM build does not offer.
+          if (o.series?.latencyInterval !== undefined)
+            o.series.latencyInterval(
+              entry.metric,
+              HistogramSnapshot.decode(entry.interval.encode()),
+              entry.tags,
+            );
+          entry.total.add(entry.interval);
           let byMetric = cumulative.byMetric.get(entry.metric);
           if (byMetric === undefined) {
-            byMetric = HistogramSnapshot.empty();
+            byMetric = new MergedHistogram();
             cumulative.byMetric.set(entry.metric, byMetric);
           }
-          byMetric.merge(entry.interval);
+          byMetric.add(entry.interval);
           entry.interval.reset();
         }
       }
@@ -422,6 +446,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     o.signal?.removeEventListener('abort', onAbort);
     clearTimeout(ticker);
     clearInterval(flusher);
+    health.conclude();
     tick(true);
     const teardown = waitAll('teardownDone', 0);
     send(0, { type: 'teardown', setupData });
@@ -463,9 +488,20 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     clearTimeout(ticker);
     clearInterval(flusher);
     await closeAll();
+    cumulative.destroy();
     hlog?.close();
     bitmap?.close();
   }
+}
+
+/**
+ * The workers' Node flags: none inherited (a parent's preloads, a test runner's say, do not belong
+ * there), but a CPU profile of each worker when PIPESOAK_ENGINE_CPU_PROF_DIR names a folder (the
+ * benches' way to see where a worker's time goes; a process-wide --cpu-prof skips workers).
+ */
+function workerExecArgv(): string[] {
+  const dir = process.env.PIPESOAK_ENGINE_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** This segment's share of the one-machine indices. */

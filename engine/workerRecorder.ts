@@ -53,6 +53,10 @@ export class WorkerRecorder {
   private readonly counts = new Map<string, Map<string, CountEntry>>();
   private readonly histograms: HistEntry[] = [];
   private readonly counters: CountEntry[] = [];
+  // Frozen tag objects (the clients' and checks' cached ones) find their entries by identity: no key
+  // string is built per record. A frozen object cannot change, so its entry stays the right one.
+  private readonly histByObject = new WeakMap<Tags, Map<string, HistEntry>>();
+  private readonly countByObject = new WeakMap<Tags, Map<string, CountEntry>>();
 
   latency(metric: string, valueMs: number, tags?: Tags): void {
     const entry = this.histFor(metric, tags);
@@ -64,6 +68,24 @@ export class WorkerRecorder {
   }
 
   count(metric: string, delta = 1, tags?: Tags): void {
+    if (tags !== undefined && Object.isFrozen(tags)) {
+      let byMetric = this.countByObject.get(tags);
+      if (byMetric === undefined) {
+        byMetric = new Map();
+        this.countByObject.set(tags, byMetric);
+      }
+      let entry = byMetric.get(metric);
+      if (entry === undefined) {
+        entry = this.countEntry(metric, tags);
+        byMetric.set(metric, entry);
+      }
+      entry.delta += delta;
+      return;
+    }
+    this.countEntry(metric, tags).delta += delta;
+  }
+
+  private countEntry(metric: string, tags?: Tags): CountEntry {
     let byTags = this.counts.get(metric);
     if (byTags === undefined) {
       byTags = new Map();
@@ -77,7 +99,7 @@ export class WorkerRecorder {
       byTags.set(key, entry);
       this.counters.push(entry);
     }
-    entry.delta += delta;
+    return entry;
   }
 
   /** Encodes and resets every histogram that recorded since the last drain, and the counter deltas. */
@@ -111,6 +133,23 @@ export class WorkerRecorder {
   }
 
   private histFor(metric: string, tags?: Tags): HistEntry {
+    if (tags !== undefined && Object.isFrozen(tags)) {
+      let byMetric = this.histByObject.get(tags);
+      if (byMetric === undefined) {
+        byMetric = new Map();
+        this.histByObject.set(tags, byMetric);
+      }
+      let entry = byMetric.get(metric);
+      if (entry === undefined) {
+        entry = this.histByKey(metric, tags);
+        byMetric.set(metric, entry);
+      }
+      return entry;
+    }
+    return this.histByKey(metric, tags);
+  }
+
+  private histByKey(metric: string, tags?: Tags): HistEntry {
     if (tags === undefined) {
       let entry = this.untagged.get(metric);
       if (entry === undefined) {

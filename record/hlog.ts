@@ -67,7 +67,13 @@ export class HlogWriter {
     return writer;
   }
 
-  writeInterval(tag: string, startMs: number, endMs: number, snapshot: HistogramSnapshot): void {
+  /** Any histogram with an encoding and a max will do (the engine's main thread merges in WASM). */
+  writeInterval(
+    tag: string,
+    startMs: number,
+    endMs: number,
+    snapshot: Pick<HistogramSnapshot, 'maxMs' | 'encode'>,
+  ): void {
     if (/[\s,]/.test(tag)) throw new Error(`hlog tag "${tag}" holds a comma or whitespace`);
     const start = ((startMs - this.baseTimeMs) / 1000).toFixed(3);
     const length = ((endMs - startMs) / 1000).toFixed(3);

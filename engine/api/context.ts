@@ -55,7 +55,7 @@ export interface IterationContext<D = unknown> {
   metrics: ScenarioMetrics;
 }
 
-export function createIterationContext(args: {
+export interface ContextArgs {
   info: IterationInfo;
   clients: IterationClients;
   recorder: EngineRecorder;
@@ -64,43 +64,117 @@ export function createIterationContext(args: {
   data: unknown;
   target: unknown;
   scenarioTags: Tags;
-}): IterationContext {
-  const { info, clients, recorder, scenarioTags } = args;
+}
+
+// Merged tag sets of checks, by the scenario's tags and the check's name: made once and frozen, so
+// the recorder can find its entry by the object alone (no key string per check per iteration).
+const checkTags = new WeakMap<Tags, Map<string, Tags>>();
+/** More distinct check names than this per scenario are merged per call rather than cached. */
+const CHECK_TAGS_CACHE = 256;
+
+function tagsOfCheck(scenarioTags: Tags, name: string): Tags {
+  let byName = checkTags.get(scenarioTags);
+  if (byName === undefined) {
+    byName = new Map();
+    checkTags.set(scenarioTags, byName);
+  }
+  let tags = byName.get(name);
+  if (tags === undefined) {
+    tags = Object.freeze({ ...scenarioTags, check: name });
+    if (byName.size < CHECK_TAGS_CACHE) byName.set(name, tags);
+  }
+  return tags;
+}
+
+/**
+ * A class rather than an object literal of closures: an iteration allocates this one object, its
+ * methods live on the prototype, and the clients are reached through getters.
+ */
+class Context implements IterationContext {
+  readonly vu: number;
+  readonly iteration: number;
+  readonly data: unknown;
+  readonly target: Target;
+  private readonly info: IterationInfo;
+  private readonly clients: IterationClients;
+  private readonly recorder: EngineRecorder;
+  private readonly scenarioTags: Tags;
+  private customMetrics: ScenarioMetrics | undefined;
+
+  constructor(a: ContextArgs) {
+    this.vu = a.vu;
+    this.iteration = a.iteration;
+    this.data = a.data;
+    this.target = a.target as Target;
+    this.info = a.info;
+    this.clients = a.clients;
+    this.recorder = a.recorder;
+    this.scenarioTags = a.scenarioTags;
+  }
+
+  get k(): number {
+    return this.info.k;
+  }
+  get intendedStart(): number {
+    return this.info.intendedStartMs;
+  }
+  get signal(): AbortSignal {
+    return this.info.signal;
+  }
+  get correlationId(): string {
+    return this.info.correlationId;
+  }
+  get traceparent(): string {
+    return this.info.traceparent;
+  }
+  get http(): IterationHttp {
+    return this.clients.http;
+  }
+  get jetstream(): IterationJetStream {
+    return this.clients.jetstream;
+  }
+  get nats(): IterationNats {
+    return this.clients.nats;
+  }
+
+  check<T>(value: T, checks: Record<string, (value: T) => boolean>): boolean {
+    let all = true;
+    for (const name in checks) {
+      const predicate = checks[name] as (value: T) => boolean;
+      let ok: boolean;
+      try {
+        ok = Boolean(predicate(value));
+      } catch {
+        ok = false; // a predicate that throws on an unexpected shape is a failed check
+      }
+      this.recorder.count(
+        ok ? METRIC.checksPassed : METRIC.checksFailed,
+        1,
+        tagsOfCheck(this.scenarioTags, name),
+      );
+      all &&= ok;
+    }
+    return all;
+  }
+
+  get metrics(): ScenarioMetrics {
+    this.customMetrics ??= customMetrics(this.recorder, this.scenarioTags);
+    return this.customMetrics;
+  }
+}
+
+function customMetrics(recorder: EngineRecorder, scenarioTags: Tags): ScenarioMetrics {
   const tagged = (tags?: Tags): Tags => (tags ? { ...scenarioTags, ...tags } : scenarioTags);
   return {
-    vu: args.vu,
-    iteration: args.iteration,
-    k: info.k,
-    intendedStart: info.intendedStartMs,
-    signal: info.signal,
-    target: args.target as Target,
-    data: args.data,
-    correlationId: info.correlationId,
-    traceparent: info.traceparent,
-    http: clients.http,
-    jetstream: clients.jetstream,
-    nats: clients.nats,
-    check(value, checks) {
-      let all = true;
-      for (const [name, predicate] of Object.entries(checks)) {
-        let ok: boolean;
-        try {
-          ok = Boolean(predicate(value));
-        } catch {
-          ok = false; // a predicate that throws on an unexpected shape is a failed check
-        }
-        recorder.count(ok ? METRIC.checksPassed : METRIC.checksFailed, 1, tagged({ check: name }));
-        all &&= ok;
-      }
-      return all;
-    },
-    metrics: {
-      trend: (name) => ({
-        add: (valueMs, tags) => recorder.latency(CUSTOM_PREFIX + name, valueMs, tagged(tags)),
-      }),
-      counter: (name) => ({
-        add: (n = 1, tags) => recorder.count(CUSTOM_PREFIX + name, n, tagged(tags)),
-      }),
-    },
+    trend: (name) => ({
+      add: (valueMs, tags) => recorder.latency(CUSTOM_PREFIX + name, valueMs, tagged(tags)),
+    }),
+    counter: (name) => ({
+      add: (n = 1, tags) => recorder.count(CUSTOM_PREFIX + name, n, tagged(tags)),
+    }),
   };
+}
+
+export function createIterationContext(args: ContextArgs): IterationContext {
+  return new Context(args);
 }

@@ -32,6 +32,33 @@ export interface Clients {
   close(): Promise<void>;
 }
 
+/** One iteration's clients: each bound facade is made on first use, so an iteration pays for what it uses. */
+class ClientsOfIteration implements IterationClients {
+  private boundHttp: IterationHttp | undefined;
+  private boundJetstream: IterationJetStream | undefined;
+  private boundNats: IterationNats | undefined;
+
+  constructor(
+    private readonly httpClient: HttpClient,
+    private readonly jetstreamClient: JetStreamClient,
+    private readonly natsClient: NatsClient,
+    private readonly info: IterationInfo,
+  ) {}
+
+  get http(): IterationHttp {
+    this.boundHttp ??= this.httpClient.forIteration(this.info);
+    return this.boundHttp;
+  }
+  get jetstream(): IterationJetStream {
+    this.boundJetstream ??= this.jetstreamClient.forIteration(this.info);
+    return this.boundJetstream;
+  }
+  get nats(): IterationNats {
+    this.boundNats ??= this.natsClient.forIteration(this.info);
+    return this.boundNats;
+  }
+}
+
 /** Identifies the engine's connections in the server's connz. */
 const NATS_CONNECTION_NAME = 'pipesoak-engine';
 
@@ -62,11 +89,7 @@ export async function createClients(o: ClientsOptions): Promise<Clients> {
   const nats = new NatsClient({ connection, recorder: o.recorder });
   if (o.needsNats) await connection();
   return {
-    forIteration: (info) => ({
-      http: http.forIteration(info),
-      jetstream: jetstream.forIteration(info),
-      nats: nats.forIteration(info),
-    }),
+    forIteration: (info) => new ClientsOfIteration(http, jetstream, nats, info),
     async close() {
       await jetstream.close();
       await http.close();

@@ -1,13 +1,13 @@
 // ctx.http: one undici Pool per origin for the worker, bodies always consumed (an unread body
 // holds its connection and stalls the pool), explicit timeouts, and the latencies measured from
 // the intended start (open model) and from the actual send.
-import { Pool } from 'undici';
+import { Pool, util as undiciUtil } from 'undici';
 import { METRIC } from '../../record/metricCatalog.ts';
-import { allowManyListeners } from './allowManyListeners.ts';
 import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
 import { nowMs } from './clock.ts';
 import type { EngineRecorder } from './engineRecorder.ts';
 import type { IterationInfo } from './iterationInfo.ts';
+import { TagCache } from './tagCache.ts';
 
 export interface HttpRequestOptions {
   headers?: Record<string, string>;
@@ -72,6 +72,9 @@ export class HttpClient {
   private readonly pools = new Map<string, Pool>();
   private readonly routes = new Map<string, Route>();
   private readonly timeoutMs: number;
+  private readonly nameTags = new TagCache('name');
+  private readonly statusTags = new TagCache('status');
+  private readonly codeTags = new TagCache('code');
 
   constructor(private readonly o: HttpClientOptions) {
     if (!Number.isInteger(o.connectionsPerOrigin) || o.connectionsPerOrigin < 1)
@@ -80,22 +83,18 @@ export class HttpClient {
   }
 
   forIteration(info: IterationInfo): IterationHttp {
-    return {
-      get: (url, options) => this.request(info, 'GET', url, options),
-      post: (url, options) => this.request(info, 'POST', url, options),
-    };
+    return new BoundHttp(this, info);
   }
 
   async request(
     info: IterationInfo,
     method: 'GET' | 'POST',
     url: string,
-    options: HttpPostOptions = {},
+    options: HttpPostOptions = NO_OPTIONS,
   ): Promise<HttpResponse> {
-    info.signal.throwIfAborted();
-    allowManyListeners(info.signal);
+    const signal = info.signal;
+    signal.throwIfAborted();
     const route = this.route(method, url);
-    const pool = route.pool;
     const name = options.name ?? route.name;
     const headers: Record<string, string> = {
       [HEADERS.traceparent]: info.traceparent,
@@ -108,25 +107,23 @@ export class HttpClient {
     }
     if (options.headers) Object.assign(headers, options.headers);
     const timeout = options.timeout ?? this.timeoutMs;
+    const read = options.read ?? 'discard';
     const r = this.o.recorder;
     const sentMs = nowMs();
     try {
-      const res = await pool.request({
-        path: route.path,
-        method,
-        headers,
-        body,
-        signal: info.signal,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      const out: HttpResponse = { status: res.statusCode, headers: res.headers };
-      const read = options.read ?? 'discard';
-      if (read === 'discard') {
-        // dump()'s default 128 kB limit destroys the socket on a larger body: read it all instead.
-        await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
-      } else {
-        out.text = await res.body.text();
+      const sink = new ResponseSink(signal, read !== 'discard');
+      try {
+        route.pool.dispatch(
+          { path: route.path, method, headers, body, headersTimeout: timeout, bodyTimeout: timeout },
+          sink,
+        );
+      } catch (err) {
+        sink.onError(err as Error); // a closed pool or a bad header: settles (and untracks) the sink
+      }
+      const status = await sink.done;
+      const out: HttpResponse = sink.response();
+      if (read !== 'discard') {
+        out.text = sink.text();
         if (read === 'json') {
           try {
             out.json = JSON.parse(out.text);
@@ -136,21 +133,21 @@ export class HttpClient {
         }
       }
       const endMs = nowMs();
-      const tags = { name };
+      const tags = this.nameTags.of(name);
       if (info.openModel) r.latency(METRIC.gatewayLatency, endMs - info.intendedStartMs, tags);
       r.latency(METRIC.gatewayServiceTime, endMs - sentMs, tags);
-      r.count(METRIC.httpRequests, 1, { status: String(out.status) });
+      r.count(METRIC.httpRequests, 1, this.statusTags.of(status));
       // A refusal is a failed request too (the catalogue's meaning): the error rate SLO counts it.
-      if (out.status >= 400) r.count(METRIC.httpErrors, 1, { code: String(out.status) });
-      if (out.status >= 200 && out.status < 300) info.markAccepted();
+      if (status >= 400) r.count(METRIC.httpErrors, 1, this.codeTags.of(status));
+      if (status >= 200 && status < 300) info.markAccepted();
       return out;
     } catch (err) {
       // An abort is the engine ending the iteration (counted as interrupted there), not a target error.
-      if (info.signal.aborted) throw info.signal.reason ?? err;
+      if (signal.aborted) throw signal.reason ?? err;
       const code = errorCode(err);
       // Counted as a request as well, so errors / requests stays a share.
-      r.count(METRIC.httpRequests, 1, { status: '0' });
-      r.count(METRIC.httpErrors, 1, { code });
+      r.count(METRIC.httpRequests, 1, this.statusTags.of(0));
+      r.count(METRIC.httpErrors, 1, this.codeTags.of(code));
       return { status: 0, headers: {}, error: code };
     }
   }
@@ -195,6 +192,135 @@ export class HttpClient {
       this.pools.set(origin, pool);
     }
     return pool;
+  }
+}
+
+const NO_OPTIONS: HttpPostOptions = Object.freeze({});
+
+/**
+ * In-flight requests by the AbortSignal they end with, and the one abort listener per signal: most
+ * iterations share their scenario's signal, so a request adds itself to a set rather than adding
+ * (and later removing) a listener of its own.
+ */
+const inFlightBySignal = new WeakMap<AbortSignal, Set<ResponseSink>>();
+
+function track(signal: AbortSignal, sink: ResponseSink): void {
+  let sinks = inFlightBySignal.get(signal);
+  if (sinks === undefined) {
+    const set = new Set<ResponseSink>();
+    sinks = set;
+    inFlightBySignal.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const s of set) s.abort(signal.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  sinks.add(sink);
+}
+
+/**
+ * The undici dispatch handler of one request: it keeps the status and raw headers, drops the body
+ * as it comes (or keeps it, for read: 'text' | 'json'), and settles `done` when the response ends.
+ * undici's request() wraps the same callbacks in an AsyncResource and a Readable stream per request,
+ * which the engine never needs; the connection pool, parser, timeouts and wire stay undici's.
+ */
+class ResponseSink {
+  readonly done: Promise<number>;
+  private settle!: (status: number) => void;
+  private fail!: (err: unknown) => void;
+  private abortRequest: ((err?: Error) => void) | undefined;
+  private status = 0;
+  private rawHeaders: Buffer[] = [];
+  private chunks: Buffer[] | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly signal: AbortSignal,
+    keepBody: boolean,
+  ) {
+    if (keepBody) this.chunks = [];
+    this.done = new Promise<number>((resolve, reject) => {
+      this.settle = resolve;
+      this.fail = reject;
+    });
+    track(signal, this);
+  }
+
+  abort(reason: unknown): void {
+    if (this.finished) return;
+    if (this.abortRequest) this.abortRequest(reason as Error);
+    else this.end(reason); // not connected yet: onConnect will abort it
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.signal.aborted) abort(this.signal.reason as Error);
+    else this.abortRequest = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx: the real response follows
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks?.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.end();
+  }
+
+  onError(err: Error): void {
+    this.end(err);
+  }
+
+  response(): HttpResponse {
+    const raw = this.rawHeaders;
+    let parsed: Record<string, string | string[] | undefined> | undefined;
+    // Headers are parsed when a scenario reads them, not for every request.
+    return {
+      status: this.status,
+      get headers() {
+        parsed ??= undiciUtil.parseHeaders(raw) as Record<string, string | string[] | undefined>;
+        return parsed;
+      },
+    };
+  }
+
+  text(): string {
+    const chunks = this.chunks ?? [];
+    return chunks.length === 1
+      ? (chunks[0] as Buffer).toString('utf8')
+      : Buffer.concat(chunks).toString('utf8');
+  }
+
+  private end(err?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    inFlightBySignal.get(this.signal)?.delete(this);
+    if (err === undefined) this.settle(this.status);
+    else this.fail(err);
+  }
+}
+
+/** ctx.http of one iteration: methods on the prototype, not two closures per iteration. */
+class BoundHttp implements IterationHttp {
+  constructor(
+    private readonly client: HttpClient,
+    private readonly info: IterationInfo,
+  ) {}
+  get(url: string, options?: HttpRequestOptions): Promise<HttpResponse> {
+    return this.client.request(this.info, 'GET', url, options);
+  }
+  post(url: string, options?: HttpPostOptions): Promise<HttpResponse> {
+    return this.client.request(this.info, 'POST', url, options);
   }
 }
 

@@ -4,7 +4,7 @@
 // token (as nats.go's PublishAsync does), in-flight publishes are bounded by a window, and ONE
 // sweep interval times out late PubAcks and drops aborted ones. One-at-a-time publishes go the same way.
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { createInbox, type Msg, headers as natsHeaders } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import { METRIC } from '../../record/metricCatalog.ts';
 import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
 import { nowMs } from './clock.ts';
@@ -64,6 +64,13 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+interface Outgoing {
+  token: string;
+  subject: string;
+  payload: string | Uint8Array;
+  headers: MsgHdrs;
+}
+
 interface Waiter {
   info: IterationInfo;
   resolve(): void;
@@ -86,6 +93,8 @@ export class JetStreamClient {
   private sub: Subscription | undefined;
   private sweep: NodeJS.Timeout | undefined;
   private closed = false;
+  private outbox: Outgoing[] = [];
+  private writeScheduled = false;
 
   constructor(private readonly o: JetStreamClientOptions) {
     this.window = o.window ?? CLIENT_DEFAULTS.jetstreamWindow;
@@ -100,20 +109,37 @@ export class JetStreamClient {
   }
 
   forIteration(info: IterationInfo): IterationJetStream {
-    return {
-      publish: (subject, data, options) => this.publish(info, subject, data, options),
-      streamSubjects: (stream) => this.streamSubjects(stream),
-    };
+    return new BoundJetStream(this, info);
   }
 
-  async publish(
+  /**
+   * Resolves with the PubAck. The message is not written at once: publishes made in one turn of the
+   * event loop go out together from one setImmediate, so nats.js (which flushes its outbound buffer
+   * on the microtask after the first publish into an empty buffer) writes them to the socket in one
+   * write instead of one per message (a write per message was 17% of the worker's time).
+   */
+  publish(
     info: IterationInfo,
     subject: string,
     data: NatsData,
     options: JetStreamPublishOptions = {},
   ): Promise<PubAck> {
+    if (info.signal.aborted) return Promise.reject(info.signal.reason);
+    if (this.nc === undefined || this.inFlight >= this.window)
+      return this.publishWhenReady(info, subject, data, options);
+    this.inFlight++;
+    return this.enqueue(info, subject, data, options);
+  }
+
+  /** The slow path: the first publish (connects and subscribes) or a full window (waits for a slot). */
+  private async publishWhenReady(
+    info: IterationInfo,
+    subject: string,
+    data: NatsData,
+    options: JetStreamPublishOptions,
+  ): Promise<PubAck> {
+    if (this.nc === undefined) await this.start();
     info.signal.throwIfAborted();
-    const nc = this.nc ?? (await this.start());
     if (this.inFlight >= this.window) {
       await this.slot(info);
       // Handed a slot after an abort the sweep had not seen yet: give it to the next in line.
@@ -122,31 +148,72 @@ export class JetStreamClient {
         throw info.signal.reason;
       }
     } else this.inFlight++;
+    return this.enqueue(info, subject, data, options);
+  }
+
+  /** Holds a slot already; queues the message for the next write and its PubAck in pending. */
+  private enqueue(
+    info: IterationInfo,
+    subject: string,
+    data: NatsData,
+    options: JetStreamPublishOptions,
+  ): Promise<PubAck> {
     const token = (this.next++).toString(36);
     const h = natsHeaders();
-    if (options.msgID !== undefined) h.set(HEADERS.natsMsgId, options.msgID);
-    h.set(HEADERS.traceparent, info.traceparent);
-    h.set(HEADERS.natsCorrelationId, info.correlationId);
-    if (options.headers) for (const [k, v] of Object.entries(options.headers)) h.set(k, v);
-    const sentMs = nowMs();
+    // append, not set, on a fresh header set: set() first looks for the key to delete (two arrays
+    // per call); the scenario's own headers still go through set() and so replace ours.
+    if (options.msgID !== undefined) h.append(HEADERS.natsMsgId, options.msgID);
+    h.append(HEADERS.traceparent, info.traceparent);
+    h.append(HEADERS.natsCorrelationId, info.correlationId);
+    if (options.headers) for (const k in options.headers) h.set(k, options.headers[k] as string);
+    let payload: string | Uint8Array;
     try {
-      nc.publish(subject, natsPayload(data), { reply: `${this.prefix}.${token}`, headers: h });
+      payload = natsPayload(data);
     } catch (err) {
       this.release();
-      throw this.fail(err, errorCode(err));
+      return Promise.reject(err);
     }
     const timeoutMs = options.timeout ?? this.ackTimeoutMs;
     return new Promise<PubAck>((resolve, reject) => {
+      // The clock starts when the message is written (sendMs); until then it is not late.
       this.pending.set(token, {
         info,
-        fromMs: info.openModel ? info.intendedStartMs : sentMs,
-        deadlineMs: sentMs + timeoutMs,
+        fromMs: info.intendedStartMs,
+        deadlineMs: Number.POSITIVE_INFINITY,
         timeoutMs,
         resolve,
         reject,
       });
+      this.outbox.push({ token, subject, payload, headers: h });
+      if (!this.writeScheduled) {
+        this.writeScheduled = true;
+        setImmediate(this.writeOutbox);
+      }
     });
   }
+
+  /** Hands every queued message to nats.js in one synchronous loop: one socket write for the lot. */
+  private readonly writeOutbox = (): void => {
+    this.writeScheduled = false;
+    const batch = this.outbox;
+    this.outbox = [];
+    const nc = this.nc;
+    const sentMs = nowMs();
+    for (const m of batch) {
+      const p = this.pending.get(m.token);
+      if (p === undefined) continue; // aborted or closed meanwhile
+      if (!p.info.openModel) p.fromMs = sentMs;
+      p.deadlineMs = sentMs + p.timeoutMs;
+      try {
+        if (nc === undefined) throw new Error('the JetStream client is closed');
+        nc.publish(m.subject, m.payload, { reply: `${this.prefix}.${m.token}`, headers: m.headers });
+      } catch (err) {
+        this.pending.delete(m.token);
+        this.release();
+        p.reject(this.fail(err, errorCode(err)));
+      }
+    }
+  };
 
   async streamSubjects(stream: string): Promise<string[]> {
     let subjects = this.subjects.get(stream);
@@ -171,6 +238,7 @@ export class JetStreamClient {
     const err = new JetStreamPublishError('the JetStream client closed before the PubAck came', 'closed');
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    this.outbox = [];
     for (const w of this.waiters.slice(this.head)) w.reject(err);
     this.waiters = [];
     this.head = 0;
@@ -274,6 +342,20 @@ export class JetStreamClient {
     this.o.recorder.count(METRIC.jetstreamPublishErrors, 1, { code });
     const message = err instanceof Error ? err.message : String(err);
     return err instanceof JetStreamPublishError ? err : new JetStreamPublishError(message, code);
+  }
+}
+
+/** ctx.jetstream of one iteration: methods on the prototype, not closures per iteration. */
+class BoundJetStream implements IterationJetStream {
+  constructor(
+    private readonly client: JetStreamClient,
+    private readonly info: IterationInfo,
+  ) {}
+  publish(subject: string, data: NatsData, options?: JetStreamPublishOptions): Promise<PubAck> {
+    return this.client.publish(this.info, subject, data, options);
+  }
+  streamSubjects(stream: string): Promise<string[]> {
+    return this.client.streamSubjects(stream);
   }
 }
 

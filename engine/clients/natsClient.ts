@@ -44,10 +44,7 @@ export class NatsClient {
   constructor(private readonly o: NatsClientOptions) {}
 
   forIteration(info: IterationInfo): IterationNats {
-    return {
-      publish: (subject, data, options) => this.publish(info, subject, data, options),
-      request: (subject, data, options) => this.request(info, subject, data, options),
-    };
+    return new BoundNats(this, info);
   }
 
   async publish(info: IterationInfo, subject: string, data: NatsData, options: NatsPublishOptions = {}) {
@@ -95,6 +92,20 @@ export class NatsClient {
       if (onAbort) info.signal.removeEventListener('abort', onAbort);
       reply.catch(() => undefined); // an abort leaves the request's own rejection unobserved
     }
+  }
+}
+
+/** ctx.nats of one iteration: methods on the prototype, not closures per iteration. */
+class BoundNats implements IterationNats {
+  constructor(
+    private readonly client: NatsClient,
+    private readonly info: IterationInfo,
+  ) {}
+  publish(subject: string, data: NatsData, options?: NatsPublishOptions): Promise<void> {
+    return this.client.publish(this.info, subject, data, options);
+  }
+  request(subject: string, data: NatsData, options?: NatsRequestOptions): Promise<NatsReply> {
+    return this.client.request(this.info, subject, data, options);
   }
 }
 

@@ -46,6 +46,38 @@ export function newTraceparent(): string {
   return `00-${randomHex(16)}-${randomHex(8)}-01`;
 }
 
+/**
+ * One iteration's IterationInfo, as a class so an iteration allocates one object and no closures;
+ * the correlation id and traceparent are made on first use (a scenario that sends nothing pays for
+ * neither).
+ */
+class Iteration implements IterationInfo {
+  private correlation: string | undefined;
+  private trace: string | undefined;
+
+  constructor(
+    readonly k: number,
+    readonly intendedStartMs: number,
+    readonly openModel: boolean,
+    readonly signal: AbortSignal,
+    private readonly deps: RunDeps,
+  ) {}
+
+  get correlationId(): string {
+    this.correlation ??= `${this.deps.runId}-${this.k}`;
+    return this.correlation;
+  }
+
+  get traceparent(): string {
+    this.trace ??= newTraceparent();
+    return this.trace;
+  }
+
+  markAccepted(): void {
+    this.deps.accepted(this.k);
+  }
+}
+
 export class ScenarioRun {
   /** No new iterations once set (duration over, or a stop was asked for). */
   stopping = false;
@@ -86,15 +118,7 @@ export class ScenarioRun {
     if (openModel) d.recorder.latency(METRIC.iterationDelay, nowMs() - intendedStartMs);
     this.inFlight++;
     d.started();
-    const info: IterationInfo = {
-      k,
-      correlationId: `${d.runId}-${k}`,
-      traceparent: newTraceparent(),
-      intendedStartMs,
-      openModel,
-      signal: vu.signal ?? this.abort.signal,
-      markAccepted: () => d.accepted(k),
-    };
+    const info = new Iteration(k, intendedStartMs, openModel, vu.signal ?? this.abort.signal, d);
     const items = d.items;
     const ctx = d.seam.createIterationContext({
       info,

@@ -48,3 +48,22 @@ test('counter deltas are kept per metric and tag set and reset on drain', () => 
   r.count('load.iterations', 4);
   expect(r.drain().counters).toEqual([{ tag: 'load.iterations', metric: 'load.iterations', delta: 4 }]);
 });
+
+test('a frozen tag object (found by identity) and a fresh one with the same values share one entry', async () => {
+  await initRecorderWasm();
+  const r = new WorkerRecorder();
+  const frozen = Object.freeze({ status: '200' });
+  r.count('http.requests', 1, frozen);
+  r.count('http.requests', 2, { status: '200' });
+  r.count('http.errors', 1, frozen); // same object, another metric: its own entry
+  r.latency('gateway.latency', 3, Object.freeze({ name: 'GET /' }));
+  r.latency('gateway.latency', 4, { name: 'GET /' });
+  const out = r.drain();
+  expect(out.counters).toEqual([
+    { tag: 'http.requests;status=200', metric: 'http.requests', tags: { status: '200' }, delta: 3 },
+    { tag: 'http.errors;status=200', metric: 'http.errors', tags: { status: '200' }, delta: 1 },
+  ]);
+  expect(out.histograms).toHaveLength(1);
+  expect(HistogramSnapshot.decode(out.histograms[0]?.encoded ?? '').count).toBe(2);
+  r.destroy();
+});

@@ -14,7 +14,7 @@ describe('GeneratorHealth', () => {
     observe(h, SATURATED_FOR_S, 40, 0.99, 0);
     expect(h.saturated).toBe(true);
     expect(h.busy).toBe(true);
-    expect(h.note).toContain('loop busy 99%');
+    expect(h.note).toContain('loop busy up to 99%');
   });
 
   it('flags a loop delayed by the host but mostly idle as saturated, not busy', () => {
@@ -32,6 +32,6 @@ describe('GeneratorHealth', () => {
     observe(h, 1, 1, 0.1, SATURATED_FOR_S); // the streak ends
     observe(h, SATURATED_FOR_S, 30, 0.98, SATURATED_FOR_S + 1);
     expect(h.busy).toBe(true);
-    expect(h.note).toMatch(/loop busy 30% .*; loop busy 98% from \d+ s/);
+    expect(h.note).toMatch(/loop busy up to 30% .*; loop busy from \d+ s/);
   });
 });
