@@ -129,7 +129,11 @@ export function reportFromSummary(
   });
   // λ: events completed per second of the steady window (e2e samples are completions).
   const completed = summary.metrics[METRIC.e2eLatency]?.count ?? 0;
-  const little = littlesLaw({ summary, arrivalRatePerS: steadyS > 0 ? completed / steadyS : 0 });
+  const little = littlesLaw({
+    summary,
+    arrivalRatePerS: steadyS > 0 ? completed / steadyS : 0,
+    ...(stageBuckets?.means ? { means: stageBuckets.means } : {}),
+  });
   report.stages = {
     e2e: stages.e2e && {
       p50: round(stages.e2e.p50),
