@@ -80,6 +80,36 @@ export const METRICS = {
     tags: [],
     meaning: "stream store time (the relay's publish) to first delivery, from the worker's histogram",
   },
+  'broker.wait.sum': {
+    kind: 'counter',
+    unit: 'ms',
+    producer: 'collectors/prometheus/referenceWorkerMappings.ts',
+    tags: [],
+    meaning:
+      "increase of the worker's broker-wait histogram _sum: with broker.wait.count, the stage's true mean",
+  },
+  'broker.wait.count': {
+    kind: 'counter',
+    unit: 'count',
+    producer: 'collectors/prometheus/referenceWorkerMappings.ts',
+    tags: [],
+    meaning: "increase of the worker's broker-wait histogram _count",
+  },
+  'dispatch.latency.sum': {
+    kind: 'counter',
+    unit: 'ms',
+    producer: 'collectors/prometheus/referenceWorkerMappings.ts',
+    tags: ['consumer'],
+    meaning:
+      "increase of the worker's dispatch histogram _sum, by consumer: with dispatch.latency.count, the true mean",
+  },
+  'dispatch.latency.count': {
+    kind: 'counter',
+    unit: 'count',
+    producer: 'collectors/prometheus/referenceWorkerMappings.ts',
+    tags: ['consumer'],
+    meaning: "increase of the worker's dispatch histogram _count, by consumer",
+  },
   'e2e.latency': {
     kind: 'latency',
     unit: 'ms',
@@ -422,6 +452,10 @@ export const METRIC = {
   consumerAckLatency: 'consumer.ack.latency',
   dispatchLatency: 'dispatch.latency',
   brokerWait: 'broker.wait',
+  brokerWaitSum: 'broker.wait.sum',
+  brokerWaitCount: 'broker.wait.count',
+  dispatchLatencySum: 'dispatch.latency.sum',
+  dispatchLatencyCount: 'dispatch.latency.count',
   e2eLatency: 'e2e.latency',
   loadIterations: 'load.iterations',
   loadDroppedIterations: 'load.dropped_iterations',

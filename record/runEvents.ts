@@ -1,6 +1,7 @@
 // The timeline events of series.ndjson (wire types, checked with zod where reports read them) and
 // their typed writers, so no event name is spelled outside this file:
 //   run.start / run.end      the runner: who, when, which SLOs; how it ended
+//   load.end                 the runner: the engine's schedule ended (the drain starts)
 //   integrity                the checker's counts after the drain
 //   fault.start / fault.end  a fault window of the schedule, paired by id
 //   outbox.guard             a fault run's proof that no outbox row changed (faults/outboxGuard.ts)
@@ -11,6 +12,7 @@ import { z } from 'zod';
 export const EVENT = {
   runStart: 'run.start',
   runEnd: 'run.end',
+  loadEnd: 'load.end',
   integrity: 'integrity',
   faultStart: 'fault.start',
   faultEnd: 'fault.end',
@@ -76,6 +78,12 @@ export const runEndWire = z.object({
   loadNotes: z.array(z.string()).optional(),
 });
 
+/** The engine's schedule ended, before the drain: gauges are judged up to here (reports/steadyWindow.ts). */
+export const loadEndWire = z.object({
+  t: z.number(),
+  event: z.literal(EVENT.loadEnd),
+});
+
 export const integrityWire = z.object({
   t: z.number(),
   event: z.literal(EVENT.integrity),
@@ -109,6 +117,7 @@ export const faultEndWire = z.object({
 export type RunStartWire = z.output<typeof runStartWire>;
 export type RunSegmentWire = z.output<typeof runSegmentWire>;
 export type RunEndWire = z.output<typeof runEndWire>;
+export type LoadEndWire = z.output<typeof loadEndWire>;
 const outboxChecksumWire = z.object({ count, checksum: z.string() });
 const outboxComparisonWire = z.object({
   before: outboxChecksumWire,
@@ -145,6 +154,10 @@ export function writeRunEnd(
   atMs?: number,
 ): void {
   sink.event(EVENT.runEnd, fields, atMs);
+}
+
+export function writeLoadEnd(sink: EventSink, atMs?: number): void {
+  sink.event(EVENT.loadEnd, {}, atMs);
 }
 
 /** `extra` carries counts readers may ignore (unexpected, recovered, uncertain). */

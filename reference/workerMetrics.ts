@@ -50,10 +50,12 @@ export function createWorkerMetrics(): WorkerMetrics {
     brokerWait: new Histogram({
       name: 'worker_broker_wait_seconds',
       help: 'Stream store time of a message to its first delivery to the worker (main consumer)',
-      // Fine steps up to 10 s: the collector records each observation at its bucket's upper bound.
+      // The collector records each observation at its bucket's upper bound, so a step is the error
+      // of a percentile: fine steps up to 10 s, then at most ~1.5x up to 10 min, where an
+      // overloaded run's backlog waits (60 -> 120 s steps put an overloaded p50 at 120 s).
       buckets: [
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 6, 8, 10, 15,
-        20, 30, 60, 120, 300,
+        20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600,
       ],
       registers,
     }),

@@ -1,10 +1,12 @@
-// Streams one gauge's points (all tag sets) into steady-window statistics: min, mean, max, last,
-// per-second means for the trend; points of the warm-up are left out. Memory: two floats per second
+// Streams one gauge's points (all tag sets) into load-window statistics (steadyWindow.ts): min,
+// mean, max, last, per-second means for the trend; points of the warm-up and of the drain after
+// the load are left out. Memory: two floats per second
 // of run. (Counters are series lines of their own, summed by the reader.)
 import type { Tags } from '../record/recorder.ts';
 import { fitTrend } from './drift.ts';
 import { gaugeFold, SampleFolder } from './gaugeFold.ts';
 import type { GaugeSummary } from './runSummary.ts';
+import { pointInLoad } from './steadyWindow.ts';
 
 export class GaugeAccumulator {
   private readonly folder: SampleFolder;
@@ -23,6 +25,8 @@ export class GaugeAccumulator {
   constructor(
     readonly name: string,
     private readonly steadyStartMs: number,
+    /** The load's end as known so far (+Infinity until the reader has seen it). */
+    private readonly loadEndMs: () => number = () => Number.POSITIVE_INFINITY,
   ) {
     this.folder = new SampleFolder(gaugeFold(name), (t, v) => this.addSample(t, v));
   }
@@ -57,7 +61,7 @@ export class GaugeAccumulator {
 
   /** One folded sample. */
   private addSample(t: number, v: number): void {
-    if (t < this.steadyStartMs) return;
+    if (!pointInLoad(t, this.steadyStartMs, this.loadEndMs())) return;
     this.samples++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;

@@ -9,6 +9,7 @@
 // is looking at the wrong thing (another consumer, another table) or the target is set up wrong.
 import { METRIC } from '../record/metricCatalog.ts';
 import type { RunSummary } from './runSummary.ts';
+import type { StageMeans } from './stageMeans.ts';
 
 /** Off by more than this factor either way and the check says so. */
 export const LITTLE_TOLERANCE = 2;
@@ -32,6 +33,8 @@ export interface LittleInput {
   summary: Pick<RunSummary, 'metrics' | 'byTag' | 'gauges'>;
   /** Steady arrival rate λ, events per second (e.g. completions over the steady window). */
   arrivalRatePerS: number;
+  /** True means of broker wait and dispatch (their histograms' _sum/_count); omitted: bucket-edge means. */
+  means?: StageMeans;
 }
 
 export function littlesLaw(input: LittleInput): LittleCheck[] {
@@ -50,8 +53,15 @@ export function littlesLaw(input: LittleInput): LittleCheck[] {
   const outboxWait = latencyMean(METRIC.outboxLag);
   const pending = mean(METRIC.consumerPending);
   const ackPending = mean(METRIC.consumerAckPending);
-  const brokerWait = latencyMean(METRIC.brokerWait);
-  const dispatch = dispatchMain && dispatchMain.count > 0 ? dispatchMain.mean : undefined;
+  // Where the run recorded a histogram's _sum/_count, its true mean; the edge values overstate it.
+  const brokerWait =
+    latencyMean(METRIC.brokerWait) === undefined
+      ? undefined
+      : (input.means?.mean(METRIC.brokerWait) ?? latencyMean(METRIC.brokerWait));
+  const dispatch =
+    dispatchMain && dispatchMain.count > 0
+      ? (input.means?.mean(METRIC.dispatchLatency) ?? dispatchMain.mean)
+      : undefined;
   return [
     check('outbox pending', outboxBacklog, rate, outboxWait, METRIC.outboxPending, METRIC.outboxLag),
     check(

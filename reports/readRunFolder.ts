@@ -10,7 +10,14 @@ import { type EncodedHlogInterval, HlogFormatError, readEncodedHlogIntervals } f
 import { parseHlogTag } from '../record/hlogTag.ts';
 import type { CutTail, CutTailOptions } from '../record/lineReader.ts';
 import type { Tags } from '../record/recorder.ts';
-import { EVENT, type RunEndWire, type RunStartWire, runEndWire, runStartWire } from '../record/runEvents.ts';
+import {
+  EVENT,
+  loadEndWire,
+  type RunEndWire,
+  type RunStartWire,
+  runEndWire,
+  runStartWire,
+} from '../record/runEvents.ts';
 import { RUN_FILES, runHlogPaths } from '../record/runFiles.ts';
 import { SegmentError } from '../record/segmentFraction.ts';
 import { readSeriesRecords, SeriesFormatError, type SeriesRecord } from '../record/series.ts';
@@ -113,6 +120,8 @@ async function readSeries(run: RunFolderRead, folds: readonly RunFolderFold[], c
       } else if (record.event === EVENT.runEnd) {
         run.end = parseEvent(runEndWire, record, run.seriesPath, line);
         run.window.runEnded(run.end);
+      } else if (record.event === EVENT.loadEnd) {
+        run.window.loadEnded(parseEvent(loadEndWire, record, run.seriesPath, line));
       }
     }
     for (const fold of seriesFolds) fold.record?.(record, line, run);

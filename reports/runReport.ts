@@ -16,6 +16,7 @@ import type { RunSummary } from './runSummary.ts';
 import { compileSlos, evaluateSlos } from './sloEngine.ts';
 import { soakFindings } from './soakFindings.ts';
 import { STAGE_METRICS, stageBreakdown } from './stageBreakdown.ts';
+import { type StageMeans, StageMeansFold } from './stageMeans.ts';
 import { type RunMeta, SummaryFold } from './summarizeRunFolder.ts';
 
 /** Time buckets the stage shares are given in over the steady window, at most. */
@@ -38,14 +39,15 @@ export function reportReading(): {
     bucketS = Math.max(1, Math.ceil(steadyS / STAGE_BUCKETS));
     return { fromMs: window.steadyStartMs, bucketS };
   });
+  const means = new StageMeansFold();
   // A fault run's windows and outbox guard, from the same pass (empty for a run without faults).
   const recovery = recoveryReading();
   return {
-    folds: [summary, stages, ...recovery.folds],
+    folds: [summary, stages, means, ...recovery.folds],
     report: (run) => {
       const { meta, summary: s } = summary.result(run);
       const faults = faultReport(recovery.faultRun(run), meta.startedAtMs);
-      return reportFromSummary(meta, s, { bucketS, byMetric: stages.buckets() }, faults);
+      return reportFromSummary(meta, s, { bucketS, byMetric: stages.buckets(), means }, faults);
     },
   };
 }
@@ -53,7 +55,7 @@ export function reportReading(): {
 export function reportFromSummary(
   meta: RunMeta,
   summary: RunSummary,
-  stageBuckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets> },
+  stageBuckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets>; means?: StageMeans },
   faults: FaultReport = {},
 ): ReportJson {
   const slos = evaluateSlos(summary, compileSlos(meta.slos), { loadOnly: meta.loadOnly }).map((r) => ({
@@ -120,10 +122,18 @@ export function reportFromSummary(
     };
   }
   const steadyS = Math.max(0, meta.durationS - meta.warmUpMs / 1000);
-  const stages = stageBreakdown({ summary, ...(stageBuckets ? { buckets: stageBuckets } : {}) });
+  const stages = stageBreakdown({
+    summary,
+    ...(stageBuckets ? { buckets: stageBuckets } : {}),
+    ...(stageBuckets?.means ? { means: stageBuckets.means } : {}),
+  });
   // λ: events completed per second of the steady window (e2e samples are completions).
   const completed = summary.metrics[METRIC.e2eLatency]?.count ?? 0;
-  const little = littlesLaw({ summary, arrivalRatePerS: steadyS > 0 ? completed / steadyS : 0 });
+  const little = littlesLaw({
+    summary,
+    arrivalRatePerS: steadyS > 0 ? completed / steadyS : 0,
+    ...(stageBuckets?.means ? { means: stageBuckets.means } : {}),
+  });
   report.stages = {
     e2e: stages.e2e && {
       p50: round(stages.e2e.p50),

@@ -16,6 +16,7 @@ import {
   SeriesTimelineFold,
 } from './seriesTimeline.ts';
 import { STAGE_METRICS, STAGES, stageBreakdown } from './stageBreakdown.ts';
+import { type StageMeans, StageMeansFold } from './stageMeans.ts';
 
 /** Points per line at most: enough for any screen, small enough for a light page. */
 export const MAX_POINTS = 2000;
@@ -129,8 +130,9 @@ export function timelineReading(): {
     fromMs: startOf(run),
     bucketS: lengthOf(run).bucketS,
   }));
+  const stageMeans = new StageMeansFold((w) => Math.trunc(w.runStartMs));
   return {
-    folds: [seriesFold, latencyFold],
+    folds: [seriesFold, latencyFold, stageMeans],
     timeline: (run, slos = []) => {
       const { durationS, bucketS } = lengthOf(run);
       const startMs = startOf(run);
@@ -140,7 +142,7 @@ export function timelineReading(): {
         bucketS,
         run.window.warmUpMs / 1000,
       );
-      return timelineCharts(bucketS, durationS, latencyFold.buckets(), series, slos);
+      return timelineCharts(bucketS, durationS, latencyFold.buckets(), series, slos, stageMeans);
     },
   };
 }
@@ -151,6 +153,7 @@ function timelineCharts(
   latency: Map<string, LatencyBuckets>,
   series: SeriesTimeline,
   slos: readonly SloLineSource[],
+  stageMeans?: StageMeans,
 ): RunTimeline {
   const gauge = (name: string) => series.lines.filter((l) => l.gauge === name);
   const at = (buckets: number[], values: number[]): Sparse => ({ buckets, values });
@@ -269,7 +272,7 @@ function timelineCharts(
       1e-6,
     ),
   );
-  charts.push(stagesChart(bucketS, latency));
+  charts.push(stagesChart(bucketS, latency, stageMeans));
 
   return { bucketS, durationS, warmUpS: series.warmUpS, faults: series.faults, charts, notes: series.notes };
 }
@@ -380,10 +383,11 @@ export function sloThresholds(slos: readonly SloLineSource[], metric: string): C
 }
 
 /** Where e2e time goes, bucket by bucket: each stage's mean stacked on the ones before it. */
-function stagesChart(bucketS: number, latency: Map<string, LatencyBuckets>): Chart {
+function stagesChart(bucketS: number, latency: Map<string, LatencyBuckets>, means?: StageMeans): Chart {
   const b = stageBreakdown({
     summary: { metrics: {}, byTag: {} },
     buckets: { bucketS, byMetric: latency },
+    ...(means === undefined ? {} : { means }),
   }).buckets;
   const layers: [string, Sparse][] = [];
   if (b !== null) {
@@ -408,7 +412,7 @@ function stagesChart(bucketS: number, latency: Map<string, LatencyBuckets>): Cha
     'stages',
     'Where e2e time goes',
     'ms',
-    'mean of each stage per bucket, stacked (dispatch: every consumer; effect: e2e mean minus the rest)',
+    'mean of each stage per bucket, stacked (broker wait and dispatch: the worker histograms\u2019 _sum/_count, main consumer, where recorded; else their bucket edges, dispatch of every consumer; effect: e2e mean minus the rest)',
     bucketS,
     layers.reverse(),
     `${METRIC.e2eLatency} samples`,

@@ -9,10 +9,14 @@
 //                                              (the reference sink writes the row inside the call)
 // Shares are of the e2e mean, since means add up along the path and percentiles do not. A stage
 // without data is reported as not measured, and then the effect cannot be derived either.
+// Broker wait and dispatch come from Prometheus histograms, recorded at bucket upper edges: their
+// p50 and p99 are bucket-bounded (upper estimates), and their means are taken from the
+// histograms' _sum/_count where the run recorded them (stageMeans.ts), so shares add up.
 import type { LatencySummary } from '../record/histogramSnapshot.ts';
 import { METRIC } from '../record/metricCatalog.ts';
 import type { LatencyBuckets } from './latencyTimeline.ts';
 import type { RunSummary } from './runSummary.ts';
+import type { StageMeans } from './stageMeans.ts';
 
 export const STAGES = ['outbox wait', 'broker wait', 'dispatch', 'effect'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -22,12 +26,19 @@ interface MeasuredStage {
   metric: string;
   /** A tag value kept apart in byTag, when only part of the metric belongs to the stage. */
   tag?: { key: string; value: string };
+  /** Recorded at the upper edges of Prometheus histogram buckets: percentiles are bucket-bounded. */
+  bucketed?: boolean;
 }
 
 export const MEASURED_STAGES: readonly MeasuredStage[] = [
   { stage: 'outbox wait', metric: METRIC.outboxLag },
-  { stage: 'broker wait', metric: METRIC.brokerWait },
-  { stage: 'dispatch', metric: METRIC.dispatchLatency, tag: { key: 'consumer', value: 'main' } },
+  { stage: 'broker wait', metric: METRIC.brokerWait, bucketed: true },
+  {
+    stage: 'dispatch',
+    metric: METRIC.dispatchLatency,
+    tag: { key: 'consumer', value: 'main' },
+    bucketed: true,
+  },
 ];
 
 /** The latency metrics the breakdown reads per bucket (a LatencyTimelineFold's `metrics`). */
@@ -63,7 +74,7 @@ export interface StageBreakdown {
   stages: StageStats[];
   /** The measured stage with the largest p99. */
   dominantP99: StageName | null;
-  /** The stage whose share of e2e grew most from the first third of the buckets to the last. */
+  /** The stage whose share of e2e grew most from the first third of the buckets to the last; null when none grew. */
   grewMost: { stage: StageName; fromShare: number; toShare: number } | null;
   buckets: StageBuckets | null;
   /** One line per thing the breakdown could not do. */
@@ -74,6 +85,8 @@ export interface StageBreakdownInput {
   summary: Pick<RunSummary, 'metrics' | 'byTag'>;
   /** A LatencyTimelineFold over STAGE_METRICS, steady window only; omitted: no per-bucket view. */
   buckets?: { bucketS: number; byMetric: ReadonlyMap<string, LatencyBuckets> };
+  /** True means of the bucketed stages, over the same window and buckets; omitted: bucket-edge means. */
+  means?: StageMeans;
 }
 
 const SOURCES: Record<StageName, string> = {
@@ -88,6 +101,7 @@ export function stageBreakdown(input: StageBreakdownInput): StageBreakdown {
   const notes: string[] = [];
   const e2e = summary.metrics[METRIC.e2eLatency];
   const stages: StageStats[] = [];
+  const bucketed: string[] = [];
   for (const s of MEASURED_STAGES) {
     const m = stageSummary(summary, s);
     if (m === undefined || m.count === 0) {
@@ -103,16 +117,26 @@ export function stageBreakdown(input: StageBreakdownInput): StageBreakdown {
       });
       continue;
     }
+    const trueMean = s.bucketed ? input.means?.mean(s.metric) : undefined;
+    const mean = trueMean ?? m.mean;
+    if (s.bucketed)
+      bucketed.push(
+        `${s.stage}${trueMean === undefined ? ' (mean from the bucket edges too: no _sum/_count recorded)' : ''}`,
+      );
     stages.push({
       stage: s.stage,
-      source: SOURCES[s.stage],
+      source: `${SOURCES[s.stage]}${s.bucketed ? (trueMean === undefined ? '; mean and percentiles at bucket upper edges' : '; mean from _sum/_count, percentiles at bucket upper edges') : ''}`,
       measured: true,
       p50: m.p50,
       p99: m.p99,
-      mean: m.mean,
-      share: e2e && e2e.mean > 0 ? m.mean / e2e.mean : null,
+      mean,
+      share: e2e && e2e.mean > 0 ? mean / e2e.mean : null,
     });
   }
+  if (bucketed.length > 0)
+    notes.push(
+      `${bucketed.join(', ')}: p50 and p99 are upper edges of the worker's Prometheus histogram buckets (bucket-bounded, an upper estimate)`,
+    );
   stages.push(effectStage(stages, e2e));
   if (!e2e || e2e.count === 0) notes.push(`no ${METRIC.e2eLatency} in the run: stage shares cannot be given`);
 
@@ -124,7 +148,9 @@ export function stageBreakdown(input: StageBreakdownInput): StageBreakdown {
       dominantP99 = s.stage;
     }
   }
-  const buckets = input.buckets ? bucketShares(input.buckets.bucketS, input.buckets.byMetric) : null;
+  const buckets = input.buckets
+    ? bucketShares(input.buckets.bucketS, input.buckets.byMetric, input.means)
+    : null;
   const grewMost = buckets ? shareGrowth(buckets, notes) : null;
   if (!input.buckets) notes.push('no latency buckets given: shares over time not computed');
   return {
@@ -160,15 +186,21 @@ function effectStage(measured: StageStats[], e2e: LatencySummary | undefined): S
   return { ...base, measured: true, mean, share: e2e.mean > 0 ? mean / e2e.mean : null };
 }
 
-function bucketShares(bucketS: number, byMetric: ReadonlyMap<string, LatencyBuckets>): StageBuckets | null {
+function bucketShares(
+  bucketS: number,
+  byMetric: ReadonlyMap<string, LatencyBuckets>,
+  means: StageMeans | undefined,
+): StageBuckets | null {
   const e2e = byMetric.get(METRIC.e2eLatency);
   if (!e2e || e2e.buckets.length === 0) return null;
   const share = Object.fromEntries(STAGES.map((s) => [s, [] as (number | null)[]])) as StageBuckets['share'];
   const mean = Object.fromEntries(STAGES.map((s) => [s, [] as (number | null)[]])) as StageBuckets['mean'];
   const index = new Map<string, Map<number, number>>();
+  const trueMeans = new Map<string, Map<number, number>>();
   for (const s of MEASURED_STAGES) {
     const b = byMetric.get(s.metric);
     index.set(s.metric, new Map((b?.buckets ?? []).map((bucket, i) => [bucket, i])));
+    if (s.bucketed && means !== undefined) trueMeans.set(s.metric, means.bucketMeans(s.metric, bucketS));
   }
   e2e.buckets.forEach((bucket, i) => {
     const total = e2e.mean[i] ?? 0;
@@ -176,7 +208,8 @@ function bucketShares(bucketS: number, byMetric: ReadonlyMap<string, LatencyBuck
     let complete = true;
     for (const s of MEASURED_STAGES) {
       const j = index.get(s.metric)?.get(bucket);
-      const m = j === undefined ? undefined : byMetric.get(s.metric)?.mean[j];
+      const edgeMean = j === undefined ? undefined : byMetric.get(s.metric)?.mean[j];
+      const m = edgeMean === undefined ? undefined : (trueMeans.get(s.metric)?.get(bucket) ?? edgeMean);
       if (m === undefined) complete = false;
       else rest += m;
       mean[s.stage].push(m ?? null);
@@ -209,8 +242,10 @@ function shareGrowth(
     const from = avg(values.slice(0, third));
     const to = avg(values.slice(n - third));
     if (from === null || to === null) continue;
-    if (best === null || to - from > best.toShare - best.fromShare)
+    // Only a share that grew counts: "effect 0 → 0" is not growth.
+    if (to - from > 0 && (best === null || to - from > best.toShare - best.fromShare))
       best = { stage, fromShare: from, toShare: to };
   }
+  if (best === null) notes.push('no stage grew its share of e2e from the first third of the run to the last');
   return best;
 }

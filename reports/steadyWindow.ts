@@ -4,7 +4,15 @@
 //   run.end's t (without run.end: at the latest t of the series).
 // - The steady window starts warmUpMs after the run start. Without run.start there is no warm-up
 //   (the report notes it): the window starts with the run.
-// - A gauge point is an instant: in a window when its t is at or after the window's start.
+// - The load window is the steady window cut at the load's end: load.end's t (the instant the
+//   engine's schedule ended, written by the runner before the drain). Gauges are judged over it
+//   (the drift SLOs, the gauge statistics): the drain after the load empties the backlogs, and a
+//   fit that includes it hides a backlog that grew all through the load. Latencies, counters and
+//   the integrity counts keep the whole steady window, so events completing in the drain count.
+//   Without load.end (folders written before it existed, a process killed mid-load) the load
+//   window is the whole steady window.
+// - A gauge point is an instant: in a window when its t is at or after the window's start, and in
+//   the load window when also before the load's end.
 // - An hlog interval covers [start, start + length) and belongs where it starts: one that starts
 //   before the steady window is warm-up, one that starts before the run is set-up. Both sides in
 //   whole ms, as the log writes them: an interval the writer started at the window's very instant
@@ -13,11 +21,12 @@
 //   after the window's start, so a line stamped at the warm-up's end counted only warm-up.
 // The series is read before the hlogs, so the hlog folds see the whole window; series folds see
 // the steady start as soon as run.start has gone by (points before it are set-up).
-import type { RunEndWire, RunStartWire } from '../record/runEvents.ts';
+import type { LoadEndWire, RunEndWire, RunStartWire } from '../record/runEvents.ts';
 
 export class SteadyWindow {
   private start: RunStartWire | undefined;
   private end: RunEndWire | undefined;
+  private loadEnd: LoadEndWire | undefined;
   private firstT: number | undefined;
   private lastT = 0;
 
@@ -33,6 +42,14 @@ export class SteadyWindow {
 
   runEnded(end: RunEndWire): void {
     this.end = end;
+  }
+
+  /**
+   * A merged folder holds one load.end per segment, ending within moments of each other (one
+   * --start-at, one schedule): the first read ends the load, as the folds already cut there.
+   */
+  loadEnded(end: LoadEndWire): void {
+    this.loadEnd ??= end;
   }
 
   get hasRunStart(): boolean {
@@ -59,6 +76,15 @@ export class SteadyWindow {
     return this.end?.t ?? this.lastT;
   }
 
+  /**
+   * The load's end: load.end's t; +Infinity without one (the gauges then keep every point from the
+   * steady start, as before load.end existed). While the series is read, +Infinity until load.end
+   * has gone by: the runner writes it after the engine's last series line and before the drain's.
+   */
+  get loadEndMs(): number {
+    return this.loadEnd?.t ?? Number.POSITIVE_INFINITY;
+  }
+
   get durationS(): number {
     return Math.max(0, (this.runEndMs - this.runStartMs) / 1000);
   }
@@ -72,6 +98,11 @@ export function intervalStartMs(startS: number): number {
 /** Whether a gauge point at `t` lies in the window that starts at `fromMs`. */
 export function pointIn(t: number, fromMs: number): boolean {
   return t >= fromMs;
+}
+
+/** Whether a gauge point at `t` lies in the load window: from `fromMs` to before `loadEndMs`. */
+export function pointInLoad(t: number, fromMs: number, loadEndMs: number): boolean {
+  return t >= fromMs && t < loadEndMs;
 }
 
 /** Whether an hlog interval starting at `startS` (seconds) belongs to the window that starts at `fromMs`. */

@@ -1,6 +1,7 @@
 // The run's metadata and its steady-window summary, as a fold of the run-folder reader
 // (readRunFolder.ts): histograms merge as they stream, gauges keep two floats a second, so memory
-// stays flat in the length of the run. Warm-up is steadyWindow.ts's rule.
+// stays flat in the length of the run. Warm-up and the load window (gauges up to the load's end,
+// not through the drain) are steadyWindow.ts's rules.
 import { basename } from 'node:path';
 import { gaugeKey } from '../record/gaugeKey.ts';
 import { METRIC, metricEntry } from '../record/metricCatalog.ts';
@@ -72,8 +73,9 @@ export class SummaryFold implements RunFolderFold {
 
   record(record: SeriesRecord, line: number, run: RunFolderRead): void {
     const steadyStartMs = run.window.steadyStartMs;
+    const loadEndMs = () => run.window.loadEndMs;
     if (isGaugePoint(record)) {
-      this.gauge(this.gauges, record.gauge, record.gauge, steadyStartMs).add(
+      this.gauge(this.gauges, record.gauge, record.gauge, steadyStartMs, loadEndMs).add(
         record.t,
         record.value,
         record.tags,
@@ -82,11 +84,13 @@ export class SummaryFold implements RunFolderFold {
       for (const key of metricEntry(record.gauge)?.tags ?? []) {
         const value = record.tags[key];
         if (value === undefined) continue;
-        this.gauge(this.tagGauges, gaugeKey(record.gauge, { key, value }), record.gauge, steadyStartMs).add(
-          record.t,
-          record.value,
-          record.tags,
-        );
+        this.gauge(
+          this.tagGauges,
+          gaugeKey(record.gauge, { key, value }),
+          record.gauge,
+          steadyStartMs,
+          loadEndMs,
+        ).add(record.t, record.value, record.tags);
       }
       return;
     }
@@ -101,9 +105,9 @@ export class SummaryFold implements RunFolderFold {
       case EVENT.runStart:
         // Points before run.start are set-up, not run: start every gauge afresh on the window.
         for (const name of this.gauges.keys())
-          this.gauges.set(name, new GaugeAccumulator(name, steadyStartMs));
+          this.gauges.set(name, new GaugeAccumulator(name, steadyStartMs, loadEndMs));
         for (const [name, acc] of this.tagGauges)
-          this.tagGauges.set(name, new GaugeAccumulator(acc.name, steadyStartMs));
+          this.tagGauges.set(name, new GaugeAccumulator(acc.name, steadyStartMs, loadEndMs));
         for (const name of this.counters.keys()) this.counters.set(name, 0);
         break;
       case EVENT.integrity:
@@ -263,10 +267,11 @@ export class SummaryFold implements RunFolderFold {
     key: string,
     name: string,
     steadyStartMs: number,
+    loadEndMs: () => number,
   ): GaugeAccumulator {
     let acc = map.get(key);
     if (acc === undefined) {
-      acc = new GaugeAccumulator(name, steadyStartMs);
+      acc = new GaugeAccumulator(name, steadyStartMs, loadEndMs);
       map.set(key, acc);
     }
     return acc;

@@ -22,7 +22,17 @@ interface MappingBase {
 export type PrometheusMapping =
   | (MappingBase & { kind: 'rate' })
   | (MappingBase & { kind: 'gauge' })
-  | (MappingBase & { kind: 'histogram' /** Unit of the bucket bounds; default `s`. */; unit?: 's' | 'ms' });
+  | (MappingBase & {
+      kind: 'histogram';
+      /** Unit of the bucket bounds; default `s`. */
+      unit?: 's' | 'ms';
+      /**
+       * Counters for the increase of `_sum` (in ms) and `_count`: the values recorded at bucket
+       * edges overstate the mean, these give it exactly (reports/stageMeans.ts).
+       */
+      sumAs?: RecordedMetricName;
+      countAs?: RecordedMetricName;
+    });
 
 export interface PrometheusCollectorConfig {
   url: string;
@@ -165,6 +175,48 @@ export class PrometheusCollector implements Collector {
         if (at === undefined) continue;
         for (let i = 0; i < delta; i++) recorder.recordLatency(mapping.as, at * toMs, tags);
       }
+    }
+    this.recordSumCount(recorder, mapping, previous, current, toMs);
+  }
+
+  /** `_sum` and `_count` increases since the last scrape, as counters (a reset counts from 0). */
+  private recordSumCount(
+    recorder: Recorder,
+    mapping: PrometheusMapping & { kind: 'histogram' },
+    previous: Scrape,
+    current: Scrape,
+    toMs: number,
+  ): void {
+    const { sumAs, countAs } = mapping;
+    if (sumAs === undefined || countAs === undefined) return;
+    const totals = (scrape: Scrape) => {
+      const out = new Map<string, { labels: Record<string, string>; sum: number; count: number }>();
+      for (const [suffix, field] of [
+        ['_sum', 'sum'],
+        ['_count', 'count'],
+      ] as const) {
+        for (const s of scrape.samples.get(`${mapping.metric}${suffix}`) ?? []) {
+          const key = labelKey(s.labels);
+          let entry = out.get(key);
+          if (!entry) {
+            entry = { labels: s.labels, sum: 0, count: 0 };
+            out.set(key, entry);
+          }
+          entry[field] = s.value;
+        }
+      }
+      return out;
+    };
+    const before = totals(previous);
+    for (const [key, now] of totals(current)) {
+      const prev = before.get(key);
+      const reset = prev !== undefined && (now.count < prev.count || now.sum < prev.sum);
+      const count = now.count - (prev && !reset ? prev.count : 0);
+      const sum = now.sum - (prev && !reset ? prev.sum : 0);
+      if (count <= 0) continue;
+      const tags = tagsOf(mapping.groupBy, now.labels, mapping.tags);
+      recorder.count(sumAs, sum * toMs, tags, current.atMs);
+      recorder.count(countAs, count, tags, current.atMs);
     }
   }
 

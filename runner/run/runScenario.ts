@@ -25,7 +25,7 @@ import { datasetOptions } from '../../generators/datasetOptions.ts';
 import type { RecordedMetricName } from '../../record/metricCatalog.ts';
 import type { Recorder } from '../../record/recorder.ts';
 import { redact } from '../../record/redact.ts';
-import { writeOutboxGuard, writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
+import { writeLoadEnd, writeOutboxGuard, writeRunEnd, writeRunStart } from '../../record/runEvents.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
 import { DRIFT_WORKER_COMPONENT } from '../../record/sloConfig.ts';
 import { compareReports, renderComparisonMarkdown } from '../../reports/compare.ts';
@@ -227,6 +227,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     warmUpMs: settings.warmUpMs,
   });
   let lateStart: string | undefined;
+  let loadStarted = false;
   const engine = startEngine({
     bundlePath,
     runId,
@@ -236,6 +237,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     workers: settings.workers,
     ...(startAtFlag === undefined ? {} : { startAtMs: startAtFlag }),
     onStart: (startAtMs) => {
+      loadStarted = true;
       writeStart(startAtMs);
       faultRunner?.runner.start(startAtMs);
       // A process ready only after the shared --start-at runs its overdue iterations at once (the
@@ -293,6 +295,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   } catch (err) {
     crash = err;
   }
+  // Before the drain: gauges are judged up to here, so a backlog the drain empties still shows
+  // its growth (reports/steadyWindow.ts). Written now, after the engine's last series line.
+  if (loadStarted) writeLoadEnd(recorder);
   progress.done();
   const guardNotes: string[] = [];
   const guardStep = async (step: (g: OutboxGuard) => Promise<void>) => {

@@ -171,6 +171,41 @@ describe('prometheus collector', () => {
     expect(slow).toEqual([1000, 1000]);
   });
 
+  it("records the _sum and _count increases as counters, so a mean is not the bucket edges' mean", async () => {
+    const recorder = new RecordingRecorder();
+    const collector = new PrometheusCollector({
+      url,
+      mappings: [
+        {
+          metric: 'worker_typed_duration_seconds',
+          kind: 'histogram',
+          as: 'dispatch.latency',
+          groupBy: ['type'],
+          sumAs: 'dispatch.latency.sum',
+          countAs: 'dispatch.latency.count',
+        },
+      ],
+    });
+    byType.observe({ type: 'fast' }, 0.5); // before the baseline: not counted
+    await collector.start(recorder);
+    for (let i = 0; i < 4; i++) byType.observe({ type: 'fast' }, 0.006);
+    byType.observe({ type: 'slow' }, 0.3);
+    await collector.sample();
+    const of = (metric: string, type: string) =>
+      recorder.counts.filter((c) => c.metric === metric && c.tags?.type === type).map((c) => c.delta);
+    // 6 ms each, where the edge values say 10 ms; the slow one 300 ms where the edge says 1000.
+    expect(of('dispatch.latency.count', 'fast')).toEqual([4]);
+    expect(of('dispatch.latency.sum', 'fast')[0]).toBeCloseTo(24, 6);
+    expect(of('dispatch.latency.sum', 'slow')[0]).toBeCloseTo(300, 6);
+    expect(recorder.latencies.filter((l) => l.tags?.type === 'fast').map((l) => l.valueMs)).toEqual([
+      10, 10, 10, 10,
+    ]);
+    // A scrape with nothing new writes no counter line.
+    const lines = recorder.counts.length;
+    await collector.sample();
+    expect(recorder.counts).toHaveLength(lines);
+  });
+
   it('records gauges summed over label sets, and a missing metric once as an event', async () => {
     const recorder = new RecordingRecorder();
     const collector = new PrometheusCollector({

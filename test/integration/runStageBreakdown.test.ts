@@ -88,6 +88,15 @@ describe('stage breakdown of a run against the reference pipeline', () => {
     expect(stage(report, 'dispatch')?.p50, seen).toBeGreaterThanOrEqual(SINK_LATENCY_MS);
     expect(stage(report, 'dispatch')?.share, seen).toBeGreaterThan(0.5);
     expect(report.findings, seen).toContainEqual(expect.stringMatching(/^dispatch dominates e2e p99: /));
+    // Shares are of true means (the worker histograms' _sum/_count), not of bucket edges: a 600 ms
+    // dispatch in the 500-750 ms bucket counted as 750 made the measured stages add to over 100 %.
+    const measuredShare = ['outbox wait', 'broker wait', 'dispatch'].reduce(
+      (sum, name) => sum + (stage(report, name)?.share ?? 0),
+      0,
+    );
+    expect(measuredShare, seen).toBeLessThanOrEqual(1.05);
+    expect(stage(report, 'dispatch')?.source, seen).toContain('mean from _sum/_count');
+    expect(stage(report, 'dispatch')?.mean, seen).toBeLessThan(750);
 
     // Little's law: the unacked backlog is about λ · (broker wait + dispatch) ≈ 10/s × 0.6 s = 6.
     const checks = report.littlesLaw ?? [];

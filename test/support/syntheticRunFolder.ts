@@ -40,6 +40,15 @@ export interface SyntheticRunOptions {
   load?: boolean;
   /** Count iterations as the engine does, and write no drop line at all (a run that dropped none). */
   noDrops?: boolean;
+  /**
+   * Seconds of drain after the `seconds` of load: the collectors keep sampling and e2e keeps
+   * completing, and a load.end event marks where the load stopped.
+   */
+  drainS?: number;
+  /** With drainS: write no load.end (a folder from before the runner wrote it). */
+  noLoadEnd?: boolean;
+  /** consumer.pending grows this much a second through the steady load, then drains to 0. */
+  pendingGrowthPerS?: number;
 }
 
 /** Steady-window latencies: 10, 20, ..., 100 ms each second (scaled per metric index). */
@@ -88,9 +97,17 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     formatHlogTag(metric, metric === 'dispatch.latency' ? { consumer: 'main' } : undefined),
   );
 
-  for (let i = 0; i < options.seconds; i++) {
+  const drainS = options.drainS ?? 0;
+  const growth = options.pendingGrowthPerS ?? 0;
+  const peak = 20 + growth * (options.seconds - warmUpS);
+  const pending = (i: number) =>
+    i < options.seconds
+      ? 20 + (i % 2) + growth * (i - warmUpS)
+      : Math.max(0, Math.round(peak * (1 - (i - options.seconds + 1) / drainS)));
+  for (let i = 0; i < options.seconds + drainS; i++) {
     const t = start + i * 1000;
     const inWarmUp = i < warmUpS;
+    if (i === options.seconds && !options.noLoadEnd) series.event('load.end', {}, t);
     metrics.forEach((metric, m) => {
       const snapshot = inWarmUp ? warm : (pools[m]?.[i % variety] ?? warm);
       const writer = load && metric === 'gateway.latency' ? load : collectors;
@@ -100,7 +117,7 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     const at = t;
     series.gauge(
       'consumer.pending',
-      inWarmUp ? 999 : 20 + (i % 2),
+      inWarmUp ? 999 : pending(i),
       { stream: 'EVENTS', consumer: 'sea-mq-worker' },
       at,
     );
@@ -116,6 +133,7 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     // Counters, a line a second stamped at its end as the engine ships them: one drop a second
     // during warm-up only, 100 requests a second, an error every 10 s.
     const end = t + 1000;
+    if (i >= options.seconds) continue; // the engine has stopped: no more requests in the drain
     if (options.noDrops) series.counter('load.iterations', 100, undefined, end);
     else series.counter('load.dropped_iterations', inWarmUp ? 1 : 0, undefined, end);
     series.counter('http.requests', 100, { status: '202' }, end);
@@ -123,7 +141,7 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
   }
   collectors.close();
   load?.close();
-  const endMs = start + options.seconds * 1000;
+  const endMs = start + (options.seconds + drainS) * 1000;
   if (!options.noIntegrity) {
     series.event(
       'integrity',

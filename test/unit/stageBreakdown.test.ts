@@ -107,4 +107,27 @@ describe('stage breakdown', () => {
     expect(b.grewMost).toBeNull();
     expect(b.notes).toContain('only 2 time bucket(s): which stage grew cannot be told');
   });
+
+  it('stage breakdown - when no share grew, no stage is named (not "effect 0 → 0")', () => {
+    // Stage means above e2e (bucket-edge means): the effect clamps to 0 in every bucket, and
+    // every share falls or stays.
+    const byMetric = new Map([
+      ['e2e.latency', buckets([100, 100, 100, 100, 100, 100])],
+      ['broker.wait', buckets([60, 60, 60, 50, 50, 50])],
+      ['outbox.lag', buckets([20, 20, 20, 20, 20, 20])],
+      ['dispatch.latency', buckets([40, 40, 40, 40, 40, 40])],
+    ]);
+    const b = stageBreakdown({
+      summary: summary({
+        'e2e.latency': lat(100),
+        'outbox.lag': lat(20),
+        'broker.wait': lat(55),
+        dispatchMain: lat(40),
+      }),
+      buckets: { bucketS: 10, byMetric },
+    });
+    expect(b.buckets?.mean.effect).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(b.grewMost).toBeNull();
+    expect(b.notes).toContain('no stage grew its share of e2e from the first third of the run to the last');
+  });
 });
