@@ -13,7 +13,8 @@ export class GeneratorHealth {
   private lastAt = performance.now();
   private streak = 0;
   private bad = 0;
-  private busyStreak = 0;
+  /** The current streak's worst loop utilisation: a streak with a busy second is the generator's own. */
+  private streakUtilization = 0;
   private busySeconds = 0;
   private seconds = 0;
   private worstDelay = 0;
@@ -39,15 +40,15 @@ export class GeneratorHealth {
   /** One second's worst worker figures; flags saturation at once after a streak of bad seconds. */
   observe(loopDelayP99Ms: number, loopUtilization: number, elapsedS: number): void {
     this.seconds++;
-    const busy = loopUtilization >= SATURATED_LOOP_UTILIZATION;
-    this.busyStreak = busy ? this.busyStreak + 1 : 0;
-    if (busy) this.busySeconds++;
+    if (loopUtilization >= SATURATED_LOOP_UTILIZATION) this.busySeconds++;
     const bad = loopDelayP99Ms > SATURATED_LOOP_DELAY_P99_MS || loopUtilization >= SATURATED_LOOP_UTILIZATION;
     if (!bad) {
       this.streak = 0;
+      this.streakUtilization = 0;
       return;
     }
     this.streak++;
+    this.streakUtilization = Math.max(this.streakUtilization, loopUtilization);
     this.bad++;
     this.worstDelay = Math.max(this.worstDelay, loopDelayP99Ms);
     this.worstUtilization = Math.max(this.worstUtilization, loopUtilization);
@@ -55,8 +56,13 @@ export class GeneratorHealth {
       this.flag(
         `from ${Math.max(0, elapsedS - this.streak).toFixed(0)} s, ${this.streak} bad seconds in a row`,
       );
-    if (this.saturated && !this.busy && this.busyStreak >= SATURATED_FOR_S)
-      this.markBusy(`from ${Math.max(0, elapsedS - this.busyStreak).toFixed(0)} s`);
+    if (
+      this.saturated &&
+      !this.busy &&
+      this.streak >= SATURATED_FOR_S &&
+      this.streakUtilization >= SATURATED_LOOP_UTILIZATION
+    )
+      this.markBusy(`from ${Math.max(0, elapsedS - this.streak).toFixed(0)} s`);
   }
 
   /**
@@ -79,7 +85,7 @@ export class GeneratorHealth {
 
   private flag(when: string): void {
     this.saturated = true;
-    this.busy = this.busyStreak >= SATURATED_FOR_S;
+    this.busy = this.streakUtilization >= SATURATED_LOOP_UTILIZATION;
     this.note =
       `generator saturated ${when}: worker event-loop delay p99 up to ${this.worstDelay.toFixed(1)} ms ` +
       `(limit ${SATURATED_LOOP_DELAY_P99_MS} ms), loop busy up to ${(this.worstUtilization * 100).toFixed(0)}% ` +
