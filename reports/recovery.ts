@@ -10,8 +10,12 @@
 // - peak: each gauge's highest value from the fault's start until recovery (or the horizon).
 // - inside: latency from the hlog intervals whose midpoint lies in the fault's impact window
 //   (start until recovery by default, until its end with `insideUntil: 'end'`); outside: the
-//   steady window's intervals that lie in no fault's impact window. Histograms merge exactly.
-//   Which interval is warm-up is steadyWindow.ts's rule, as for the summary.
+//   steady window's intervals that lie in no fault's impact window nor in the `tailMs` after it.
+//   Histograms merge exactly. Which interval is warm-up is steadyWindow.ts's rule, as for the summary.
+// - A latency is stamped when it is recorded, not when its event was accepted: e2e when the
+//   completion collector reads the completion (once it is settled, ~1-1.5 s later), so an interval
+//   is placed by its midpoint less the metric's `recordLagMs`. Events the fault delayed still
+//   complete after the window: the `tailMs` after it counts neither inside nor outside.
 // Gauges with several tag sets (consumer.pending per consumer) fold per sample as the reports do
 // (reports/gaugeFold.ts). Memory: the chosen gauges' points (two numbers a sample) and one merged
 // histogram per fault and metric. A fold of the run-folder reader (readRunFolder.ts).
@@ -36,6 +40,10 @@ export interface RecoveryOptions {
   minBound?: number;
   /** Where a fault's latency window ends: at recovery (default; the drain is part of the harm) or at its end. */
   insideUntil?: 'recovery' | 'end';
+  /** Per metric: how long after its event completes a latency is recorded (placed that much earlier). */
+  recordLagMs?: Readonly<Record<string, number>>;
+  /** After each impact window, this long counts neither inside nor outside (the fault's delayed tail). */
+  tailMs?: number;
 }
 
 export const RECOVERY_DEFAULTS = {
@@ -46,6 +54,12 @@ export const RECOVERY_DEFAULTS = {
   boundFactor: 1.5,
   minBound: 10,
   insideUntil: 'recovery',
+  // The completion collector reads a completion once it is 1 s old (its settleMs), every 500 ms in
+  // an experiment run: e2e lands 1-1.5 s after the event completed.
+  recordLagMs: { [METRIC.e2eLatency]: 1_250 },
+  // A delayed event accepted at the window's end completes up to its delay later, and a backlog the
+  // fault left drains (under its bound) for a while after recovery.
+  tailMs: 2_000,
 } as const satisfies Required<RecoveryOptions>;
 
 export interface LatencyWindow {
@@ -181,15 +195,19 @@ class RecoveryFold implements RunFolderFold {
 
   interval(interval: FoldInterval, run: RunFolderRead): void {
     if (this.results.length === 0 || !this.wanted.has(interval.metric)) return;
-    if (!intervalIn(interval.startS, run.window.steadyStartMs)) return;
-    const midMs = (interval.startS + interval.lengthS / 2) * 1000;
+    // When the events of this interval completed, not when the collector recorded them: the e2e
+    // recorded in the steady window's first second is warm-up's.
+    const lagS = (this.o.recordLagMs[interval.metric] ?? 0) / 1000;
+    if (!intervalIn(interval.startS - lagS, run.window.steadyStartMs)) return;
+    const midMs = (interval.startS - lagS + interval.lengthS / 2) * 1000;
     let placed = false;
     this.impact.forEach((w, i) => {
-      if (midMs < w.from || midMs >= w.to) return;
+      if (midMs < w.from || midMs >= w.to + this.o.tailMs) return;
+      placed = true;
+      if (midMs >= w.to) return;
       accumulatorIn(this.inside[i] as Map<string, HistogramAccumulator>, interval.metric).add(
         interval.histogram(),
       );
-      placed = true;
     });
     if (!placed) accumulatorIn(this.outside, interval.metric).add(interval.histogram());
   }

@@ -2,6 +2,7 @@
 // (the webhook error SLO must catch it) and 200 ms toward NATS behind the run's own Toxiproxy
 // (e2e p99 rises inside the window and not outside it).
 import { describe, expect, it } from 'vitest';
+import { analyzeRecovery } from '../../reports/recovery.ts';
 import { describeRun, expectPromisesKept, runExperimentForTest, spec } from '../support/experimentTest.ts';
 
 describe('webhook and network experiments', () => {
@@ -21,16 +22,28 @@ describe('webhook and network experiments', () => {
     });
   }, 150_000);
 
-  it('webhook and network experiments - network-latency: e2e p99 rises by 150 ms or more inside the window, not outside, 0 lost', async () => {
+  it('webhook and network experiments - network-latency: e2e p50 and p99 rise by 150 ms or more inside the window, not after it, 0 lost', async () => {
     await runExperimentForTest(spec('network-latency'), 'exp_latency', async (run) => {
-      expectPromisesKept(run, expect, { windows: ['nats-latency'], minAccepted: 500 });
+      expectPromisesKept(run, expect, { windows: ['nats-latency'], minAccepted: 300 });
       expect(run.report.verdict).toBe('pass');
+      const why = describeRun(run);
       const [w] = run.report.faults ?? [];
       const inside = w?.p99Inside['e2e.latency'] ?? 0;
       const outside = w?.p99Outside['e2e.latency'] ?? Number.POSITIVE_INFINITY;
-      expect(inside - outside, describeRun(run)).toBeGreaterThanOrEqual(150);
-      // Outside the window e2e is back below what 200 ms a hop would make it.
-      expect(outside, describeRun(run)).toBeLessThan(inside);
+      expect(inside - outside, why).toBeGreaterThanOrEqual(150);
+      // Every event of the window crosses the proxy (the worker's deliveries come through it), so the
+      // median rises as well, not only a tail a slow moment could make; outside is back below it.
+      const [r] = await analyzeRecovery(run.runDir);
+      const e2eIn = r?.inside['e2e.latency'];
+      const e2eOut = r?.outside['e2e.latency'];
+      const figures = `${why} inside ${JSON.stringify(e2eIn)} outside ${JSON.stringify(e2eOut)}`;
+      expect((e2eIn?.p50 ?? 0) - (e2eOut?.p50 ?? Number.POSITIVE_INFINITY), figures).toBeGreaterThanOrEqual(
+        150,
+      );
+      // Both windows hold most of their seconds' events (15/s): 8 s inside, ~7 s after.
+      expect(e2eIn?.count ?? 0, figures).toBeGreaterThanOrEqual(90);
+      expect(e2eOut?.count ?? 0, figures).toBeGreaterThanOrEqual(60);
+      expect(r?.inside['e2e.latency']?.p99, figures).toBeCloseTo(inside, -1);
     });
   }, 150_000);
 });

@@ -140,10 +140,11 @@ describe('run experiment', () => {
     );
     expect(seen?.scenarioPath).toBe(join(REPO, 'scenarios/steady.ts'));
     expect(existsSync(seen?.scenarioPath ?? '')).toBe(true);
+    // The latency experiment's own short load: 15/s, warm-up until the fault opens at 6 s.
     expect(seen?.flags).toMatchObject({
-      rate: 30,
-      duration: '20s',
-      warmUp: '3s',
+      rate: 15,
+      duration: '24s',
+      warmUp: '6s',
       seed: 7,
       runId: 'latency-1',
     });

@@ -67,7 +67,8 @@ describe('read run folder', () => {
     const summary = new SummaryFold();
     const report = reportReading();
     const timeline = timelineReading();
-    const recovery = recoveryReading();
+    // Latencies stamped when they were recorded (the lag and tail rules have tests of their own).
+    const recovery = recoveryReading({ recordLagMs: {}, tailMs: 0 });
     // The steady window as a plain count: every interval whose start is at or after 5 s.
     const steadyBuckets = new LatencyTimelineFold(['e2e.latency'], ({ window }) => ({
       fromMs: window.steadyStartMs,

@@ -7,11 +7,12 @@ import { HistogramSnapshot } from '../../record/histogramSnapshot.ts';
 import { HlogWriter } from '../../record/hlog.ts';
 import { formatHlogTag } from '../../record/hlogTag.ts';
 import { SeriesWriter } from '../../record/series.ts';
-import { analyzeRecovery } from '../../reports/recovery.ts';
+import { analyzeRecovery, RECOVERY_DEFAULTS } from '../../reports/recovery.ts';
 import { buildRunReport } from '../../reports/runReport.ts';
 
 const T0 = 1_700_000_000_000;
 const SAMPLE_MS = 100;
+const E2E_LAG_MS = RECOVERY_DEFAULTS.recordLagMs['e2e.latency'];
 
 interface Phase {
   /** Backlog at ms since T0. */
@@ -54,18 +55,20 @@ function writeRun(dir: string, run: Synthetic, phase: Phase): void {
   if (run.outboxGuard) series.event('outbox.guard', run.outboxGuard, T0 + run.seconds * 1000);
   series.event('run.end', {}, T0 + run.seconds * 1000);
   series.close();
-  const hlog = HlogWriter.open(join(dir, 'collectors.hlog'), T0);
-  for (let ms = 0; ms < run.seconds * 1000; ms += 1000) {
-    for (const [metric, value] of [
-      ['e2e.latency', phase.e2e(ms)],
-      ['gateway.latency', phase.gateway(ms)],
-    ] as const) {
+  // e2e as the completion collector records it, E2E_LAG_MS after the events completed; the gateway's
+  // latency as the load generator does, at the response.
+  for (const [file, metric, latency, lag] of [
+    ['collectors.hlog', 'e2e.latency', phase.e2e, E2E_LAG_MS],
+    ['load.hlog', 'gateway.latency', phase.gateway, 0],
+  ] as const) {
+    const hlog = HlogWriter.open(join(dir, file), T0);
+    for (let ms = 0; ms < run.seconds * 1000; ms += 1000) {
       const s = HistogramSnapshot.empty();
-      for (let i = 0; i < 10; i++) s.record(value);
-      hlog.writeInterval(formatHlogTag(metric, { source: 'test' }), T0 + ms, T0 + ms + 1000, s);
+      for (let i = 0; i < 10; i++) s.record(latency(ms));
+      hlog.writeInterval(formatHlogTag(metric, { source: 'test' }), T0 + ms + lag, T0 + ms + lag + 1000, s);
     }
+    hlog.close();
   }
-  hlog.close();
 }
 
 /** Small steady noise: 0..6. */
@@ -119,7 +122,9 @@ describe('recovery', () => {
     expect(r?.reason).toBeUndefined();
     expect(Math.abs((r?.drainMs ?? 0) - 4000)).toBeLessThanOrEqual(SAMPLE_MS);
     expect(r?.recoveredAtMs).toBe(T0 + 15_000 + (r?.drainMs ?? 0));
-    // Intervals 10..18 s (midpoints 10.5 .. 18.5 s) are inside; the other 21 outside.
+    // e2e is placed by when its events completed (recorded E2E_LAG_MS later): intervals 10..18 s
+    // (midpoints 10.5 .. 18.5 s) are inside; the 2 s tail after recovery (19, 20 s) is neither,
+    // the other 19 outside.
     const e2eIn = r?.inside['e2e.latency'];
     expect(e2eIn?.count).toBe(90);
     expect(e2eIn?.p50).toBeCloseTo(1000, -1);
@@ -127,14 +132,21 @@ describe('recovery', () => {
     expect(r?.outside['e2e.latency']).toEqual({
       p50: expect.closeTo(10, 1),
       p99: expect.closeTo(10, 1),
-      count: 210,
+      count: 190,
     });
     expect(r?.inside['gateway.latency']?.p99).toBeCloseTo(200, 0);
     expect(r?.outside['gateway.latency']?.p99).toBeCloseTo(5, 1);
-    // Judged to the fault's end instead: 10..14 s inside, the drain's intervals fall outside.
+    // Judged to the fault's end instead: 10..14 s inside, 15 and 16 s its tail, the rest of the
+    // drain's intervals fall outside.
     const [untilEnd] = await analyzeRecovery(dir, { insideUntil: 'end' });
     expect(untilEnd?.inside['e2e.latency']?.count).toBe(50);
-    expect(untilEnd?.outside['e2e.latency']?.count).toBe(250);
+    expect(untilEnd?.outside['e2e.latency']?.count).toBe(230);
+    // Stamped as recorded, without the tail (the old rule): the first 1.25 s of each window's e2e
+    // are the events before it, and the delayed events recorded after it count outside.
+    const [stamped] = await analyzeRecovery(dir, { recordLagMs: {}, tailMs: 0 });
+    expect(stamped?.inside['e2e.latency']?.p50).toBeCloseTo(1000, -1);
+    expect(stamped?.inside['e2e.latency']?.count).toBe(90);
+    expect(stamped?.outside['e2e.latency']?.p99).toBeCloseTo(1000, -1);
     expect(untilEnd?.outside['e2e.latency']?.p99).toBeCloseTo(1000, -1);
   });
 
