@@ -19,13 +19,18 @@ export const CAPACITY_STEP: StepDurations = {
   warmUpMs: Math.max(2_000, Math.round(STEP_MS / 4)),
   coolDownMs: 1_000,
 };
-/** No confirming re-runs: each costs a step; each test's bracket leaves room for one verdict's bias. */
+/**
+ * No confirming re-runs: each costs a step; each test's bracket leaves room for one verdict's bias.
+ * Sized for the throttle ground truth (WORKER_THROTTLE_EPS=30), at rates a loaded 2-core host
+ * carries: 27.5 passes, 27.5 x 1.2 = 33 fails, the bisection tries 30.25 and stops (three steps).
+ * The precision is just above 10% so that 27.5..30.25 (10.0%, in floating point a hair more) ends it.
+ */
 export const CAPACITY_SEARCH: SearchOptions = {
-  startRate: 125,
-  factor: 1.25,
-  precision: 0.1,
+  startRate: 27.5,
+  factor: 1.2,
+  precision: 0.12,
   maxRate: 2_000,
-  minRate: 5,
+  minRate: 2,
   maxSteps: 8,
   confirmFailures: false,
 };
@@ -53,7 +58,10 @@ async function freePort(): Promise<number> {
 export async function startCapacityPipeline(label: string): Promise<CapacityPipeline> {
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const t = await createTestEnv(label, { METRICS_PORT: String(metricsPort) });
+  // Every ack sampled: at the few events/s of the pool ground truth, JetStream's default 10% left
+  // a step's 6 s window with no consumer.ack.latency sample at all (3.5/s: 0.9^21 = 11%), and an
+  // SLO without samples fails the step.
+  const t = await createTestEnv(label, { METRICS_PORT: String(metricsPort), ACK_SAMPLE_FREQ: '100%' });
   const supervisor = new ReferenceSupervisor({ env: { ...process.env, ...t.env } });
   await supervisor.start();
   const configFor = (gatewayUrl: string): Config =>
