@@ -49,8 +49,11 @@ describe('crash experiments', () => {
       expect(run.report.verdict).toBe('fail');
       expect(run.result.outcome.exitCode).toBe(1);
       const duplicated = run.report.integrity.duplicated ?? 0;
-      // More than a kill's in-flight dispatches could explain: the inbox is what was missing.
-      expect(duplicated, why).toBeGreaterThan(IN_FLIGHT_DISPATCHES);
+      // The issue's bar: caught (> 0). The worker holds at most its in-flight dispatches, so the stall
+      // redelivers at most those; with the inbox on, the same stall can duplicate some of them too
+      // (a redelivery racing its first copy), which is why issue 12 stays open on "duplicated".
+      expect(duplicated, why).toBeGreaterThan(0);
+      expect(duplicated, why).toBeLessThanOrEqual(IN_FLIGHT_DISPATCHES);
       expect(run.report.integrity.lost, why).toBe(0);
       const ids = run.ids('duplicated');
       expect(ids).toHaveLength(duplicated);
