@@ -82,6 +82,8 @@ export interface EngineTick {
   eventLoopDelayP99Ms: number;
   cpu: number;
   saturated: boolean;
+  /** The last tick, after every worker's final report: whole-run figures belong here. */
+  final: boolean;
 }
 
 export interface EngineResult {
@@ -413,6 +415,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
         eventLoopDelayP99Ms: loopDelay,
         cpu,
         saturated: health.saturated,
+        final,
       };
       startedSinceTick = 0;
       lastTick = now;

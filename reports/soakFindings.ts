@@ -10,7 +10,7 @@ import { driftVerdict } from './drift.ts';
 import type { LittleCheck } from './littlesLaw.ts';
 import { significant } from './reportNumbers.ts';
 import type { GaugeSummary, RunSummary } from './runSummary.ts';
-import type { StageBreakdown } from './stageBreakdown.ts';
+import { MEASURED_STAGES, type StageBreakdown } from './stageBreakdown.ts';
 
 export interface FindingsInput {
   summary: Pick<RunSummary, 'gauges' | 'gaugesByTag'>;
@@ -63,8 +63,11 @@ export function soakFindings(input: FindingsInput): string[] {
   const { stages } = input;
   if (stages.dominantP99 !== null && stages.e2e !== null) {
     const s = stages.stages.find((x) => x.stage === stages.dominantP99);
+    // A bucketed stage's p99 is its bucket's upper edge, which can exceed e2e p99 itself.
+    const bucketed = MEASURED_STAGES.some((m) => m.stage === stages.dominantP99 && m.bucketed);
+    const p99 = bucketed ? `at most ${ms(s?.p99 ?? 0)} (a histogram bucket's upper edge)` : ms(s?.p99 ?? 0);
     out.push(
-      `${stages.dominantP99} dominates e2e p99: its p99 is ${ms(s?.p99 ?? 0)} of e2e p99 ${ms(stages.e2e.p99)}` +
+      `${stages.dominantP99} dominates e2e p99: its p99 is ${p99}, e2e p99 ${ms(stages.e2e.p99)}` +
         (s?.share === null || s?.share === undefined ? '' : `, ${pct(s.share)} of the mean e2e time`),
     );
   }

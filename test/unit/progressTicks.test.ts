@@ -25,6 +25,7 @@ function engineTick(over: Partial<EngineTick>): EngineTick {
     eventLoopDelayP99Ms: 2,
     cpu: 0.07,
     saturated: false,
+    final: false,
     ...over,
   };
 }
@@ -94,6 +95,26 @@ describe('progressTicks rates', () => {
     expect(last?.targetRate).toBeCloseTo(50, 6);
     // All 1,000 started iterations over the 20 s schedule.
     expect(last?.achievedRate).toBeCloseTo(50, 6);
+  });
+
+  it('progress - a final tick just before the schedule’s end, holding the last late report, shows the whole run', () => {
+    // The demo's last line: the final tick at 59.9 s of 60 s held the workers' last reports, so a
+    // 10 s window counted about 11 s of iterations (54.4 events/s of 50).
+    const early = engineTicks(reports, tickTimes.slice(0, 19), 20_000, () => 50);
+    const p = progressTicks({ scenario: 'steady', slos, warmUpMs: 5000, machine });
+    for (const t of early) p.of(t, live, false);
+    const lastTickAt = tickTimes[18] as number;
+    const final = engineTick({
+      elapsedMs: 19_950,
+      totalMs: 20_000,
+      targetRate: 50,
+      // The two reports after the last regular tick, flushed by the workers as they ended.
+      achievedRate: 100 / ((19_950 - lastTickAt) / 1000),
+      final: true,
+    });
+    const shown = p.of(final, live, false);
+    expect(shown.rateWindow).toBe('whole run');
+    expect(shown.achievedRate).toBeCloseTo(50, 6);
   });
 
   it('progress - a ramp compares achieved with the schedule over the same window', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LatencySummary } from '../../record/histogramSnapshot.ts';
 import { slosSchema } from '../../record/sloConfig.ts';
 import type { LittleCheck } from '../../reports/littlesLaw.ts';
 import type { GaugeSummary } from '../../reports/runSummary.ts';
@@ -78,5 +79,40 @@ describe('soak findings', () => {
     });
     expect(findings).toContain("Little's law: consumer pending: wrong consumer?");
     expect(findings).toContain('broker wait cannot be measured for this target: no broker.wait in the run');
+  });
+  it('soak findings - a bucketed stage that dominates gives its p99 as an upper bound; a measured one as is', () => {
+    const lat = (mean: number, p99: number): LatencySummary => ({
+      count: 100,
+      min: 0,
+      mean,
+      p50: mean,
+      p90: p99,
+      p99,
+      p999: p99,
+      max: p99,
+    });
+    const findingsOf = (dispatchP99: number, outboxP99: number) =>
+      soakFindings({
+        summary: { gauges: {} },
+        slos,
+        steadyS: 60,
+        stages: stageBreakdown({
+          summary: {
+            metrics: {
+              'e2e.latency': lat(10, 18.4),
+              'outbox.lag': lat(4, outboxP99),
+              'broker.wait': lat(1, 5),
+            },
+            byTag: { 'dispatch.latency': { consumer: { main: lat(4, dispatchP99) } } },
+          },
+        }),
+        littlesLaw: [],
+      });
+    expect(findingsOf(25, 11)).toContain(
+      "dispatch dominates e2e p99: its p99 is at most 25 ms (a histogram bucket's upper edge), e2e p99 18.4 ms, 40% of the mean e2e time",
+    );
+    expect(findingsOf(5, 16)).toContain(
+      'outbox wait dominates e2e p99: its p99 is 16 ms, e2e p99 18.4 ms, 40% of the mean e2e time',
+    );
   });
 });
