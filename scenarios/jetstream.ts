@@ -3,7 +3,7 @@
 // the same on a re-run of the same run id, so the stream de-duplicates it; no hash needed). Subject: <the stream's subject prefix>.<eventType>.
 import type { IterationContext, LoadSettings } from 'pipesoak/scenario';
 import { vus } from './shared/arrivalRate.ts';
-import { eventBody } from './shared/bodies.ts';
+import { eventJson, eventType } from './shared/bodies.ts';
 
 /** Seeded domain events from generators/ (item k mod N). */
 export const dataset = { kind: 'event' as const };
@@ -22,6 +22,11 @@ export function options(load: LoadSettings) {
 }
 
 let prefix: Promise<string> | undefined;
+// Once known: later iterations neither await the look-up nor build the subject again.
+let known: string | undefined;
+const subjectOfType = new Map<string, string>();
+/** A dataset with more event types than this builds the rest per message. */
+const SUBJECT_CACHE = 1024;
 
 /** "events.>" → "events": the stream's first subject filter, asked once per worker. */
 function subjectPrefix(ctx: IterationContext): Promise<string> {
@@ -31,7 +36,8 @@ function subjectPrefix(ctx: IterationContext): Promise<string> {
     const wildcard = subjects.find((s) => s.endsWith('.>'));
     if (!wildcard)
       throw new Error(`stream ${stream} has no "<prefix>.>" subject (it has ${subjects.join(', ')})`);
-    return wildcard.slice(0, -2);
+    known = wildcard.slice(0, -2);
+    return known;
   });
   prefix.catch(() => {
     prefix = undefined; // ask again next iteration
@@ -39,10 +45,18 @@ function subjectPrefix(ctx: IterationContext): Promise<string> {
   return prefix;
 }
 
+/** The check's predicate, made once rather than per iteration. */
+const STORED = { 'stored in the stream': (ok: boolean) => ok };
+
 export default async function (ctx: IterationContext) {
-  const body = eventBody(ctx);
-  const ack = await ctx.jetstream.publish(`${await subjectPrefix(ctx)}.${body.eventType}`, body, {
-    msgID: ctx.correlationId,
-  });
-  ctx.check(ack, { 'stored in the stream': (a) => a.stream === ctx.target.stream });
+  const type = eventType(ctx);
+  const base = known ?? (await subjectPrefix(ctx));
+  let subject = subjectOfType.get(type);
+  if (subject === undefined) {
+    subject = `${base}.${type}`;
+    if (subjectOfType.size < SUBJECT_CACHE) subjectOfType.set(type, subject);
+  }
+  // The event's JSON, byte for byte JSON.stringify(eventBody(ctx)), from a template per dataset item.
+  const ack = await ctx.jetstream.publish(subject, eventJson(ctx), { msgID: ctx.correlationId });
+  ctx.check(ack.stream === ctx.target.stream, STORED);
 }

@@ -55,8 +55,17 @@ export class JetStreamPublishError extends Error {
   }
 }
 
+/**
+ * One publish from the call to its PubAck: waiting for a slot, then queued for the next write, then
+ * in flight. One object per message (no promise or async frame for the wait, no second entry for
+ * the outbox), which the worker's young generation feels at tens of thousands per second.
+ */
 interface Pending {
   info: IterationInfo;
+  token: string;
+  subject: string;
+  payload: string | Uint8Array;
+  headers: MsgHdrs;
   fromMs: number;
   deadlineMs: number;
   timeoutMs: number;
@@ -64,25 +73,13 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-interface Outgoing {
-  token: string;
-  subject: string;
-  payload: string | Uint8Array;
-  headers: MsgHdrs;
-}
-
-interface Waiter {
-  info: IterationInfo;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
 export class JetStreamClient {
   readonly window: number;
   private readonly ackTimeoutMs: number;
   private readonly pending = new Map<string, Pending>();
-  // A queue as an array and a head index: shift() moves every waiter, and a full window can have thousands.
-  private waiters: Waiter[] = [];
+  // Publishes waiting for a slot, as an array and a head index: shift() moves every waiter, and a
+  // full window can have thousands.
+  private waiters: Pending[] = [];
   private head = 0;
   private readonly subjects = new Map<string, Promise<string[]>>();
   private inFlight = 0;
@@ -93,7 +90,7 @@ export class JetStreamClient {
   private sub: Subscription | undefined;
   private sweep: NodeJS.Timeout | undefined;
   private closed = false;
-  private outbox: Outgoing[] = [];
+  private outbox: Pending[] = [];
   private writeScheduled = false;
 
   constructor(private readonly o: JetStreamClientOptions) {
@@ -125,40 +122,42 @@ export class JetStreamClient {
     options: JetStreamPublishOptions = {},
   ): Promise<PubAck> {
     if (info.signal.aborted) return Promise.reject(info.signal.reason);
-    if (this.nc === undefined || this.inFlight >= this.window)
-      return this.publishWhenReady(info, subject, data, options);
-    this.inFlight++;
-    return this.enqueue(info, subject, data, options);
+    if (this.nc === undefined) return this.publishOnceReady(info, subject, data, options);
+    let p: Pending;
+    try {
+      p = this.pendingOf(info, subject, data, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<PubAck>((resolve, reject) => {
+      p.resolve = resolve;
+      p.reject = reject;
+      if (this.inFlight < this.window) {
+        this.inFlight++;
+        this.admit(p);
+      } else this.waiters.push(p); // release() admits it when a slot frees
+    });
   }
 
-  /** The slow path: the first publish (connects and subscribes) or a full window (waits for a slot). */
-  private async publishWhenReady(
+  /** The first publish: connects and subscribes, then publishes as usual. */
+  private async publishOnceReady(
     info: IterationInfo,
     subject: string,
     data: NatsData,
     options: JetStreamPublishOptions,
   ): Promise<PubAck> {
-    if (this.nc === undefined) await this.start();
-    info.signal.throwIfAborted();
-    if (this.inFlight >= this.window) {
-      await this.slot(info);
-      // Handed a slot after an abort the sweep had not seen yet: give it to the next in line.
-      if (info.signal.aborted) {
-        this.release();
-        throw info.signal.reason;
-      }
-    } else this.inFlight++;
-    return this.enqueue(info, subject, data, options);
+    await this.start();
+    return this.publish(info, subject, data, options);
   }
 
-  /** Holds a slot already; queues the message for the next write and its PubAck in pending. */
-  private enqueue(
+  /** The message with its headers, not yet holding a slot. */
+  private pendingOf(
     info: IterationInfo,
     subject: string,
     data: NatsData,
     options: JetStreamPublishOptions,
-  ): Promise<PubAck> {
-    const token = (this.next++).toString(36);
+  ): Pending {
+    const payload = natsPayload(data);
     const h = natsHeaders();
     // append, not set, on a fresh header set: set() first looks for the key to delete (two arrays
     // per call); the scenario's own headers still go through set() and so replace ours.
@@ -166,30 +165,30 @@ export class JetStreamClient {
     h.append(HEADERS.traceparent, info.traceparent);
     h.append(HEADERS.natsCorrelationId, info.correlationId);
     if (options.headers) for (const k in options.headers) h.set(k, options.headers[k] as string);
-    let payload: string | Uint8Array;
-    try {
-      payload = natsPayload(data);
-    } catch (err) {
-      this.release();
-      return Promise.reject(err);
+    return {
+      info,
+      token: '',
+      subject,
+      payload,
+      headers: h,
+      fromMs: info.intendedStartMs,
+      // The clock starts when the message is written (writeOutbox); until then it is not late.
+      deadlineMs: Number.POSITIVE_INFINITY,
+      timeoutMs: options.timeout ?? this.ackTimeoutMs,
+      resolve: noop,
+      reject: noop,
+    };
+  }
+
+  /** Holds a slot now: queues the message for the next write and its PubAck in pending. */
+  private admit(p: Pending): void {
+    p.token = (this.next++).toString(36);
+    this.pending.set(p.token, p);
+    this.outbox.push(p);
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      setImmediate(this.writeOutbox);
     }
-    const timeoutMs = options.timeout ?? this.ackTimeoutMs;
-    return new Promise<PubAck>((resolve, reject) => {
-      // The clock starts when the message is written (sendMs); until then it is not late.
-      this.pending.set(token, {
-        info,
-        fromMs: info.intendedStartMs,
-        deadlineMs: Number.POSITIVE_INFINITY,
-        timeoutMs,
-        resolve,
-        reject,
-      });
-      this.outbox.push({ token, subject, payload, headers: h });
-      if (!this.writeScheduled) {
-        this.writeScheduled = true;
-        setImmediate(this.writeOutbox);
-      }
-    });
   }
 
   /** Hands every queued message to nats.js in one synchronous loop: one socket write for the lot. */
@@ -199,16 +198,16 @@ export class JetStreamClient {
     this.outbox = [];
     const nc = this.nc;
     const sentMs = nowMs();
-    for (const m of batch) {
-      const p = this.pending.get(m.token);
-      if (p === undefined) continue; // aborted or closed meanwhile
+    const replyPrefix = `${this.prefix}.`;
+    for (const p of batch) {
+      if (this.pending.get(p.token) !== p) continue; // aborted or closed meanwhile
       if (!p.info.openModel) p.fromMs = sentMs;
       p.deadlineMs = sentMs + p.timeoutMs;
       try {
         if (nc === undefined) throw new Error('the JetStream client is closed');
-        nc.publish(m.subject, m.payload, { reply: `${this.prefix}.${m.token}`, headers: m.headers });
+        nc.publish(p.subject, p.payload, { reply: replyPrefix + p.token, headers: p.headers });
       } catch (err) {
-        this.pending.delete(m.token);
+        this.pending.delete(p.token);
         this.release();
         p.reject(this.fail(err, errorCode(err)));
       }
@@ -300,21 +299,23 @@ export class JetStreamClient {
     p.resolve({ stream: ack.stream ?? '', seq: ack.seq ?? 0, duplicate });
   }
 
-  /** Waits for a free slot in the window; the slot is handed over by release(). */
-  private slot(info: IterationInfo): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.waiters.push({ info, resolve, reject }));
-  }
-
+  /** Frees a slot: the next waiter not aborted meanwhile takes it over, else the window shrinks. */
   private release(): void {
-    const next = this.waiters[this.head];
-    if (next) {
+    while (this.head < this.waiters.length) {
+      const next = this.waiters[this.head] as Pending;
       this.waiters[this.head++] = undefined as never; // let it be collected
       if (this.head === this.waiters.length) {
         this.waiters = [];
         this.head = 0;
       }
-      next.resolve();
-    } else this.inFlight--;
+      if (next.info.signal.aborted) {
+        next.reject(next.info.signal.reason);
+        continue;
+      }
+      this.admit(next);
+      return;
+    }
+    this.inFlight--;
   }
 
   private sweepPending(): void {
@@ -358,6 +359,8 @@ class BoundJetStream implements IterationJetStream {
     return this.client.streamSubjects(stream);
   }
 }
+
+function noop(): void {}
 
 function errorCode(err: unknown): string {
   const e = err as { code?: unknown; name?: unknown };

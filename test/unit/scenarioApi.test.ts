@@ -7,8 +7,10 @@ import { createIterationContext } from '../../engine/api/context.ts';
 import { uuidFrom } from '../../engine/api/uuidFrom.ts';
 import { pathTemplate } from '../../engine/clients/httpClient.ts';
 import { iterationErrorKey, scenarioFrame } from '../../engine/compile/errorLocation.ts';
+import { datasetItems } from '../../generators/datasetItems.ts';
+import { datasetOptions } from '../../generators/datasetOptions.ts';
 import { METRIC } from '../../record/metricCatalog.ts';
-import { pickedByShare } from '../../scenarios/shared/bodies.ts';
+import { eventBody, eventJson, eventType, pickedByShare } from '../../scenarios/shared/bodies.ts';
 import { RecordingEngineRecorder, testIteration } from '../support/engineRecording.ts';
 
 function context(recorder: RecordingEngineRecorder) {
@@ -112,5 +114,39 @@ describe('iterationErrorKey', () => {
     expect(iterationErrorKey(err)).toBe('steady.ts:14: boom');
     expect(iterationErrorKey('plain string')).toBe('plain string');
     expect(iterationErrorKey(new Error('x'.repeat(500)), 50)).toHaveLength(50);
+  });
+});
+
+describe('eventJson', () => {
+  // A stand-in ctx: eventBody and eventJson read k, data and correlationId only.
+  const ctxOf = (k: number, data: unknown, runId: string) =>
+    ({ k, data, correlationId: `${runId}-${k}` }) as Parameters<typeof eventJson>[0];
+
+  it('is JSON.stringify(eventBody(ctx)) byte for byte, with a dataset and without, ids needing escapes', () => {
+    const items = datasetItems(datasetOptions({ kind: 'event', seed: 7, count: 50 }));
+    for (const runId of ['run', 'r"un\\é\u0001\n']) {
+      for (let k = 0; k < 200; k++) {
+        for (const data of [items[k % items.length], undefined]) {
+          const ctx = ctxOf(k, data, runId);
+          expect(eventJson(ctx)).toBe(JSON.stringify(eventBody(ctx)));
+          expect(eventType(ctx)).toBe(eventBody(ctx).eventType);
+        }
+      }
+    }
+  });
+
+  it('a dataset body holding the template marker is stringified whole, still exact', () => {
+    const item = {
+      body: {
+        eventType: 'x.y',
+        aggregateType: 'a',
+        aggregateId: 'PIPESOAK_CORRELATION_ID_9d41c7',
+        correlationId: '',
+        data: {},
+      },
+    };
+    const ctx = ctxOf(3, item, 'run');
+    expect(eventJson(ctx)).toBe(JSON.stringify(eventBody(ctx)));
+    expect(JSON.parse(eventJson(ctx)).aggregateId).toBe('PIPESOAK_CORRELATION_ID_9d41c7');
   });
 });
