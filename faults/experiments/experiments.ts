@@ -301,7 +301,8 @@ export function describeExperiments(): string[] {
 
 function profileLine(p: ExperimentSpec['short']): string {
   const windows = p.faults.faults.map((w) => `${w.id} at ${String(w.at)} for ${String(w.for)}`);
-  return `${p.load.duration} at ${p.load.rate}/s${windows.length ? `, ${windows.join(', ')}` : ''}`;
+  const env = Object.entries(p.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  return `${p.load.duration} at ${p.load.rate}/s${windows.length ? `, ${windows.join(', ')}` : ''}${env.length ? ` (${env.join(' ')})` : ''}`;
 }
 
 function expectation(e: ExperimentSpec): string {

@@ -126,7 +126,7 @@ describe('experiments', () => {
       '                    expects: verdict fail, lost > 0, duplicated 0, failing integrity.lost',
     );
     expect(lines).toContain(
-      '                    short: 20s at 30/s, kill-worker at 6s for 3s; --long: 15m at 50/s, kill-worker at 5m for 30s',
+      '                    short: 20s at 30/s, kill-worker at 6s for 3s (SINK_ANSWER_DELAY_MS=300); --long: 15m at 50/s, kill-worker at 5m for 30s (SINK_ANSWER_DELAY_MS=150)',
     );
   });
 });
