@@ -44,7 +44,7 @@ export interface ReferenceSettings {
   workerLeakBytesPerEvent: number;
   /** Test-only: a full GC every this many ms (0 = never), so a short drift test sees kept memory, not GC timing. */
   workerGcIntervalMs: number;
-  /** Off only for the negative control: the worker then dispatches every delivery. */
+  /** Off only for the negative control: the worker then skips no delivery and sends no Idempotency-Key, so the sink applies every dispatch. */
   inboxDedup: boolean;
   relayBatch: number;
   relayPollMs: number;
@@ -53,6 +53,11 @@ export interface ReferenceSettings {
   /** Fail every event whose payload has `poison: true` (the poison-mix scenario relies on it). */
   sinkFailPoison: boolean;
   sinkLatencyMs: number;
+  /**
+   * Test-only: ms the sink waits after its effect is committed before answering (a slow way back),
+   * so a worker killed meanwhile leaves applied but unacknowledged events (the crash experiments).
+   */
+  sinkAnswerDelayMs: number;
   /** LLM stub latency distribution, e.g. `fixed:50`, `uniform:20-80`, `normal:100,20`, `lognormal:100,0.5`. */
   llmLatency: string;
   llmErrorRate: number;
@@ -150,6 +155,7 @@ export function loadSettings(env: Env = process.env): ReferenceSettings {
     sinkFailRate: num(env, 'SINK_FAIL_RATE', 0, 0, 1),
     sinkFailPoison: bool(env, 'SINK_FAIL_POISON', true),
     sinkLatencyMs: num(env, 'SINK_LATENCY_MS', 0, 0),
+    sinkAnswerDelayMs: num(env, 'SINK_ANSWER_DELAY_MS', 0, 0),
     llmLatency: str(env, 'LLM_LATENCY', 'lognormal:200,0.4'),
     llmErrorRate: num(env, 'LLM_ERROR_RATE', 0, 0, 1),
     llmTimeoutMs: num(env, 'LLM_TIMEOUT_MS', 10_000, 1),

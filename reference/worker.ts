@@ -31,6 +31,14 @@ const HEADER_DLQ_ORIGINAL_SUBJECT = 'Dlq-Original-Subject';
 const HEADER_DLQ_ORIGINAL_SEQUENCE = 'Dlq-Original-Sequence';
 // Headers of the webhook call.
 const SINK_HEADER_CORRELATION_ID = 'X-Correlation-Id';
+/**
+ * The event id, sent with INBOX_DEDUP on: the inbox row is written after the sink's answer, so a
+ * kill -9 between the two leaves an event applied but neither recorded nor acked, and its
+ * redelivery asks the sink again. Only the sink can tell that ask from a new one: given the key it
+ * answers a repeat from its row instead of applying it twice (reference/sink.ts). The inbox still
+ * skips redeliveries of finished events cheaply and keeps the delivery counts of the retry cap.
+ */
+export const SINK_HEADER_IDEMPOTENCY_KEY = 'Idempotency-Key';
 
 type DispatchResult = { ok: true } | { ok: false; reason: string };
 
@@ -304,6 +312,8 @@ class Worker {
     if (traceparent) sinkHeaders[HEADER_TRACEPARENT] = traceparent;
     const correlationId = msg.headers?.get(HEADER_CORRELATION_ID);
     if (correlationId) sinkHeaders[SINK_HEADER_CORRELATION_ID] = correlationId;
+    // INBOX_DEDUP=false turns the whole de-duplication chain off, so the negative control shows what it prevents.
+    if (this.settings.inboxDedup) sinkHeaders[SINK_HEADER_IDEMPOTENCY_KEY] = h.id;
     const stopTimer = this.metrics.dispatchDuration.startTimer({ consumer: h.role });
     try {
       const res = await fetch(`${this.settings.sinkUrl}/api/events/${encodeURIComponent(type)}`, {

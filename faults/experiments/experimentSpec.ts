@@ -17,7 +17,7 @@ export interface ExperimentLoad {
 export interface ExperimentProfile {
   load: ExperimentLoad;
   faults: FaultScheduleInput;
-  /** Component settings for this profile only, e.g. a shorter ack wait so a CI run drains quickly. */
+  /** Component settings for this profile only, e.g. the sink's test-only answer delay at this rate. */
   env?: Readonly<Record<string, string>>;
 }
 
@@ -26,8 +26,7 @@ export interface ExpectedOutcome {
   verdict: 'pass' | 'fail';
   /** `0`: exactly none; `'some'`: more than none (a negative control must be caught). */
   lost: 0 | 'some';
-  /** Also `{ atMost }`: a kill -9 mid-dispatch may ask the sink again for what was in flight. */
-  duplicated: 0 | 'some' | { atMost: number };
+  duplicated: 0 | 'some';
   /** Every fault window has a drain time in report.json. */
   drainReported: boolean;
   /** Names of SLO checks (report.json slos[].name) that must fail; every other one must pass. */

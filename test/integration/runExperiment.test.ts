@@ -204,7 +204,7 @@ describe('run experiment', () => {
     );
   }, 60_000);
 
-  it('run experiment - control-no-dedup starts the worker with INBOX_DEDUP=false', async () => {
+  it('run experiment - control-no-dedup starts the components with INBOX_DEDUP=false and the slow sink answer', async () => {
     let made: RecordingSupervisor | undefined;
     await runExperiment(
       spec('control-no-dedup'),
@@ -215,12 +215,14 @@ describe('run experiment', () => {
       }),
       async (request) => {
         expect(request.componentEnv.INBOX_DEDUP).toBe('false');
-        // The CI profile's shorter ack wait reaches the components too.
-        expect(request.componentEnv.ACK_WAIT_MS).toBe('10000');
+        // The CI profile's slow sink answer (as worker-crash's) reaches the components too.
+        expect(request.componentEnv.SINK_ANSWER_DELAY_MS).toBe('300');
+        expect(request.componentEnv.ACK_WAIT_MS).toBeUndefined();
         return { runDir: '/r', exitCode: 1, report: passing };
       },
     );
     expect(made?.env.INBOX_DEDUP).toBe('false');
+    expect(made?.env.SINK_ANSWER_DELAY_MS).toBe('300');
   }, 60_000);
 
   it('run experiment - control-lost-facts reads a sink copy that misses 1 in 20 facts, dropped afterwards', async () => {
@@ -341,6 +343,19 @@ describe('experiment verdicts', () => {
     ]);
     expect(checkOutcome(spec('worker-crash'), { ...passing, faults: [] })).toEqual([
       '0 fault windows reported, expected 1',
+    ]);
+    // A kill -9 of the worker must apply nothing twice, not "at most what was in flight".
+    expect(
+      checkOutcome(spec('worker-crash'), {
+        ...passing,
+        verdict: 'fail',
+        integrity: { lost: 0, duplicated: 3 },
+        slos: [{ name: 'integrity.duplicated', pass: false }],
+      }),
+    ).toEqual([
+      'verdict is fail, expected pass',
+      'duplicated is 3, expected 0',
+      'SLO integrity.duplicated failed, expected it to pass',
     ]);
   });
 });

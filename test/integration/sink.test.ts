@@ -88,7 +88,7 @@ describe('sink', () => {
     });
   });
 
-  it('sink - a redelivery keeps one fact and counts the delivery', async () => {
+  it('sink - a redelivery without an Idempotency-Key keeps one fact and counts it as applied again', async () => {
     const eventId = randomUUID();
     const body = payload();
     expect(await (await deliver(sinkUrl, eventId, body)).json()).toEqual({ eventId, deliveries: 1 });
@@ -103,6 +103,70 @@ describe('sink', () => {
     expect(rows[0].last_delivery_at.getTime()).toBeGreaterThan(first.last_delivery_at.getTime());
     // Without headers, the correlation id comes from the payload and a missing traceparent is null.
     expect(rows[0]).toMatchObject({ correlation_id: 'corr-payload', traceparent: null });
+  });
+
+  it('sink - a repeated Idempotency-Key is answered from the row and does not apply the effect again', async () => {
+    const eventId = randomUUID();
+    const body = payload();
+    const key = { 'Idempotency-Key': eventId };
+    const first = await deliver(sinkUrl, eventId, body, key);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(await first.json()).toEqual({ eventId, deliveries: 1 });
+    const [applied] = await facts(eventId);
+    for (let i = 0; i < 2; i++) {
+      const again = await deliver(sinkUrl, eventId, body, key);
+      expect(again.status).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual({ eventId, deliveries: 1 });
+    }
+    const rows = await facts(eventId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ deliveries: 1, replays: 2, idempotency_key: eventId });
+    expect(rows[0].last_delivery_at).toEqual(applied.last_delivery_at);
+  });
+
+  it('sink - concurrent asks with one Idempotency-Key apply the effect once', async () => {
+    const eventId = randomUUID();
+    const body = payload();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => deliver(sinkUrl, eventId, body, { 'Idempotency-Key': eventId })),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(answers.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
+    expect(await facts(eventId)).toEqual([expect.objectContaining({ deliveries: 1, replays: 7 })]);
+  });
+
+  it('sink - an ask without the key, or with another one, applies the effect again', async () => {
+    const eventId = randomUUID();
+    const body = payload();
+    await deliver(sinkUrl, eventId, body);
+    // The first key this event sees is a new request: applied, and remembered.
+    const keyed = await deliver(sinkUrl, eventId, body, { 'Idempotency-Key': 'k1' });
+    expect(await keyed.json()).toEqual({ eventId, deliveries: 2 });
+    expect(keyed.headers.get('idempotent-replayed')).toBeNull();
+    const other = await deliver(sinkUrl, eventId, body, { 'Idempotency-Key': 'k2' });
+    expect(await other.json()).toEqual({ eventId, deliveries: 3 });
+    expect(await (await deliver(sinkUrl, eventId, body)).json()).toEqual({ eventId, deliveries: 4 });
+    // k2 applied last: it is the one a repeat matches; k1 no longer is.
+    expect(
+      (await deliver(sinkUrl, eventId, body, { 'Idempotency-Key': 'k2' })).headers.get('idempotent-replayed'),
+    ).toBe('true');
+    expect(await (await deliver(sinkUrl, eventId, body, { 'Idempotency-Key': 'k1' })).json()).toEqual({
+      eventId,
+      deliveries: 5,
+    });
+    expect(await facts(eventId)).toEqual([
+      expect.objectContaining({ deliveries: 5, replays: 1, idempotency_key: 'k1' }),
+    ]);
+  });
+
+  it('sink - an Idempotency-Key over 200 characters is 400 and applies nothing', async () => {
+    const eventId = randomUUID();
+    const res = await deliver(sinkUrl, eventId, payload(), { 'Idempotency-Key': 'k'.repeat(201) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'Idempotency-Key must be at most 200 characters' });
+    expect(await facts(eventId)).toHaveLength(0);
   });
 
   it('sink - a poison payload is answered 500 and applies nothing', async () => {
@@ -207,6 +271,28 @@ describe('sink', () => {
     expect(res.status).toBe(200);
     expect(elapsed).toBeGreaterThanOrEqual(150);
     expect(await facts(eventId)).toHaveLength(1);
+  });
+
+  it('sink - SINK_ANSWER_DELAY_MS=300 answers at least 300 ms after the fact is committed', async () => {
+    const url = await startWith({ SINK_ANSWER_DELAY_MS: '300' });
+    const eventId = randomUUID();
+    const started = performance.now();
+    const answer = deliver(url, eventId, payload());
+    // Committed while the answer is still on its way: what a caller killed meanwhile leaves behind.
+    let committedAt = Number.POSITIVE_INFINITY;
+    while (performance.now() - started < 5_000) {
+      if ((await facts(eventId)).length === 1) {
+        committedAt = performance.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const res = await answer;
+    const answeredAt = performance.now();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ eventId, deliveries: 1 });
+    // 10 ms of polling granularity aside.
+    expect(answeredAt - committedAt).toBeGreaterThanOrEqual(300 - 20);
   });
 
   it('sink - healthz answers ok when the database does', async () => {

@@ -10,7 +10,7 @@ import { createLogger } from '../../reference/logger.ts';
 import { startRelay } from '../../reference/relay.ts';
 import type { ReferenceSettings } from '../../reference/settings.ts';
 import { startSink } from '../../reference/sink.ts';
-import { startWorker } from '../../reference/worker.ts';
+import { SINK_HEADER_IDEMPOTENCY_KEY, startWorker } from '../../reference/worker.ts';
 import { sampleConnections } from '../support/connectionSampler.ts';
 import { waitFor } from '../support/load.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
@@ -79,6 +79,36 @@ const count = async (p: Pipeline, sql: string, params: unknown[] = []) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * What a worker killed between the sink's answer and its inbox write leaves behind: the sink has
+ * applied the event (with the key that worker sent, if any), the inbox knows nothing of it.
+ */
+async function appliedBeforeTheCrash(
+  p: Pipeline,
+  id: string,
+  payload: Record<string, unknown>,
+  key?: string,
+) {
+  const res = await fetch(`${p.sink.url}/api/events/message.created`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'Nats-Msg-Id': id,
+      ...(key === undefined ? {} : { [SINK_HEADER_IDEMPOTENCY_KEY]: key }),
+    },
+    body: JSON.stringify(payload),
+  });
+  expect(res.status).toBe(200);
+}
+
+const factOf = async (p: Pipeline, id: string) =>
+  (
+    await p.t.db.query<{ deliveries: number; replays: number; idempotency_key: string | null }>(
+      'SELECT deliveries, replays, idempotency_key FROM kg_facts WHERE event_id = $1',
+      [id],
+    )
+  ).rows;
+
 describe('worker', () => {
   let p: Pipeline;
 
@@ -134,15 +164,28 @@ describe('worker', () => {
       (n) => n === 1,
       5_000,
     );
-    const facts = await p.t.db.query<{ deliveries: number }>(
-      'SELECT deliveries FROM kg_facts WHERE event_id = $1',
-      [id],
-    );
-    expect(facts.rows).toEqual([{ deliveries: 1 }]);
+    // The inbox skipped it: the sink was not even asked again (no replay).
+    expect(await factOf(p, id)).toEqual([{ deliveries: 1, replays: 0, idempotency_key: id }]);
     expect(await metric(p, 'worker_events_processed_total', { outcome: 'ok' })).toBe(1);
     const consumer = await p.jsm.consumers.info(p.settings.stream, p.settings.consumer);
     expect(consumer.num_ack_pending).toBe(0);
     expect(consumer.num_pending).toBe(0);
+  });
+
+  it('worker - re-asked for an event the sink applied before a crash, sends its Idempotency-Key and the effect stays applied once', async () => {
+    const id = randomUUID();
+    const okBefore = await metric(p, 'worker_events_processed_total', { outcome: 'ok' });
+    await appliedBeforeTheCrash(p, id, { text: 'crash window' }, id);
+    await publishEvent(p, id, { text: 'crash window' });
+    await waitFor(
+      'the redelivered event to complete',
+      () => count(p, `SELECT count(*) AS n FROM inbox WHERE message_id = $1 AND status = 'done'`, [id]),
+      (n) => n === 1,
+      5_000,
+    );
+    // No inbox row, so the worker dispatched it; the sink matched the key and applied nothing.
+    expect(await factOf(p, id)).toEqual([{ deliveries: 1, replays: 1, idempotency_key: id }]);
+    expect(await metric(p, 'worker_events_processed_total', { outcome: 'ok' })).toBe(okBefore + 1);
   });
 
   it('worker - a poison event is delivered 4 times, dead-lettered once, tried 6 times from the DLQ, then parked', async () => {
@@ -293,6 +336,19 @@ describe('worker negative control', () => {
     expect(facts.rows).toEqual([{ deliveries: 2 }]);
     expect(await count(p, 'SELECT count(*) AS n FROM inbox')).toBe(0);
     expect(await metric(p, 'worker_events_processed_total', { outcome: 'duplicate' })).toBe(0);
+  });
+
+  it('worker - with INBOX_DEDUP=false an event the sink applied before a crash is applied again: no Idempotency-Key', async () => {
+    const id = randomUUID();
+    await appliedBeforeTheCrash(p, id, { text: 'crash window' });
+    await publishEvent(p, id, { text: 'crash window' });
+    await waitFor(
+      'the second application',
+      async () => (await factOf(p, id))[0]?.deliveries ?? 0,
+      (n) => n === 2,
+      5_000,
+    );
+    expect(await factOf(p, id)).toEqual([{ deliveries: 2, replays: 0, idempotency_key: null }]);
   });
 });
 
