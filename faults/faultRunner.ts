@@ -3,9 +3,10 @@
 // and `fault.end` events. A failed action is recorded on the event, never thrown: a fault that
 // cannot be applied must not end the run it is part of. Everything it touches comes through the
 // context, which holds only what the harness started (its proxies, children, broker).
+
+import type { ComponentName } from '../record/contract.ts';
 import type { Recorder } from '../record/recorder.ts';
 import { writeFaultEnd, writeFaultStart } from '../record/runEvents.ts';
-import type { ComponentName } from '../reference/component.ts';
 import { type ExecResult, execOk, formatExecResult, runExecCommand } from './execCommand.ts';
 import type { ExecFaultWindow, FaultSchedule, FaultWindow } from './faultSchedule.ts';
 import type { Proxies, ToxicSpec } from './proxies.ts';

@@ -5,9 +5,9 @@
 // Every problem is one line naming its path, e.g. `faults[2].for: must be longer than 0`.
 import { z } from 'zod';
 import { ConfigError, formatPath } from '../record/configError.ts';
+import { PIPELINE_COMPONENTS as COMPONENTS, type ComponentName } from '../record/contract.ts';
 import { formatDuration } from '../record/duration.ts';
 import { duration, typeError } from '../record/zodFields.ts';
-import { COMPONENTS, type ComponentName } from '../reference/component.ts';
 import { ALLOW_EXEC_FLAG, EXEC_FAULT_DEFAULTS } from './execFaultDefaults.ts';
 import { hostPortOfUrl, isLoopbackHost, parseHostPort } from './loopbackAddress.ts';
 

@@ -21,3 +21,10 @@ export const CONTRACT = {
   /** The worker's Prometheus endpoint port. */
   metricsPort: 9090,
 } as const;
+
+/**
+ * The pipeline's components by role, in start order (the gateway needs the LLM stub's address, the
+ * worker the sink's): the names process faults and the reference pipeline both use.
+ */
+export const PIPELINE_COMPONENTS = ['sink', 'llm', 'gateway', 'relay', 'worker'] as const;
+export type ComponentName = (typeof PIPELINE_COMPONENTS)[number];

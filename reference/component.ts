@@ -1,7 +1,9 @@
-// What every reference component's start function returns, and the names the CLI knows them by.
-// In start order: the gateway needs the LLM stub's address, the worker the sink's (runner/referenceSupervisor.ts).
-export const COMPONENTS = ['sink', 'llm', 'gateway', 'relay', 'worker'] as const;
-export type ComponentName = (typeof COMPONENTS)[number];
+// What every reference component's start function returns, and the names the CLI knows them by
+// (the contract's, in start order: runner/referenceSupervisor.ts).
+import { type ComponentName, PIPELINE_COMPONENTS } from '../record/contract.ts';
+
+export const COMPONENTS = PIPELINE_COMPONENTS;
+export type { ComponentName };
 
 export interface RunningComponent {
   name: ComponentName;

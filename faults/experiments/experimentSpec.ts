@@ -1,10 +1,10 @@
 // What an experiment is, as data: the scenario it runs, its fault schedule and load (a short
 // profile for CI, a long one for real soaks), what the harness must start for it (reference
 // components, its own nats-server, proxies in front of which upstreams, environment such as
-// INBOX_DEDUP=false), and the verdict the run should get. runExperiment.ts turns it into a run.
+// INBOX_DEDUP=false), and the verdict the run should get. runner/run/runExperiment.ts turns it into a run.
 import type { z } from 'zod';
+import type { ComponentName } from '../../record/contract.ts';
 import type { slosSchema } from '../../record/sloConfig.ts';
-import type { ComponentName } from '../../reference/component.ts';
 import type { FaultScheduleInput, ProxyTarget } from '../faultSchedule.ts';
 
 export interface ExperimentLoad {

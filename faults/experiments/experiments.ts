@@ -1,11 +1,10 @@
 // The built-in experiments of issue 12 and its negative controls, as data (see experimentSpec.ts).
 // Short profiles keep a CI run (start-up, 20 s of load, drain, reports) under a minute on a loaded
 // 2-core machine; `--long` gives a real soak with the same shape and the contract's settings.
-import { CONTRACT } from '../../record/contract.ts';
+import { PIPELINE_COMPONENTS as COMPONENTS, CONTRACT } from '../../record/contract.ts';
 import { gaugeKey } from '../../record/gaugeKey.ts';
 import { METRIC } from '../../record/metricCatalog.ts';
 import { DRIFT_WORKER_COMPONENT } from '../../record/sloConfig.ts';
-import { COMPONENTS } from '../../reference/component.ts';
 import type { ExperimentLoad, ExperimentSpec } from './experimentSpec.ts';
 
 const SCENARIO = 'scenarios/steady.ts';

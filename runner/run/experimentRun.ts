@@ -1,9 +1,10 @@
-// The run function of an experiment (faults/experiments/runExperiment.ts): one runScenario with
+// The run function of an experiment (runExperiment.ts): one runScenario with
 // the experiment's target (the components it started), load profile, SLOs, faults file, fault
 // scope and context, and its integrity queries. report.json is what the expectation is checked on.
-import type { ExperimentRunFn, ExperimentRunRequest } from '../../faults/experiments/runExperiment.ts';
+
 import type { ConfigInput } from '../config/configSchema.ts';
 import { validateConfig } from '../config/validateConfig.ts';
+import type { ExperimentRunFn, ExperimentRunRequest } from './runExperiment.ts';
 import { type RunOptions, runScenario } from './runScenario.ts';
 
 export const EXPERIMENT_RUN_DEFAULTS = {

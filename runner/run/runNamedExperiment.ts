@@ -8,17 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { experimentNamed } from '../../faults/experiments/experiments.ts';
-import {
-  type ExperimentDeps,
-  type ExperimentResult,
-  runExperiment,
-} from '../../faults/experiments/runExperiment.ts';
 import { migrate } from '../../reference/migrate.ts';
 import { loadSettings } from '../../reference/settings.ts';
 import { EXIT, type ExitCode } from '../exitCodes.ts';
 import { ReferenceSupervisor } from '../referenceSupervisor.ts';
 import { UsageError } from '../usageError.ts';
 import { experimentRun } from './experimentRun.ts';
+import { type ExperimentDeps, type ExperimentResult, runExperiment } from './runExperiment.ts';
 import { timestamp } from './runIdentity.ts';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

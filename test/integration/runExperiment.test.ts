@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentNamed } from '../../faults/experiments/experiments.ts';
+import { SINK_COPY_TABLE } from '../../faults/experiments/sinkCopy.ts';
+import { ensureToxiproxyBinary } from '../../faults/toxiproxyBinary.ts';
+import { COMPONENTS, type ComponentName } from '../../reference/component.ts';
+import { loadFaults } from '../../runner/loadFaults.ts';
+import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import {
   checkOutcome,
   type ExperimentDeps,
@@ -13,12 +18,7 @@ import {
   type ExperimentRunRequest,
   type ExperimentSupervisor,
   runExperiment,
-} from '../../faults/experiments/runExperiment.ts';
-import { SINK_COPY_TABLE } from '../../faults/experiments/sinkCopy.ts';
-import { ensureToxiproxyBinary } from '../../faults/toxiproxyBinary.ts';
-import { COMPONENTS, type ComponentName } from '../../reference/component.ts';
-import { loadFaults } from '../../runner/loadFaults.ts';
-import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
+} from '../../runner/run/runExperiment.ts';
 import { createTestEnv, PG_ADMIN_URL, type TestEnv } from '../support/testEnv.ts';
 
 const REPO = join(import.meta.dirname, '../..');

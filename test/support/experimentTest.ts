@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { ExperimentSpec } from '../../faults/experiments/experimentSpec.ts';
 import { experimentNamed } from '../../faults/experiments/experiments.ts';
-import { type ExperimentResult, runExperiment } from '../../faults/experiments/runExperiment.ts';
 import { ensureToxiproxyBinary } from '../../faults/toxiproxyBinary.ts';
 import { RUN_FILES } from '../../record/runFiles.ts';
 import { readSeriesRecords } from '../../record/series.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import { experimentRun } from '../../runner/run/experimentRun.ts';
+import { type ExperimentResult, runExperiment } from '../../runner/run/runExperiment.ts';
 import { bufferOut } from './runTarget.ts';
 import { createTestEnv, PG_ADMIN_URL } from './testEnv.ts';
 

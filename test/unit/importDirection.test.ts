@@ -17,9 +17,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   generators: ['record'],
   engine: ['generators', 'record'],
   collectors: ['record'],
-  // Faults share the collectors' read-only Postgres pool and identifier quoting, and name the
-  // reference components a process fault may act on (only processes the harness started).
-  faults: ['collectors', 'record', 'reference'],
+  // Faults share the collectors' read-only Postgres pool and identifier quoting; the components a
+  // process fault may act on are named by the contract (record/contract.ts).
+  faults: ['collectors', 'record'],
   record: [],
   reports: ['record'],
   // The reference pipeline takes its contract numbers (DESIGN section 1) from record/contract.ts.

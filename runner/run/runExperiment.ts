@@ -7,30 +7,30 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { z } from 'zod';
-import type { slosSchema } from '../../record/sloConfig.ts';
-import type { ComponentName } from '../../reference/component.ts';
-import { type ReferenceTarget, referenceTarget } from '../../reference/referenceTarget.ts';
-import { loadSettings } from '../../reference/settings.ts';
-import type { FaultContext, FaultSupervisor } from '../faultRunner.ts';
-import {
-  type FaultScheduleInput,
-  type FaultScope,
-  type ProxyTarget,
-  validateFaults,
-} from '../faultSchedule.ts';
-import { freePort } from '../freePort.ts';
-import { hostPortOfUrl } from '../loopbackAddress.ts';
-import { OwnNatsServer } from '../ownNatsServer.ts';
-import { Proxies } from '../proxies.ts';
-import { ToxiproxyServer } from '../toxiproxyServer.ts';
-import type { ExperimentSpec } from './experimentSpec.ts';
-import { APP_NAME } from './experiments.ts';
+import type { ExperimentSpec } from '../../faults/experiments/experimentSpec.ts';
+import { APP_NAME } from '../../faults/experiments/experiments.ts';
 import {
   createSinkCopy,
   SINK_COPY_COMPLETION_QUERY,
   SINK_COPY_INTEGRITY_QUERIES,
   type SinkCopy,
-} from './sinkCopy.ts';
+} from '../../faults/experiments/sinkCopy.ts';
+import type { FaultContext, FaultSupervisor } from '../../faults/faultRunner.ts';
+import {
+  type FaultScheduleInput,
+  type FaultScope,
+  type ProxyTarget,
+  validateFaults,
+} from '../../faults/faultSchedule.ts';
+import { freePort } from '../../faults/freePort.ts';
+import { hostPortOfUrl } from '../../faults/loopbackAddress.ts';
+import { OwnNatsServer } from '../../faults/ownNatsServer.ts';
+import { Proxies } from '../../faults/proxies.ts';
+import { ToxiproxyServer } from '../../faults/toxiproxyServer.ts';
+import type { ComponentName } from '../../record/contract.ts';
+import type { slosSchema } from '../../record/sloConfig.ts';
+import { type ReferenceTarget, referenceTarget } from '../../reference/referenceTarget.ts';
+import { loadSettings } from '../../reference/settings.ts';
 
 /** ReferenceSupervisor (runner/referenceSupervisor.ts) has this shape. */
 export interface ExperimentSupervisor extends FaultSupervisor {
