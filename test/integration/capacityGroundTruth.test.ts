@@ -143,6 +143,9 @@ describe('capacity ground truth: a known cap, a known sweep and a known generato
     // stay clear of the 95% busy limit. Measured with a 10 ms cost at host load 14: the loop was
     // 100% busy at 45/s (45% by the cost) while the process used 5% of a core, the worker waiting
     // for the CPU. The steps: 3/s (loop held 15% by the cost), 9/s (45%), 27/s (135%).
+    // A 50 ms hold is over the 25 ms loop-delay limit, so every step's run report says the generator
+    // saturated; below the bound its loop was not busy (measured: up to 20-24% at 3/s, 48-52% at
+    // 9/s), so the search judges those steps on their SLOs, as for a host that only delayed it.
     const lines: string[] = [];
     const why = () => lines.join('\n');
     const bound = 1000 / ITERATION_COST_MS;
