@@ -35,6 +35,12 @@ export const MAX_SLEEP_MS = 50;
  * loads) plus one lone GC burst from flagging a short run.
  */
 export const SATURATED_LOOP_DELAY_P99_MS = 25;
+/**
+ * A worker whose report is this late (two ticks) is blocked in synchronous work: the main thread
+ * counts its silence as loop delay and its loop as busy (runEngine.ts), rather than reading its
+ * last report from before the block.
+ */
+export const SILENT_WORKER_MS = 2 * TICK_MS;
 export const SATURATED_LOOP_UTILIZATION = 0.95;
 export const SATURATED_FOR_S = 5;
 export const SATURATED_SHARE = 0.2;

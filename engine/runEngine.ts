@@ -16,6 +16,7 @@ import { nowMs } from './clock.ts';
 import {
   BITMAP_FLUSH_MS,
   defaultWorkers,
+  SILENT_WORKER_MS,
   START_LEAD_MS,
   TICK_MS,
   WORKER_CLOSE_TIMEOUT_MS,
@@ -261,17 +262,22 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
   let bitmap: AcceptedBitmapWriter | undefined;
   const health = new GeneratorHealth();
   const latest = new Map<number, WorkerReport>();
+  /** When each worker's last report arrived (main clock), and which workers have finished. */
+  const reportedAt = new Map<number, number>();
+  const finishedWorkers = new Set<number>();
   let startedSinceTick = 0;
   let startedTotal = 0;
   let setupData: unknown;
-  handlers.push((m) => {
+  handlers.push((m, w) => {
     if (m.type === 'report') {
       cumulative.add(m);
       for (const k of m.accepted) bitmap?.mark(k);
       startedSinceTick += m.started;
       startedTotal += m.started;
       latest.set(m.worker, m);
-    } else if (m.type === 'setupDone') setupData = m.data;
+      reportedAt.set(m.worker, nowMs());
+    } else if (m.type === 'finished') finishedWorkers.add(w);
+    else if (m.type === 'setupDone') setupData = m.data;
     else if (m.type === 'fatal') failed(new Error(`engine worker failed: ${m.message}`));
   });
 
@@ -377,6 +383,19 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
         loopDelay = Math.max(loopDelay, r.loopDelayP99Ms);
         utilization = Math.max(utilization, r.loopUtilization);
         vus += r.vus;
+      }
+      // A worker that has not reported for SILENT_WORKER_MS is blocked in its own synchronous work
+      // (its report timer cannot fire): its loop is at least that late and busy all the while. Its
+      // last report, from before the block, would read as a healthy generator.
+      // Only when this tick is on time: a main thread that was held itself may not have read the
+      // reports waiting for it yet.
+      const onTime = now - lastTick < 1.5 * TICK_MS;
+      for (let w = 0; w < workers && onTime; w++) {
+        if (finishedWorkers.has(w)) continue;
+        const silentMs = now - Math.max(startAtMs, reportedAt.get(w) ?? startAtMs);
+        if (silentMs < SILENT_WORKER_MS) continue;
+        loopDelay = Math.max(loopDelay, silentMs);
+        utilization = 1;
       }
       const cpu = health.cpuShare();
       // Start-up (JIT, connection set-up) on a busy host is the warm-up's to absorb: the report

@@ -1,6 +1,6 @@
 // The open-model loop of an arrival-rate executor in one worker: it follows the absolute schedule
 // (never summing intervals), sleeps to the next due start, starts every iteration that is due in one
-// burst when late, and drops an iteration when no VU is free.
+// burst when late (yielding to the event loop between bursts), and drops an iteration when no VU is free.
 import { nowMs } from '../clock.ts';
 import { MAX_SLEEP_MS } from '../engineDefaults.ts';
 import type { ArrivalPlan } from '../executors/executorPlan.ts';
@@ -53,6 +53,15 @@ export async function runArrival(
       k = stripe.at(j);
       due = startMs + schedule.intended(k);
     } while (due <= now && !run.stopping);
+    // Still behind (each start costs more than the schedule's gap): let responses, the stop message
+    // and the health report run before the next burst. Without this turn a loop that fell behind
+    // never awaited again: nothing was sent or reported until the schedule ran out.
+    if (due <= nowMs()) await yieldToLoop();
   }
   await run.finish(startMs + schedule.durationMs + plan.gracefulStopMs);
+}
+
+/** One turn of the event loop: I/O callbacks and due timers run before this resolves. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -7,7 +7,7 @@ import shipped from '../../pipesoak.config.ts';
 import { parseDuration } from '../../record/duration.ts';
 import type { StepDurations } from '../../runner/capacity/capacityRun.ts';
 import type { SearchOptions } from '../../runner/capacity/capacitySearch.ts';
-import type { Config } from '../../runner/config/configSchema.ts';
+import type { Config, ConfigInput } from '../../runner/config/configSchema.ts';
 import { validateConfig } from '../../runner/config/validateConfig.ts';
 import { ReferenceSupervisor } from '../../runner/referenceSupervisor.ts';
 import { createTestEnv, type TestEnv } from './testEnv.ts';
@@ -41,8 +41,11 @@ export interface CapacityPipeline {
   supervisor: ReferenceSupervisor;
   /** The config for the reference's gateway. */
   config: Config;
-  /** The same target with another gateway URL (a stand-in target in front of the same collectors). */
-  configFor(gatewayUrl: string): Config;
+  /**
+   * The same target with another gateway URL (a stand-in target in front of the same collectors),
+   * with `slos` in place of the defaults when given.
+   */
+  configFor(gatewayUrl: string, slos?: ConfigInput['slos']): Config;
   stop(): Promise<void>;
 }
 
@@ -64,10 +67,11 @@ export async function startCapacityPipeline(label: string): Promise<CapacityPipe
   const t = await createTestEnv(label, { METRICS_PORT: String(metricsPort), ACK_SAMPLE_FREQ: '100%' });
   const supervisor = new ReferenceSupervisor({ env: { ...process.env, ...t.env } });
   await supervisor.start();
-  const configFor = (gatewayUrl: string): Config =>
+  const configFor = (gatewayUrl: string, slos?: ConfigInput['slos']): Config =>
     validateConfig({
       ...shipped,
       target: { ...testTarget(t.settings, { workerMetricsUrl: metricsUrl }), gatewayUrl },
+      ...(slos === undefined ? {} : { slos }),
     });
   return {
     t,
