@@ -53,8 +53,6 @@ export async function compileConfig(absolutePath: string): Promise<string> {
       banner: {
         js: "import { createRequire as __pipesoakRequire } from 'node:module';\nconst require = __pipesoakRequire(import.meta.url);",
       },
-      // Stack traces in a throwing config point at its own lines.
-      sourcemap: 'inline',
       logLevel: 'silent',
       write: false,
       absWorkingDir: dirname(absolutePath),
