@@ -1,6 +1,6 @@
 // `pipesoak run` end to end against the real reference pipeline (issue 11's acceptance): the steady
-// scenario counts every accepted event once, and poison-mix has its DLQ and delivery SLOs judged on
-// observed counts. PIPESOAK_LONG=1 runs the issue's figures (100/s for 60 s) instead of CI's.
+// scenario at 100/s for 60 s counts every accepted event once and passes the default SLOs, and
+// poison-mix has its DLQ and delivery SLOs judged on observed counts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +13,25 @@ import { runScenario } from '../../runner/run/runScenario.ts';
 import { bufferOut, runConfig } from '../support/runTarget.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
-const LONG = process.env.PIPESOAK_LONG === '1';
-// CI's rate is well below what the reference sustains on this 2-core host when other test runs share
-// it (about 40/s at load average 25, where 50/s queued into 7 s gateway p99s). The latency SLOs still
-// judge the host's CPU: at load average 15-20 a dispatch (one HTTP call, one insert) took 1-2.5 s at
-// p99 even at 20/s. The issue's 100/s is PIPESOAK_LONG's, for a quiet machine.
-const STEADY = LONG ? { rate: 100, durationS: 60, warmUpS: 10 } : { rate: 20, durationS: 20, warmUpS: 5 };
-
+const STEADY = { rate: 100, durationS: 60, warmUpS: 10 };
+// A freshly started reference is slow per event until its processes have warmed (JIT, lazily
+// loaded code, pools): on this 2-core host shared with other runs (load 7-11) the worker fell
+// behind for the first 20-40 s of a run right after start (consumer pending ~500, e2e p99 5-7 s),
+// where the same run against the pipeline already warmed passed (e2e p99 0.4 s). A real soak's
+// warm-up is minutes; the measured run keeps the issue's 10 s, after this unmeasured one.
+const PRE_WARM = { rate: 100, durationS: 10, warmUpS: 2 };
+// The one SLO off its default: the harness's memory. Each run starts the engine in a new worker
+// thread, whose heap grows in steps of 10-20 MB between major collections for its first minutes
+// (measured at 100/s: 275 MB at 20 s, 287 at 45 s, 282 flat to 90 s, 300 at 124 s, then flat to
+// the end of a 3 min run), so a 50 s steady window judges that settling (lower bounds of 10-29
+// MB/min in four runs of six). As target.rss's default does for the worker's, growth below 32 MB
+// over the window is not failed; a leak that outgrows that in 50 s still is. The other 18 SLOs
+// keep their defaults.
+const HARNESS_RSS_DRIFT = {
+  minSlopePerMin: 256 * 1024,
+  minRelativeSlopePerMin: 0.001,
+  minGrowth: 32 * 1024 * 1024,
+};
 let t: TestEnv;
 let supervisor: ReferenceSupervisor;
 let outDir: string;
@@ -29,12 +41,30 @@ beforeAll(async () => {
   supervisor = new ReferenceSupervisor({ env: { ...process.env, ...t.env } });
   await supervisor.start();
   outDir = await mkdtemp(join(tmpdir(), 'pipesoak-run-steady-'));
-}, 120_000);
+  const out = bufferOut();
+  const warm = await runScenario({
+    scenarioPath: 'scenarios/steady.ts',
+    flags: {
+      rate: String(PRE_WARM.rate),
+      duration: `${PRE_WARM.durationS}s`,
+      warmUp: `${PRE_WARM.warmUpS}s`,
+      out: join(outDir, 'pre-warm'),
+    },
+    config: runConfig(t, supervisor),
+    out,
+    handleSignals: false,
+  });
+  // Drained to the last event, or its completions would count in the measured run's e2e.
+  const planned = PRE_WARM.rate * PRE_WARM.durationS;
+  expect(warm.report.integrity, out.text()).toMatchObject({ accepted: planned, completed: planned });
+}, 180_000);
 
 afterAll(async () => {
   await supervisor?.stopAll();
   await t?.teardown();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  // PIPESOAK_KEEP_RUNS=1 keeps the run folders (reports, series) to look at after a failure.
+  if (outDir && process.env.PIPESOAK_KEEP_RUNS === '1') console.log(`run folders kept in ${outDir}`);
+  else if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 /** How many values a metric recorded in an hlog, over every interval and tag. */
@@ -63,7 +93,9 @@ describe('pipesoak run against the reference pipeline', () => {
         warmUp: `${STEADY.warmUpS}s`,
         out: join(outDir, 'steady'),
       },
-      config: runConfig(t, supervisor),
+      config: runConfig(t, supervisor, {
+        slos: { drift: { gauges: { 'harness.rss': HARNESS_RSS_DRIFT } } },
+      }),
       out,
       handleSignals: false,
     });
