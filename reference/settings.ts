@@ -48,6 +48,8 @@ export interface ReferenceSettings {
   inboxDedup: boolean;
   relayBatch: number;
   relayPollMs: number;
+  /** A plain VACUUM of the outbox this often while rows are being published; 0 = never (autovacuum's job). */
+  relayVacuumMs: number;
   /** Share (0..1) of sink requests answered 500. */
   sinkFailRate: number;
   /** Fail every event whose payload has `poison: true` (the poison-mix scenario relies on it). */
@@ -152,6 +154,7 @@ export function loadSettings(env: Env = process.env): ReferenceSettings {
     inboxDedup: bool(env, 'INBOX_DEDUP', true),
     relayBatch: num(env, 'RELAY_BATCH', 100, 1, 10_000),
     relayPollMs: num(env, 'RELAY_POLL_MS', 500, 10),
+    relayVacuumMs: num(env, 'RELAY_VACUUM_MS', 10_000, 0),
     sinkFailRate: num(env, 'SINK_FAIL_RATE', 0, 0, 1),
     sinkFailPoison: bool(env, 'SINK_FAIL_POISON', true),
     sinkLatencyMs: num(env, 'SINK_LATENCY_MS', 0, 0),

@@ -34,17 +34,24 @@ interface OpenBucket {
 }
 
 export class LatencyTimelineFold implements RunFolderFold {
-  private readonly wanted: Set<string>;
+  private readonly wanted: (metric: string) => boolean;
   private readonly open = new Map<string, OpenBucket>();
   private readonly result = new Map<string, LatencyBuckets>();
   private window: BucketWindow = { fromMs: 0, bucketS: 1 };
 
-  /** Intervals that start before `bucketsOf(run).fromMs` are left out (steadyWindow.ts). */
+  /**
+   * `metrics`: the names to bucket, or a test of a name (the timeline also takes every custom.*).
+   * Intervals that start before `bucketsOf(run).fromMs` are left out (steadyWindow.ts).
+   */
   constructor(
-    metrics: readonly string[],
+    metrics: readonly string[] | ((metric: string) => boolean),
     private readonly bucketsOf: (run: RunFolderRead) => BucketWindow,
   ) {
-    this.wanted = new Set(metrics);
+    if (typeof metrics === 'function') this.wanted = metrics;
+    else {
+      const names = new Set(metrics);
+      this.wanted = (metric) => names.has(metric);
+    }
   }
 
   seriesRead(run: RunFolderRead): void {
@@ -52,7 +59,7 @@ export class LatencyTimelineFold implements RunFolderFold {
   }
 
   interval(interval: FoldInterval): void {
-    if (!this.wanted.has(interval.metric) || !intervalIn(interval.startS, this.window.fromMs)) return;
+    if (!this.wanted(interval.metric) || !intervalIn(interval.startS, this.window.fromMs)) return;
     const { bucketS } = this.window;
     // At least 0: an interval less than half a ms before the window's start is in it (whole ms).
     const bucket = Math.max(0, Math.floor((interval.startS - this.window.fromMs / 1000) / bucketS));

@@ -4,7 +4,7 @@
 // most MAX_POINTS time buckets (latency buckets merge their intervals' histograms exactly), plus
 // the fault windows. Read by the one run-folder reader (readRunFolder.ts), beside the report's own
 // folds when rendering.
-import { METRIC } from '../record/metricCatalog.ts';
+import { isCustomMetricName, METRIC } from '../record/metricCatalog.ts';
 import { type LatencyBuckets, LatencyTimelineFold } from './latencyTimeline.ts';
 import { type RunFolderFold, type RunFolderRead, readRunFolder } from './readRunFolder.ts';
 import { roundReportNumber } from './reportNumbers.ts';
@@ -60,7 +60,10 @@ export interface RunTimeline {
   notes: string[];
 }
 
-/** Latency charts every report has, in this order; other catalogue latencies follow when recorded. */
+/**
+ * Latency charts every report has, in this order; other catalogue latencies follow when recorded,
+ * then the scenario's own trends (custom.*, ctx.metrics.trend) by name.
+ */
 const LATENCY_CHARTS = [
   ['gateway-latency', METRIC.gatewayLatency],
   ['e2e-latency', METRIC.e2eLatency],
@@ -126,7 +129,10 @@ export function timelineReading(): {
   // The axis starts at the run start as report.json states it (run.startedAt, whole ms).
   const startOf = ({ window }: RunFolderRead) => Math.trunc(window.runStartMs);
   const seriesFold = new SeriesTimelineFold(GAUGE_LINES);
-  const latencyFold = new LatencyTimelineFold(LATENCY_METRICS, (run) => ({
+  const catalogued = new Set<string>(LATENCY_METRICS);
+  // A scenario's trends are in load.hlog only as histograms (its counters are series lines).
+  const charted = (metric: string) => catalogued.has(metric) || isCustomMetricName(metric);
+  const latencyFold = new LatencyTimelineFold(charted, (run) => ({
     fromMs: startOf(run),
     bucketS: lengthOf(run).bucketS,
   }));
@@ -184,6 +190,15 @@ function timelineCharts(
   for (const [id, metric] of LATENCY_CHARTS) charts.push(latencyChart(id, metric));
   for (const metric of OPTIONAL_LATENCIES) {
     if (latency.has(metric)) charts.push(latencyChart(`latency-${metric.replace(/[._]/g, '-')}`, metric));
+  }
+  const ids = new Set(charts.map((c) => c.id));
+  for (const metric of [...latency.keys()].filter(isCustomMetricName).sort()) {
+    // A custom name may hold any character; the id keeps to what a CSS selector takes, made unique.
+    const base = `latency-${metric.replace(/[^A-Za-z0-9-]/g, '-')}`;
+    let id = base;
+    for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
+    ids.add(id);
+    charts.push(latencyChart(id, metric));
   }
   charts.push(
     withSlos(

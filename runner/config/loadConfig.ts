@@ -1,10 +1,13 @@
-// Loads pipesoak.config.ts (the CLI runs under tsx, so import() reads TypeScript), validates it,
-// and turns every failure into a one-line UsageError (exit code 2) naming the file.
+// Loads pipesoak.config.ts (compiled to an ES module by compileConfig, so it loads in a CommonJS
+// package too), validates it, and turns every failure into a one-line UsageError (exit code 2)
+// naming the file.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../record/configError.ts';
 import { UsageError } from '../usageError.ts';
+import { compileConfig } from './compileConfig.ts';
 import type { Config, ConfigInput } from './configSchema.ts';
 import { validateConfig } from './validateConfig.ts';
 
@@ -21,10 +24,14 @@ export async function loadConfigFile(
   const absolute = resolve(path);
   if (!existsSync(absolute)) throw new UsageError(`config ${path}: file not found`);
   let module: { default?: unknown };
+  let compiled: string | undefined;
   try {
-    module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    compiled = await compileConfig(absolute);
+    module = (await import(pathToFileURL(compiled).href)) as { default?: unknown };
   } catch (err) {
     throw new UsageError(`config ${path}: does not load: ${firstLine(err)}`);
+  } finally {
+    if (compiled) await rm(compiled, { force: true });
   }
   if (module.default === undefined) {
     throw new UsageError(`config ${path}: has no default export (export default defineConfig({...}))`);

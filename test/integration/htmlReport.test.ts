@@ -14,7 +14,14 @@ import { SeriesWriter } from '../../record/series.ts';
 import { renderRunFolder } from '../../reports/renderRunFolder.ts';
 import type { ReportJson } from '../../reports/reportJson.ts';
 import { launchChromium } from '../support/chromium.ts';
-import { SYNTHETIC_START_MS, writeSyntheticRunFolder } from '../support/syntheticRunFolder.ts';
+import {
+  SYNTHETIC_METRICS,
+  SYNTHETIC_START_MS,
+  writeSyntheticRunFolder,
+} from '../support/syntheticRunFolder.ts';
+
+/** A scenario's own trend (ctx.metrics.trend('checkout')), in load.hlog as the engine writes it. */
+const CUSTOM_TREND = 'custom.checkout';
 
 const CHARTS = [
   'throughput',
@@ -24,6 +31,7 @@ const CHARTS = [
   'consumer-ack-latency',
   'latency-iteration-delay',
   'latency-jetstream-publish-latency',
+  'latency-custom-checkout',
   'outbox-pending',
   'outbox-lag',
   'consumer-pending',
@@ -41,6 +49,8 @@ const LATENCY_SLO_CHARTS: Record<string, string> = {
   'dispatch-latency': 'dispatch.latency',
   'consumer-ack-latency': 'consumer.ack.latency',
   'outbox-lag': 'outbox.lag',
+  // From the custom expression `p99(custom.checkout) < 600ms`.
+  'latency-custom-checkout': CUSTOM_TREND,
 };
 /** A line's max over the steady window, as its legend must show it without a hover. */
 const LEGEND_MAX: [chart: string, line: string, max: string][] = [
@@ -52,6 +62,10 @@ const LEGEND_MAX: [chart: string, line: string, max: string][] = [
   ['event-loop-delay', 'load.event_loop.delay', '12 ms'],
   // achieved counts iteration.delay samples: 10 in each synthetic interval.
   ['throughput', 'achieved', '10 events/s'],
+  // The custom trend records 50, 100, ..., 500 ms each steady second (5 s in warm-up); HDR reports a
+  // value's bucket top, so 250 reads 250.1.
+  ['latency-custom-checkout', 'p50', '250.1 ms'],
+  ['latency-custom-checkout', 'p99', '500 ms'],
 ];
 // The fault: 120 s .. 180 s of a 300 s run with 30 s warm-up.
 const FAULT = { fromS: 120, toS: 180 };
@@ -82,7 +96,8 @@ describe('html report', () => {
       seconds: 300,
       warmUpS: 30,
       load: true,
-      slos: { 'e2e.latency': { p99: 200 } },
+      metrics: [...SYNTHETIC_METRICS, CUSTOM_TREND],
+      slos: { 'e2e.latency': { p99: 200 }, custom: [`p99(${CUSTOM_TREND}) < 600ms`] },
       noDrops: true,
     });
     const series = SeriesWriter.open(join(dir, 'series.ndjson'));
@@ -216,6 +231,9 @@ describe('html report', () => {
       }
     }
     expect(await page.textContent('ul.faults')).toContain('pause-nats');
+    expect(await page.textContent('#chart-latency-custom-checkout figcaption')).toContain(
+      `Latency: ${CUSTOM_TREND} (ms)`,
+    );
 
     const png = join(dir, 'report.png');
     await page.screenshot({ path: png, fullPage: true });
@@ -294,6 +312,7 @@ describe('html report', () => {
       'consumer-ack-latency',
       'latency-iteration-delay',
       'latency-jetstream-publish-latency',
+      'latency-custom-checkout',
       'outbox-lag',
     ]);
     const yRange = async (): Promise<number[]> =>

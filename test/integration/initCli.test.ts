@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transform } from 'esbuild';
@@ -7,7 +7,7 @@ import type { LoadSettings } from '../../engine/api/scenarioOptions.ts';
 import { resolveScenarioOptions } from '../../engine/scenarioOptions.ts';
 import { loadConfig } from '../../runner/config/loadConfig.ts';
 import { CONFIG_TEMPLATE, SCENARIO_TEMPLATE } from '../../runner/init/templates.ts';
-import { cli } from '../support/cli.ts';
+import { cli, cliIn } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 let base: string;
@@ -147,6 +147,37 @@ describe('pipesoak init', () => {
     ]);
     expect(checks).toEqual([{ 'accepted (202)': true }]);
     expect(SCENARIO_TEMPLATE).not.toMatch(/https?:\/\//);
+  });
+
+  it('init - in a CommonJS package, run loads the config and compiles scenarios that import pipesoak', async () => {
+    const dir = projectDir('commonjs');
+    // npm init's package.json: no "type", so .ts files are CommonJS to Node.
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'orders-app', version: '1.0.0' }));
+    expect((await cli('init', '--dir', dir)).code).toBe(0);
+    // A value import from pipesoak/scenario, which a type-only import would not test.
+    writeFileSync(
+      join(dir, 'scenarios/ids.ts'),
+      "import { uuidFrom, type IterationContext, type LoadSettings } from 'pipesoak/scenario';\n" +
+        'export const options = (load: LoadSettings) => ({ scenarios: { ids: {\n' +
+        "  executor: 'constant-arrival-rate', rate: load.rate, timeUnit: '1s', duration: load.durationMs,\n" +
+        '  preAllocatedVUs: 2, maxVUs: 10 } } });\n' +
+        'export default async function (ctx: IterationContext) {\n' +
+        "  await ctx.http.post(ctx.target.gatewayUrl + '/api/orders', { json: { id: uuidFrom(ctx.correlationId) } });\n" +
+        '}\n',
+    );
+    for (const scenario of ['scenarios/my-pipeline.ts', 'scenarios/ids.ts']) {
+      const result = await cliIn(dir, 'run', scenario, '--duration', '3s', '--warm-up', '1s');
+      // Loaded (the rate is the config's), compiled (else exit 2), then stopped at preflight: the
+      // example target does not run here.
+      expect(result.stdout, result.stderr).toContain(
+        `pipesoak run ${scenario}: config pipesoak.config.ts (default), rate 20/s (config),`,
+      );
+      expect(result.stderr).toMatch(/^pipesoak: preflight database: .*target\.databaseUrl/m);
+      expect(result.stderr).not.toMatch(/does not load|require\(\)/);
+      expect(result.code, result.stderr).toBe(3);
+    }
+    // The compiled config is removed after loading.
+    expect(readdirSync(dir).filter((f) => f.endsWith('.mjs'))).toEqual([]);
   });
 
   it('init - refuses to replace an existing file, naming it, and writes nothing', async () => {

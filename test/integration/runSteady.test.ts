@@ -1,6 +1,6 @@
 // `pipesoak run` end to end against the real reference pipeline (issue 11's acceptance): the steady
-// scenario counts every accepted event once, and poison-mix has its DLQ and delivery SLOs judged on
-// observed counts. PIPESOAK_LONG=1 runs the issue's figures (100/s for 60 s) instead of CI's.
+// scenario at 100/s for 60 s counts every accepted event once and passes the default SLOs, and
+// poison-mix has its DLQ and delivery SLOs judged on observed counts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +13,39 @@ import { runScenario } from '../../runner/run/runScenario.ts';
 import { bufferOut, runConfig } from '../support/runTarget.ts';
 import { createTestEnv, type TestEnv } from '../support/testEnv.ts';
 
-const LONG = process.env.PIPESOAK_LONG === '1';
-// CI's rate is well below what the reference sustains on this 2-core host when other test runs share
-// it (about 40/s at load average 25, where 50/s queued into 7 s gateway p99s). The latency SLOs still
-// judge the host's CPU: at load average 15-20 a dispatch (one HTTP call, one insert) took 1-2.5 s at
-// p99 even at 20/s. The issue's 100/s is PIPESOAK_LONG's, for a quiet machine.
-const STEADY = LONG ? { rate: 100, durationS: 60, warmUpS: 10 } : { rate: 20, durationS: 20, warmUpS: 5 };
+const STEADY = { rate: 100, durationS: 60, warmUpS: 10 };
+// A freshly started reference is slow per event until its processes have warmed (JIT, lazily
+// loaded code, pools): on this 2-core host shared with other runs (load 7-11) the worker fell
+// behind for the first 20-40 s of a run right after start (consumer pending ~500, e2e p99 5-7 s),
+// where the same run against the pipeline already warmed passed (e2e p99 0.4 s). A real soak's
+// warm-up is minutes; the measured run keeps the issue's 10 s, after this unmeasured one.
+const PRE_WARM = { rate: 100, durationS: 10, warmUpS: 2 };
+// Three drift SLOs off their defaults, because a 50 s steady window judges their settling, not a
+// trend; the other 16 SLOs keep their defaults.
+// - harness.rss: each run starts the engine in a new worker thread, whose heap grows in steps of
+//   10-20 MB between major collections for its first minutes (measured at 100/s: 275 MB at 20 s,
+//   287 at 45 s, 282 flat to 90 s, 300 at 124 s, then flat to the end of a 3 min run); lower
+//   bounds of 10-29 MB/min failed four runs of six. As target.rss's default does for the worker,
+//   growth below 32 MB over the window is not failed; a leak outgrowing that in 50 s still is.
+// - db.connections: the worker's pool opens connections as bursts need them and closes idle ones
+//   (3 → 10 within a quiet run, load 1-3); the max SLO (<= 10) still bounds it.
+// - outbox.query.time: a millisecond query's round trip on a shared host, whose spikes (5 → 50 ms)
+//   read as a slope in 50 s. What made it grow for real, dead index entries piling up without
+//   vacuum, is asserted below on outbox.dead_tuples instead.
+// Both take target.rss's default minimum of 180 s: reported "not judged" here, judged in soaks.
+const DRIFT_GAUGES = {
+  'harness.rss': { minSlopePerMin: 256 * 1024, minRelativeSlopePerMin: 0.001, minGrowth: 32 * 1024 * 1024 },
+  'db.connections': { minSlopePerMin: 1 / 30, minRelativeSlopePerMin: 0, minWindowS: 180, required: false },
+  'outbox.query.time': {
+    minSlopePerMin: 0.05,
+    minRelativeSlopePerMin: 0.005,
+    minWindowS: 180,
+    required: false,
+  },
+};
+// The relay vacuums the outbox every 10 s (RELAY_VACUUM_MS): at 100/s about 1,000 dead versions
+// at most, where without it (this host's Postgres runs no autovacuum) they reached 7,000.
+const MAX_DEAD_TUPLES = 2_500;
 
 let t: TestEnv;
 let supervisor: ReferenceSupervisor;
@@ -29,12 +56,30 @@ beforeAll(async () => {
   supervisor = new ReferenceSupervisor({ env: { ...process.env, ...t.env } });
   await supervisor.start();
   outDir = await mkdtemp(join(tmpdir(), 'pipesoak-run-steady-'));
-}, 120_000);
+  const out = bufferOut();
+  const warm = await runScenario({
+    scenarioPath: 'scenarios/steady.ts',
+    flags: {
+      rate: String(PRE_WARM.rate),
+      duration: `${PRE_WARM.durationS}s`,
+      warmUp: `${PRE_WARM.warmUpS}s`,
+      out: join(outDir, 'pre-warm'),
+    },
+    config: runConfig(t, supervisor),
+    out,
+    handleSignals: false,
+  });
+  // Drained to the last event, or its completions would count in the measured run's e2e.
+  const planned = PRE_WARM.rate * PRE_WARM.durationS;
+  expect(warm.report.integrity, out.text()).toMatchObject({ accepted: planned, completed: planned });
+}, 180_000);
 
 afterAll(async () => {
   await supervisor?.stopAll();
   await t?.teardown();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  // PIPESOAK_KEEP_RUNS=1 keeps the run folders (reports, series) to look at after a failure.
+  if (outDir && process.env.PIPESOAK_KEEP_RUNS === '1') console.log(`run folders kept in ${outDir}`);
+  else if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 /** How many values a metric recorded in an hlog, over every interval and tag. */
@@ -63,7 +108,9 @@ describe('pipesoak run against the reference pipeline', () => {
         warmUp: `${STEADY.warmUpS}s`,
         out: join(outDir, 'steady'),
       },
-      config: runConfig(t, supervisor),
+      config: runConfig(t, supervisor, {
+        slos: { drift: { gauges: DRIFT_GAUGES } },
+      }),
       out,
       handleSignals: false,
     });
@@ -91,6 +138,10 @@ describe('pipesoak run against the reference pipeline', () => {
       true,
     );
     expect(new Set(traceIds).size).toBe(planned);
+
+    const deadTuples = report.gauges['outbox.dead_tuples']?.max;
+    expect(deadTuples).toBeGreaterThan(0);
+    expect(deadTuples).toBeLessThanOrEqual(MAX_DEAD_TUPLES);
 
     expect(report.verdict, `failing SLOs:\n${failing(report.slos).join('\n')}\n${out.text()}`).toBe('pass');
     expect(outcome.exitCode).toBe(0);

@@ -13,8 +13,13 @@ export interface CliResult {
 }
 
 export async function cli(...args: string[]): Promise<CliResult> {
+  return cliIn(process.cwd(), ...args);
+}
+
+/** The CLI run from another folder, as a user runs it in their own project. */
+export async function cliIn(cwd: string, ...args: string[]): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as CliResult;

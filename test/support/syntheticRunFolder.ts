@@ -110,7 +110,9 @@ export function writeSyntheticRunFolder(dir: string, options: SyntheticRunOption
     if (i === options.seconds && !options.noLoadEnd) series.event('load.end', {}, t);
     metrics.forEach((metric, m) => {
       const snapshot = inWarmUp ? warm : (pools[m]?.[i % variety] ?? warm);
-      const writer = load && metric === 'gateway.latency' ? load : collectors;
+      // The engine writes gateway.latency and a scenario's trends (custom.*) to load.hlog.
+      const writer =
+        load && (metric === 'gateway.latency' || metric.startsWith('custom.')) ? load : collectors;
       writer.writeInterval(tags[m] ?? metric, t, t + 1000, snapshot);
     });
     // Sampled at the start of each second: the sample at the warm-up boundary is steady.
