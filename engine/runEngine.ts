@@ -63,6 +63,12 @@ export interface EngineOptions {
   signal?: AbortSignal;
   /** Called with the shared start instant once every worker is ready, before iteration 0. */
   onStart?: (startAtMs: number) => void;
+  /**
+   * HTTP connections per origin across all workers; default the largest maxVUs (one per VU). Fewer
+   * lets VUs outnumber connections, so a pause queues requests in the pool rather than dropping
+   * iterations (the HTTP bench holds the peers' connection count this way).
+   */
+  httpConnections?: number;
   /** Test seam: one module exporting createClients and createIterationContext (default engine/clients + engine/api). */
   clientsModule?: string;
 }
@@ -288,7 +294,9 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
       scenarios,
       target: o.target,
       load: o.load,
-      httpConnections: Math.ceil(segment.countBelow(maxVUs) / workers),
+      httpConnections: Math.ceil(
+        (o.httpConnections === undefined ? segment.countBelow(maxVUs) : o.httpConnections) / workers,
+      ),
       needsNats,
       ...(o.dataset === undefined ? {} : { dataset: o.dataset }),
       ...(o.clientsModule === undefined ? {} : { clientsModule: o.clientsModule }),
