@@ -19,6 +19,7 @@ import {
   START_LEAD_MS,
   TICK_MS,
   WORKER_CLOSE_TIMEOUT_MS,
+  WORKER_YOUNG_GENERATION_MB,
 } from './engineDefaults.ts';
 import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/executorPlan.ts';
 import { GeneratorHealth } from './generatorHealth.ts';
@@ -303,7 +304,11 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     };
     // No inherited execArgv: the worker boots its own TypeScript loader, and a parent's preloads (a test
     // runner's, say) do not belong in it.
-    const t = new Worker(WORKER_URL, { workerData: init, execArgv: workerExecArgv() });
+    const t = new Worker(WORKER_URL, {
+      workerData: init,
+      execArgv: workerExecArgv(),
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     t.on('message', (m: WorkerToMain) => {
       for (const h of [...handlers]) h(m, w);
     });
