@@ -20,6 +20,7 @@ import {
   START_LEAD_MS,
   TICK_MS,
   WORKER_CLOSE_TIMEOUT_MS,
+  WORKER_YOUNG_GENERATION_MB,
 } from './engineDefaults.ts';
 import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/executorPlan.ts';
 import { GeneratorHealth } from './generatorHealth.ts';
@@ -64,6 +65,12 @@ export interface EngineOptions {
   signal?: AbortSignal;
   /** Called with the shared start instant once every worker is ready, before iteration 0. */
   onStart?: (startAtMs: number) => void;
+  /**
+   * HTTP connections per origin across all workers; default the largest maxVUs (one per VU). Fewer
+   * lets VUs outnumber connections, so a pause queues requests in the pool rather than dropping
+   * iterations (the HTTP bench holds the peers' connection count this way).
+   */
+  httpConnections?: number;
   /** Test seam: one module exporting createClients and createIterationContext (default engine/clients + engine/api). */
   clientsModule?: string;
 }
@@ -296,14 +303,20 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
       scenarios,
       target: o.target,
       load: o.load,
-      httpConnections: Math.ceil(segment.countBelow(maxVUs) / workers),
+      httpConnections: Math.ceil(
+        (o.httpConnections === undefined ? segment.countBelow(maxVUs) : o.httpConnections) / workers,
+      ),
       needsNats,
       ...(o.dataset === undefined ? {} : { dataset: o.dataset }),
       ...(o.clientsModule === undefined ? {} : { clientsModule: o.clientsModule }),
     };
     // No inherited execArgv: the worker boots its own TypeScript loader, and a parent's preloads (a test
     // runner's, say) do not belong in it.
-    const t = new Worker(WORKER_URL, { workerData: init, execArgv: workerExecArgv() });
+    const t = new Worker(WORKER_URL, {
+      workerData: init,
+      execArgv: workerExecArgv(),
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     t.on('message', (m: WorkerToMain) => {
       for (const h of [...handlers]) h(m, w);
     });

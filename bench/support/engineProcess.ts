@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     load: request.load,
     target: request.target,
     ...(request.workers === undefined ? {} : { workers: request.workers }),
+    ...(request.httpConnections === undefined ? {} : { httpConnections: request.httpConnections }),
   });
   type Sample = { wall: number; cpu: number; iterations: number; dropped: number; atMs: number };
   let first: Sample | undefined;

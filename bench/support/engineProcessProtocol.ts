@@ -13,6 +13,8 @@ export interface EngineProcessRequest {
   load: LoadSettings;
   target: Record<string, unknown>;
   workers?: number;
+  /** HTTP connections per origin across the workers (EngineOptions.httpConnections); default maxVUs. */
+  httpConnections?: number;
   /** Sample RSS each time the run passes a whole multiple of this (ms), printing `rss <n> <bytes>` on stderr. */
   rssEveryMs?: number;
 }

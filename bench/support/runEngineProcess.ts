@@ -12,7 +12,10 @@ export function runEngineProcess(
   onStderr: (line: string) => void = (line) => process.stderr.write(`engine: ${line}\n`),
 ): Promise<EngineProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+    // PIPESOAK_ENGINE_CPU_PROF_DIR profiles the workers (runEngine.ts); the main thread's profile goes beside them.
+    const profDir = process.env.PIPESOAK_ENGINE_CPU_PROF_DIR;
+    const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, [REQUEST_ENV]: JSON.stringify(request) },
     });

@@ -70,7 +70,9 @@ export function pathTemplate(path: string): string {
 
 export class HttpClient {
   private readonly pools = new Map<string, Pool>();
-  private readonly routes = new Map<string, Route>();
+  /** By method, then URL: no key string is built per request. */
+  private readonly routes = new Map<string, Map<string, Route>>();
+  private routeCount = 0;
   private readonly timeoutMs: number;
   private readonly nameTags = new TagCache('name');
   private readonly statusTags = new TagCache('status');
@@ -96,16 +98,13 @@ export class HttpClient {
     signal.throwIfAborted();
     const route = this.route(method, url);
     const name = options.name ?? route.name;
-    const headers: Record<string, string> = {
-      [HEADERS.traceparent]: info.traceparent,
-      [HEADERS.httpCorrelationId]: info.correlationId,
-    };
     let body: string | Uint8Array | undefined = options.body;
+    let contentType: string | undefined;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
-      headers['content-type'] = 'application/json';
+      contentType = 'application/json';
     }
-    if (options.headers) Object.assign(headers, options.headers);
+    const headers = requestHeaders(info, contentType, options.headers);
     const timeout = options.timeout ?? this.timeoutMs;
     const read = options.read ?? 'discard';
     const r = this.o.recorder;
@@ -156,14 +155,19 @@ export class HttpClient {
     const pools = [...this.pools.values()];
     this.pools.clear();
     this.routes.clear();
+    this.routeCount = 0;
     // close() lets queued requests finish; after the engine's abort none should be left.
     await Promise.all(pools.map((p) => p.close()));
   }
 
   /** Origin, path and default name of a URL: parsed once, since a scenario sends to a few URLs many times. */
   private route(method: string, url: string): Route {
-    const key = `${method} ${url}`;
-    let route = this.routes.get(key);
+    let byUrl = this.routes.get(method);
+    if (byUrl === undefined) {
+      byUrl = new Map();
+      this.routes.set(method, byUrl);
+    }
+    let route = byUrl.get(url);
     if (!route) {
       const u = new URL(url);
       route = {
@@ -172,7 +176,10 @@ export class HttpClient {
         name: `${method} ${pathTemplate(u.pathname)}`,
       };
       // URLs with ids in them would grow the cache without end: past the bound, parse each time.
-      if (this.routes.size < ROUTE_CACHE_SIZE) this.routes.set(key, route);
+      if (this.routeCount < ROUTE_CACHE_SIZE) {
+        byUrl.set(url, route);
+        this.routeCount++;
+      }
     }
     return route;
   }
@@ -196,6 +203,29 @@ export class HttpClient {
 }
 
 const NO_OPTIONS: HttpPostOptions = Object.freeze({});
+
+/**
+ * The request's headers: a flat [name, value, ...] array when the scenario adds none (undici takes
+ * it without walking an object's keys), else an object, so a scenario's header replaces the
+ * engine's of the same name rather than being sent beside it.
+ */
+function requestHeaders(
+  info: IterationInfo,
+  contentType: string | undefined,
+  extra: Record<string, string> | undefined,
+): string[] | Record<string, string> {
+  if (extra === undefined) {
+    const flat = [HEADERS.traceparent, info.traceparent, HEADERS.httpCorrelationId, info.correlationId];
+    if (contentType !== undefined) flat.push('content-type', contentType);
+    return flat;
+  }
+  const headers: Record<string, string> = {
+    [HEADERS.traceparent]: info.traceparent,
+    [HEADERS.httpCorrelationId]: info.correlationId,
+  };
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  return Object.assign(headers, extra);
+}
 
 /**
  * In-flight requests by the AbortSignal they end with, and the one abort listener per signal: most

@@ -29,16 +29,21 @@ export interface RunDeps {
 
 export type IterationFn = (ctx: unknown) => unknown;
 
-// W3C traceparent: 16 random bytes of trace id and 8 of span id, from one pooled buffer.
+// W3C traceparent: 16 random bytes of trace id and 8 of span id. One pooled buffer is filled and
+// hex-encoded at once, and each id is a slice of that string (no encode call per id).
 const RANDOM = Buffer.alloc(4096);
-let randomAt = RANDOM.length;
+const HEX_CHARS = RANDOM.length * 2;
+let randomHexPool = '';
+let randomAt = HEX_CHARS;
 function randomHex(bytes: number): string {
-  if (randomAt + bytes > RANDOM.length) {
+  const chars = bytes * 2;
+  if (randomAt + chars > HEX_CHARS) {
     randomFillSync(RANDOM);
+    randomHexPool = RANDOM.toString('hex');
     randomAt = 0;
   }
-  const hex = RANDOM.toString('hex', randomAt, randomAt + bytes);
-  randomAt += bytes;
+  const hex = randomHexPool.slice(randomAt, randomAt + chars);
+  randomAt += chars;
   return hex;
 }
 

@@ -115,6 +115,25 @@ describe('HttpClient', () => {
     expect(res.json).toEqual({ ok: true, echo: '{"hello":"world"}' });
   });
 
+  it("sends the engine's headers once without scenario headers, and lets a scenario's header replace one", async () => {
+    const r = new RecordingEngineRecorder();
+    const c = client(r);
+    const plain = testIteration(21);
+    const own = testIteration(22);
+    await c.forIteration(plain).post(`${base}/plain`, { json: { a: 1 } });
+    await c
+      .forIteration(own)
+      .post(`${base}/own`, { json: { a: 1 }, headers: { 'content-type': 'application/vnd.x+json' } });
+    await c.close();
+    const p = seen.find((s) => s.url === '/plain');
+    expect(p?.headers.traceparent).toBe(plain.traceparent);
+    expect(p?.headers['x-correlation-id']).toBe('run-21');
+    expect(p?.headers['content-type']).toBe('application/json');
+    const o = seen.find((s) => s.url === '/own');
+    expect(o?.headers['content-type']).toBe('application/vnd.x+json');
+    expect(o?.headers.traceparent).toBe(own.traceparent);
+  });
+
   it('splits gateway.latency by the name tag, defaulting to method and path template', async () => {
     const r = new RecordingEngineRecorder();
     const c = client(r);
