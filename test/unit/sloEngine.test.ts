@@ -166,10 +166,10 @@ describe('sloEngine', () => {
     });
     expect(results.get('harness.rss drift')).toMatchObject({ observed: 3e6, pass: false });
     expect(results.get('harness.rss drift')?.objective).toBe(
-      'slope/min not above 0 at 99% confidence, or below max(0.2621 MB/min, 0.1% of mean)',
+      'slope/min not above 0 at 99% confidence, or below max(0.2621 MB/min, 0.1% of mean, 33.55 MB over the window)',
     );
     expect(results.get('harness.rss drift')?.reason).toBe(
-      'lower bound 2.976 MB/min, threshold 0.2621 MB/min over 60 windows of 30 s',
+      'lower bound 2.976 MB/min, threshold 1.118 MB/min over 60 windows of 30 s',
     );
   });
 
