@@ -10,13 +10,9 @@
 //   R = 20/s, D = 10 s, S = 2 s  →  p99 = 2 − 0.1 = 1.9 s (N = 200: the 198th of 200 values, with
 //   2 held latencies above it, 2000 and 1950 ms). A low rate keeps the burst of held requests that
 //   all complete at once small, so their own queueing (b) stays well inside the 5%.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type EngineOptions, startEngine } from '../../engine/runEngine.ts';
-import { bundleFixture, startTarget, type TestTarget } from '../support/engineFixtures.ts';
-import { ENGINE_STAND_IN } from '../support/engineStandIn.ts';
+import { startEngine } from '../../engine/runEngine.ts';
+import { bundleFixture, standInRun, startTarget, type TestTarget } from '../support/engineFixtures.ts';
 
 const R = 20;
 const D_MS = 10_000;
@@ -30,22 +26,18 @@ afterEach(async () => {
   target = undefined;
 });
 
-function run(
-  bundlePath: string,
-  vus: number,
-  startAtMs: number,
-  extra: Record<string, unknown> = {},
-): EngineOptions {
-  return {
+function run(bundlePath: string, vus: number, startAtMs: number, extra: Record<string, unknown> = {}) {
+  const vuCount = { preAllocated: vus, max: vus };
+  return standInRun({
     bundlePath,
     runId: 'co',
-    runDir: mkdtempSync(join(tmpdir(), 'pipesoak-co-')),
-    load: { rate: R, durationMs: D_MS, warmUpMs: 0, vus: { preAllocated: vus, max: vus }, seed: 1 },
-    target: { gatewayUrl: target?.url ?? '', natsUrl: 'nats://127.0.0.1:4222', ...extra },
-    clientsModule: ENGINE_STAND_IN,
-    workers: 1,
+    targetUrl: target?.url ?? '',
+    rate: R,
+    durationMs: D_MS,
+    vus: vuCount,
+    extra,
     startAtMs,
-  };
+  });
 }
 
 /** A target that holds every request arriving in [from, from + S) until from + S. */

@@ -4,14 +4,10 @@
 // out (the arrival loop used to start burst after burst without awaiting: no request left the
 // worker, no report reached the main thread, and the run read as a healthy generator). And a worker
 // blocked for seconds by one iteration is a blocked generator, not one whose last report was fine.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type EngineOptions, startEngine } from '../../engine/runEngine.ts';
+import { startEngine } from '../../engine/runEngine.ts';
 import { ITERATION_COST_MS } from '../fixtures/scenarios/generatorCost.ts';
-import { bundleFixture, startTarget, type TestTarget } from '../support/engineFixtures.ts';
-import { ENGINE_STAND_IN } from '../support/engineStandIn.ts';
+import { bundleFixture, standInRun, startTarget, type TestTarget } from '../support/engineFixtures.ts';
 
 let target: TestTarget | undefined;
 afterEach(async () => {
@@ -19,21 +15,17 @@ afterEach(async () => {
   target = undefined;
 });
 
-function run(
-  bundlePath: string,
-  rate: number,
-  durationMs: number,
-  extra: Record<string, unknown> = {},
-): EngineOptions {
-  return {
+function run(bundlePath: string, rate: number, durationMs: number, extra: Record<string, unknown> = {}) {
+  const vus = { preAllocated: 20, max: 1_000 };
+  return standInRun({
     bundlePath,
     runId: 'bound',
-    runDir: mkdtempSync(join(tmpdir(), 'pipesoak-bound-')),
-    load: { rate, durationMs, warmUpMs: 0, vus: { preAllocated: 20, max: 1_000 }, seed: 1 },
-    target: { gatewayUrl: target?.url ?? '', natsUrl: 'nats://127.0.0.1:4222', ...extra },
-    clientsModule: ENGINE_STAND_IN,
-    workers: 1,
-  };
+    targetUrl: target?.url ?? '',
+    rate,
+    durationMs,
+    vus,
+    extra,
+  });
 }
 
 describe('a generator past its bound', () => {

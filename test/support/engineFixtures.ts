@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import type { EngineOptions } from '../../engine/runEngine.ts';
+import { ENGINE_STAND_IN } from './engineStandIn.ts';
 
 const FIXTURES = new URL('../fixtures/scenarios/', import.meta.url);
 
@@ -82,4 +84,30 @@ export async function startTarget(
       server.close(() => resolve());
     });
   return target;
+}
+
+export interface StandInRun {
+  bundlePath: string;
+  runId: string;
+  targetUrl: string;
+  rate: number;
+  durationMs: number;
+  vus: { preAllocated: number; max: number };
+  /** More of the target section (the fixture scenarios read their knobs there). */
+  extra?: Record<string, unknown>;
+  startAtMs?: number;
+}
+
+/** One engine worker on the stand-in clients against a test target, no warm-up, seed 1. */
+export function standInRun(o: StandInRun): EngineOptions {
+  return {
+    bundlePath: o.bundlePath,
+    runId: o.runId,
+    runDir: mkdtempSync(join(tmpdir(), `pipesoak-${o.runId}-`)),
+    load: { rate: o.rate, durationMs: o.durationMs, warmUpMs: 0, vus: o.vus, seed: 1 },
+    target: { gatewayUrl: o.targetUrl, natsUrl: 'nats://127.0.0.1:4222', ...o.extra },
+    clientsModule: ENGINE_STAND_IN,
+    workers: 1,
+    ...(o.startAtMs === undefined ? {} : { startAtMs: o.startAtMs }),
+  };
 }
