@@ -45,12 +45,5 @@ export const SATURATED_LOOP_UTILIZATION = 0.95;
 export const SATURATED_FOR_S = 5;
 export const SATURATED_SHARE = 0.2;
 export const SATURATED_MIN_BAD_S = 3;
-/**
- * Young generation of a worker thread (V8's default gives 32 MB of new space here). Most of an
- * iteration's objects die young; with twice the room a worker scavenges half as often, and a
- * scavenge costs what survives it, not the garbage, so GC time per iteration falls (measured in the
- * HTTP bench's worker profile).
- */
-export const WORKER_YOUNG_GENERATION_MB = 64;
 /** Time the main thread waits for a worker to close its clients once told to stop. */
 export const WORKER_CLOSE_TIMEOUT_MS = 10_000;

@@ -20,7 +20,6 @@ import {
   START_LEAD_MS,
   TICK_MS,
   WORKER_CLOSE_TIMEOUT_MS,
-  WORKER_YOUNG_GENERATION_MB,
 } from './engineDefaults.ts';
 import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/executorPlan.ts';
 import { GeneratorHealth } from './generatorHealth.ts';
@@ -36,6 +35,7 @@ import type {
   WorkerScenario,
   WorkerToMain,
 } from './workerProtocol.ts';
+import { workerYoungGenerationMb } from './workerYoungGeneration.ts';
 
 // What the runner catches: bad options (exit 2), bad segment flags (exit 2).
 export { OptionsError } from './scenarioOptions.ts';
@@ -288,6 +288,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     else if (m.type === 'fatal') failed(new Error(`engine worker failed: ${m.message}`));
   });
 
+  const youngGenerationMb = workerYoungGenerationMb(plans, workers);
   for (let w = 0; w < workers; w++) {
     const init: WorkerInit = {
       bundlePath: o.bundlePath,
@@ -315,7 +316,9 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
     const t = new Worker(WORKER_URL, {
       workerData: init,
       execArgv: workerExecArgv(),
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      ...(youngGenerationMb === undefined
+        ? {}
+        : { resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } }),
     });
     t.on('message', (m: WorkerToMain) => {
       for (const h of [...handlers]) h(m, w);
