@@ -1,5 +1,5 @@
 // The young generation an engine worker thread gets, from the rate it will be asked to offer.
-import type { ExecutorPlan } from './executors/executorPlan.ts';
+import { type ExecutorPlan, planPeakRatePerS } from './executors/executorPlan.ts';
 
 /**
  * Above this many iterations per second per worker GC throughput bounds the engine, so the worker
@@ -12,14 +12,6 @@ import type { ExecutorPlan } from './executors/executorPlan.ts';
 export const LARGE_YOUNG_GENERATION_FROM_PER_S = 10_000;
 /** Twice V8's default here: a busy worker scavenges half as often (GC 18.6% → 13.3% of busy time). */
 export const LARGE_YOUNG_GENERATION_MB = 64;
-
-/** Highest arrival rate per second a plan offers; closed-model plans have no bound, so Infinity. */
-export function planPeakRatePerS(plan: ExecutorPlan): number {
-  if (plan.model === 'vus') return Number.POSITIVE_INFINITY;
-  const a = plan.arrival;
-  const perUnit = a.type === 'constant' ? a.rate : Math.max(a.startRate, ...a.stages.map((s) => s.target));
-  return (perUnit * 1000) / a.timeUnitMs;
-}
 
 /**
  * `maxYoungGenerationSizeMb` for each worker, or undefined for V8's default. Plans are summed as if

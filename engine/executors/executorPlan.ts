@@ -51,3 +51,11 @@ export function planMaxVUs(plan: ExecutorPlan): number {
   if (plan.model === 'arrival') return plan.maxVUs;
   return Math.max(plan.startVUs, ...plan.stages.map((s) => s.target));
 }
+
+/** Highest arrival rate per second a plan offers; closed-model plans have no bound, so Infinity. */
+export function planPeakRatePerS(plan: ExecutorPlan): number {
+  if (plan.model === 'vus') return Number.POSITIVE_INFINITY;
+  const a = plan.arrival;
+  const perUnit = a.type === 'constant' ? a.rate : Math.max(a.startRate, ...a.stages.map((s) => s.target));
+  return (perUnit * 1000) / a.timeUnitMs;
+}

@@ -1,11 +1,7 @@
 // The worker's young generation follows the rate it will offer: large only where GC throughput binds.
 import { describe, expect, it } from 'vitest';
-import type { ArrivalPlan, VusPlan } from '../../engine/executors/executorPlan.ts';
-import {
-  LARGE_YOUNG_GENERATION_MB,
-  planPeakRatePerS,
-  workerYoungGenerationMb,
-} from '../../engine/workerYoungGeneration.ts';
+import { type ArrivalPlan, planPeakRatePerS, type VusPlan } from '../../engine/executors/executorPlan.ts';
+import { LARGE_YOUNG_GENERATION_MB, workerYoungGenerationMb } from '../../engine/workerYoungGeneration.ts';
 
 const base = { name: 's', startTimeMs: 0, gracefulStopMs: 30_000, exec: 'default', tags: {} };
 const constant = (rate: number, timeUnitMs = 1000): ArrivalPlan => ({
