@@ -4,11 +4,12 @@
 // token (as nats.go's PublishAsync does), in-flight publishes are bounded by a window, and ONE
 // sweep interval times out late PubAcks and drops aborted ones. One-at-a-time publishes go the same way.
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { createInbox, type Msg, type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrs } from '@nats-io/transport-node';
 import { METRIC } from '../../record/metricCatalog.ts';
-import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
+import { CLIENT_DEFAULTS } from './clientDefaults.ts';
 import { nowMs } from './clock.ts';
 import type { EngineRecorder } from './engineRecorder.ts';
+import { iterationHeaders } from './iterationHeaders.ts';
 import type { IterationInfo } from './iterationInfo.ts';
 import { type NatsData, natsPayload } from './natsPayload.ts';
 
@@ -158,13 +159,7 @@ export class JetStreamClient {
     options: JetStreamPublishOptions,
   ): Pending {
     const payload = natsPayload(data);
-    const h = natsHeaders();
-    // append, not set, on a fresh header set: set() first looks for the key to delete (two arrays
-    // per call); the scenario's own headers still go through set() and so replace ours.
-    if (options.msgID !== undefined) h.append(HEADERS.natsMsgId, options.msgID);
-    h.append(HEADERS.traceparent, info.traceparent);
-    h.append(HEADERS.natsCorrelationId, info.correlationId);
-    if (options.headers) for (const k in options.headers) h.set(k, options.headers[k] as string);
+    const h = iterationHeaders(info, options.msgID, options.headers);
     return {
       info,
       token: '',

@@ -1,12 +1,12 @@
 // ctx.nats: core NATS, fire and forget (publish) and request/reply (request), on the worker's one
 // connection. Request latency goes to nats.request.latency, from the intended start in the open model.
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import { METRIC } from '../../record/metricCatalog.ts';
 import { allowManyListeners } from './allowManyListeners.ts';
-import { CLIENT_DEFAULTS, HEADERS } from './clientDefaults.ts';
+import { CLIENT_DEFAULTS } from './clientDefaults.ts';
 import { nowMs } from './clock.ts';
 import type { EngineRecorder } from './engineRecorder.ts';
+import { iterationHeaders } from './iterationHeaders.ts';
 import type { IterationInfo } from './iterationInfo.ts';
 import { type NatsData, natsPayload } from './natsPayload.ts';
 
@@ -50,7 +50,7 @@ export class NatsClient {
   async publish(info: IterationInfo, subject: string, data: NatsData, options: NatsPublishOptions = {}) {
     info.signal.throwIfAborted();
     const nc = await this.o.connection();
-    nc.publish(subject, natsPayload(data), { headers: withIterationHeaders(info, options.headers) });
+    nc.publish(subject, natsPayload(data), { headers: iterationHeaders(info, undefined, options.headers) });
   }
 
   async request(
@@ -65,7 +65,7 @@ export class NatsClient {
     const sentMs = nowMs();
     const reply = nc.request(subject, natsPayload(data), {
       timeout: options.timeout ?? CLIENT_DEFAULTS.natsRequestTimeoutMs,
-      headers: withIterationHeaders(info, options.headers),
+      headers: iterationHeaders(info, undefined, options.headers),
     });
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -107,12 +107,4 @@ class BoundNats implements IterationNats {
   request(subject: string, data: NatsData, options?: NatsRequestOptions): Promise<NatsReply> {
     return this.client.request(this.info, subject, data, options);
   }
-}
-
-function withIterationHeaders(info: IterationInfo, extra: Record<string, string> | undefined): MsgHdrs {
-  const h = natsHeaders();
-  h.set(HEADERS.traceparent, info.traceparent);
-  h.set(HEADERS.natsCorrelationId, info.correlationId);
-  if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
-  return h;
 }

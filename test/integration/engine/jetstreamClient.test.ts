@@ -110,6 +110,27 @@ describe('JetStreamClient', () => {
     expect(stored?.header.get('X-Extra')).toBe('y');
   });
 
+  it("a scenario's header of the same name replaces ours; a msgID with a line break is refused", async () => {
+    const r = new RecordingEngineRecorder();
+    const { client, close } = publisher(r);
+    const info = testIteration(9002);
+    const ack = await client.publish(info, 'jsc.headers', 'x', {
+      msgID: 'hdr-2',
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    });
+    const before = await storedMessages();
+    const injected = client.publish(testIteration(9003), 'jsc.headers', 'x', { msgID: 'a\r\nX-Evil: 1' });
+    await expect(injected).rejects.toThrow(/cannot contain \\r or \\n/);
+    await close();
+    const jsm = await jetstreamManager(nc);
+    const stored = await jsm.streams.getMessage(STREAM, { seq: ack.seq });
+    expect(stored?.header.values('traceparent')).toEqual([
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    ]);
+    expect(await storedMessages()).toBe(before);
+    expect(r.total(METRIC.jetstreamPublishAcks)).toBe(1);
+  });
+
   it('never has more than the window in flight, and fills it', async () => {
     const { client, close } = publisher(new RecordingEngineRecorder(), { window: 4 });
     let most = 0;
