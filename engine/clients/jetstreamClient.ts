@@ -12,6 +12,7 @@ import type { EngineRecorder } from './engineRecorder.ts';
 import { iterationHeaders } from './iterationHeaders.ts';
 import type { IterationInfo } from './iterationInfo.ts';
 import { type NatsData, natsPayload } from './natsPayload.ts';
+import { PendingRing } from './pendingRing.ts';
 
 export interface PubAck {
   stream: string;
@@ -63,7 +64,8 @@ export class JetStreamPublishError extends Error {
  */
 interface Pending {
   info: IterationInfo;
-  token: string;
+  /** Its reply subject's last token, given by the pending ring. */
+  seq: number;
   subject: string;
   /** Both dropped once written: a message waiting for its PubAck keeps nothing it no longer needs. */
   payload: Uint8Array;
@@ -78,14 +80,13 @@ interface Pending {
 export class JetStreamClient {
   readonly window: number;
   private readonly ackTimeoutMs: number;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending: PendingRing<Pending>;
   // Publishes waiting for a slot, as an array and a head index: shift() moves every waiter, and a
   // full window can have thousands.
   private waiters: Pending[] = [];
   private head = 0;
   private readonly subjects = new Map<string, Promise<string[]>>();
   private inFlight = 0;
-  private next = 0;
   private nc: NatsConnection | undefined;
   private ready: Promise<NatsConnection> | undefined;
   private prefix = '';
@@ -100,6 +101,8 @@ export class JetStreamClient {
     if (!Number.isInteger(this.window) || this.window < 1)
       throw new Error(`jetstreamWindow must be a whole number >= 1 (got ${this.window})`);
     this.ackTimeoutMs = o.ackTimeoutMs ?? CLIENT_DEFAULTS.pubAckTimeoutMs;
+    // At most the window is pending (release() frees a slot for each entry taken).
+    this.pending = new PendingRing(2 * this.window);
   }
 
   /** Publishes whose PubAck has not come yet. */
@@ -163,7 +166,7 @@ export class JetStreamClient {
     const h = iterationHeaders(info, options.msgID, options.headers);
     return {
       info,
-      token: '',
+      seq: -1,
       subject,
       payload,
       headers: h,
@@ -178,8 +181,7 @@ export class JetStreamClient {
 
   /** Holds a slot now: queues the message for the next write and its PubAck in pending. */
   private admit(p: Pending): void {
-    p.token = (this.next++).toString(36);
-    this.pending.set(p.token, p);
+    this.pending.add(p);
     this.outbox.push(p);
     if (!this.writeScheduled) {
       this.writeScheduled = true;
@@ -196,18 +198,18 @@ export class JetStreamClient {
     const sentMs = nowMs();
     const replyPrefix = `${this.prefix}.`;
     for (const p of batch) {
-      if (this.pending.get(p.token) !== p) continue; // aborted or closed meanwhile
+      if (this.pending.get(p.seq) !== p) continue; // aborted or closed meanwhile
       if (!p.info.openModel) p.fromMs = sentMs;
       p.deadlineMs = sentMs + p.timeoutMs;
       try {
         if (nc === undefined) throw new Error('the JetStream client is closed');
-        nc.publish(p.subject, p.payload, { reply: replyPrefix + p.token, headers: p.headers });
+        nc.publish(p.subject, p.payload, { reply: replyPrefix + p.seq, headers: p.headers });
         // Else each in-flight message's body and header set outlive a scavenge (500 in flight at
         // 80k msgs/s: ~4 MB copied and promoted per scavenge, 7-12 ms each, and old-space growth).
         p.payload = WRITTEN;
         p.headers = undefined;
       } catch (err) {
-        this.pending.delete(p.token);
+        this.pending.take(p.seq);
         this.release();
         p.reject(this.fail(err, errorCode(err)));
       }
@@ -235,7 +237,9 @@ export class JetStreamClient {
     this.closed = true;
     if (this.sweep) clearInterval(this.sweep);
     const err = new JetStreamPublishError('the JetStream client closed before the PubAck came', 'closed');
-    for (const p of this.pending.values()) p.reject(err);
+    this.pending.forEach((p) => {
+      p.reject(err);
+    });
     this.pending.clear();
     this.outbox = [];
     for (const w of this.waiters.slice(this.head)) w.reject(err);
@@ -262,10 +266,8 @@ export class JetStreamClient {
   }
 
   private onReply(msg: Msg): void {
-    const token = msg.subject.slice(this.prefix.length + 1);
-    const p = this.pending.get(token);
+    const p = this.pending.take(Number(msg.subject.slice(this.prefix.length + 1)));
     if (!p) return; // timed out or aborted already
-    this.pending.delete(token);
     this.release();
     const r = this.o.recorder;
     if (msg.headers?.code === 503) {
@@ -320,17 +322,17 @@ export class JetStreamClient {
 
   private sweepPending(): void {
     const now = nowMs();
-    for (const [token, p] of this.pending) {
-      if (p.info.signal.aborted) {
-        this.pending.delete(token);
-        this.release();
-        p.reject(p.info.signal.reason);
-      } else if (now >= p.deadlineMs) {
-        this.pending.delete(token);
-        this.release();
-        p.reject(this.fail(new Error(`no PubAck within ${p.timeoutMs} ms`), 'timeout'));
-      }
-    }
+    this.pending.forEach((p) => {
+      const aborted = p.info.signal.aborted;
+      if (!aborted && now < p.deadlineMs) return;
+      if (this.pending.take(p.seq) !== p) return;
+      this.release();
+      p.reject(
+        aborted
+          ? p.info.signal.reason
+          : this.fail(new Error(`no PubAck within ${p.timeoutMs} ms`), 'timeout'),
+      );
+    });
     if (this.waiters.slice(this.head).some((w) => w.info.signal.aborted)) {
       const waiting = this.waiters.slice(this.head);
       this.waiters = waiting.filter((w) => !w.info.signal.aborted);
