@@ -3,7 +3,7 @@
 // the same on a re-run of the same run id, so the stream de-duplicates it; no hash needed). Subject: <the stream's subject prefix>.<eventType>.
 import type { IterationContext, LoadSettings } from 'pipesoak/scenario';
 import { vus } from './shared/arrivalRate.ts';
-import { eventJson, eventType } from './shared/bodies.ts';
+import { eventBytes, eventType } from './shared/bodies.ts';
 
 /** Seeded domain events from generators/ (item k mod N). */
 export const dataset = { kind: 'event' as const };
@@ -57,6 +57,6 @@ export default async function (ctx: IterationContext) {
     if (subjectOfType.size < SUBJECT_CACHE) subjectOfType.set(type, subject);
   }
   // The event's JSON, byte for byte JSON.stringify(eventBody(ctx)), from a template per dataset item.
-  const ack = await ctx.jetstream.publish(subject, eventJson(ctx), { msgID: ctx.correlationId });
+  const ack = await ctx.jetstream.publish(subject, eventBytes(ctx), { msgID: ctx.correlationId });
   ctx.check(ack.stream === ctx.target.stream, STORED);
 }

@@ -63,6 +63,8 @@ interface Template {
   eventType: string;
   /** undefined when the body holds the marker itself: then each message is stringified whole. */
   parts: string[] | undefined;
+  /** The parts as UTF-8, made on first use by eventBytes. */
+  bytes?: Buffer[];
 }
 
 function templateOf(ctx: Ctx): Template {
@@ -91,6 +93,31 @@ export function eventJson(ctx: Ctx): string {
   const t = templateOf(ctx);
   if (t.parts === undefined) return JSON.stringify(eventBody(ctx));
   return t.parts.join(JSON.stringify(ctx.correlationId).slice(1, -1));
+}
+
+/** Needs no JSON escape and is one byte per character: printable ASCII but " and \ (run ids are [A-Za-z0-9._:-]). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Exactly Buffer.from(eventJson(ctx)), written from the template's encoded parts into one buffer
+ * (a JetStream worker at 80k msgs/s spent 7% of its time joining and encoding the string).
+ */
+export function eventBytes(ctx: Ctx): Uint8Array {
+  const t = templateOf(ctx);
+  const id = ctx.correlationId;
+  if (t.parts === undefined || !PLAIN.test(id)) return Buffer.from(eventJson(ctx));
+  t.bytes ??= t.parts.map((part) => Buffer.from(part));
+  const parts = t.bytes;
+  let size = id.length * (parts.length - 1);
+  for (const part of parts) size += part.length;
+  // Every byte is written below, so the pooled, uninitialised buffer is safe.
+  const out = Buffer.allocUnsafe(size);
+  let at = (parts[0] as Buffer).copy(out, 0);
+  for (let i = 1; i < parts.length; i++) {
+    at += out.write(id, at, 'latin1');
+    at += (parts[i] as Buffer).copy(out, at);
+  }
+  return out;
 }
 
 /**

@@ -10,7 +10,7 @@ import { iterationErrorKey, scenarioFrame } from '../../engine/compile/errorLoca
 import { datasetItems } from '../../generators/datasetItems.ts';
 import { datasetOptions } from '../../generators/datasetOptions.ts';
 import { METRIC } from '../../record/metricCatalog.ts';
-import { eventBody, eventJson, eventType, pickedByShare } from '../../scenarios/shared/bodies.ts';
+import { eventBody, eventBytes, eventJson, eventType, pickedByShare } from '../../scenarios/shared/bodies.ts';
 import { RecordingEngineRecorder, testIteration } from '../support/engineRecording.ts';
 
 function context(recorder: RecordingEngineRecorder) {
@@ -124,11 +124,13 @@ describe('eventJson', () => {
 
   it('is JSON.stringify(eventBody(ctx)) byte for byte, with a dataset and without, ids needing escapes', () => {
     const items = datasetItems(datasetOptions({ kind: 'event', seed: 7, count: 50 }));
-    for (const runId of ['run', 'r"un\\é\u0001\n']) {
+    for (const runId of ['run', 'r"un\\é\u0001\n', 'steady-20261202-054744.a:b_c']) {
       for (let k = 0; k < 200; k++) {
         for (const data of [items[k % items.length], undefined]) {
           const ctx = ctxOf(k, data, runId);
-          expect(eventJson(ctx)).toBe(JSON.stringify(eventBody(ctx)));
+          const json = JSON.stringify(eventBody(ctx));
+          expect(eventJson(ctx)).toBe(json);
+          expect(Buffer.from(eventBytes(ctx)).equals(Buffer.from(json))).toBe(true);
           expect(eventType(ctx)).toBe(eventBody(ctx).eventType);
         }
       }
@@ -148,5 +150,6 @@ describe('eventJson', () => {
     const ctx = ctxOf(3, item, 'run');
     expect(eventJson(ctx)).toBe(JSON.stringify(eventBody(ctx)));
     expect(JSON.parse(eventJson(ctx)).aggregateId).toBe('PIPESOAK_CORRELATION_ID_9d41c7');
+    expect(Buffer.from(eventBytes(ctx)).toString()).toBe(JSON.stringify(eventBody(ctx)));
   });
 });
