@@ -113,6 +113,15 @@ describe('HttpClient', () => {
     expect(req?.headers['x-extra']).toBe('y');
     expect(req?.body).toBe('{"hello":"world"}');
     expect(res.json).toEqual({ ok: true, echo: '{"hello":"world"}' });
+    expect(res.status).toBe(202);
+    expect(res.headers['content-type']).toBe('application/json');
+    // headers are parsed on first read, and a logged response still shows them
+    expect(JSON.parse(JSON.stringify(res))).toEqual({
+      status: 202,
+      headers: expect.objectContaining({ 'content-type': 'application/json' }),
+      json: { ok: true, echo: '{"hello":"world"}' },
+      text: '{"ok":true,"echo":"{\\"hello\\":\\"world\\"}"}',
+    });
   });
 
   it("sends the engine's headers once without scenario headers, and lets a scenario's header replace one", async () => {
