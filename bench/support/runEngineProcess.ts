@@ -1,8 +1,10 @@
 // Runs the engine in a child process (bench/support/engineProcess.ts) and resolves its result, so a
 // bench measures the engine's CPU apart from its own and the target's.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type EngineProcessRequest, type EngineProcessResult, REQUEST_ENV } from './engineProcessProtocol.ts';
+import { formatIsolateGc, summariseGcTrace } from './gcTrace.ts';
 
 const ENTRY = fileURLToPath(new URL('./engineProcess.ts', import.meta.url));
 
@@ -15,7 +17,11 @@ export function runEngineProcess(
     // PIPESOAK_ENGINE_CPU_PROF_DIR profiles the workers (runEngine.ts); the main thread's profile goes beside them.
     const profDir = process.env.PIPESOAK_ENGINE_CPU_PROF_DIR;
     const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-    const child = spawn(process.execPath, [...prof, '--import', 'tsx', ENTRY], {
+    // PIPESOAK_ENGINE_GC_TRACE=<file>: V8's GC trace of every thread (it goes to stdout, before the
+    // result line) is written there and summarised per isolate on stderr.
+    const gcTrace = process.env.PIPESOAK_ENGINE_GC_TRACE;
+    const trace = gcTrace ? ['--trace-gc-nvp'] : [];
+    const child = spawn(process.execPath, [...prof, ...trace, '--import', 'tsx', ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, [REQUEST_ENV]: JSON.stringify(request) },
     });
@@ -36,10 +42,15 @@ export function runEngineProcess(
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
+      // The result is the last JSON line (GC trace lines may follow it).
+      const line = [...stdout.trim().split('\n')].reverse().find((l) => l.startsWith('{')) ?? '';
       if (code !== 0 || line === '') {
         reject(new Error(`engine process exited ${code}: ${partial || stderrTail}`));
         return;
+      }
+      if (gcTrace) {
+        writeFileSync(gcTrace, stdout);
+        for (const s of summariseGcTrace(stdout)) onStderr(`gc ${formatIsolateGc(s)}`);
       }
       resolve(JSON.parse(line) as EngineProcessResult);
     });
