@@ -25,6 +25,7 @@ import { type ExecutorPlan, planDurationMs, planMaxVUs } from './executors/execu
 import { GeneratorHealth } from './generatorHealth.ts';
 import { HlogWriter, type LatencySummary } from './loadLog.ts';
 import { initMergedHistogramWasm, MergedHistogram } from './mergedHistogram.ts';
+import { disablePretenuring } from './pretenuring.ts';
 import { arrivalSchedule } from './run/arrivalRunner.ts';
 import { type LoadSettings, resolveScenarioOptions } from './scenarioOptions.ts';
 import { type Stripe, segmentStripe } from './segment.ts';
@@ -289,6 +290,7 @@ async function runEngine(o: EngineOptions, events: EventEmitter, control: Contro
   });
 
   const youngGenerationMb = workerYoungGenerationMb(plans, workers);
+  disablePretenuring();
   for (let w = 0; w < workers; w++) {
     const init: WorkerInit = {
       bundlePath: o.bundlePath,
