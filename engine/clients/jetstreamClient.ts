@@ -204,8 +204,8 @@ export class JetStreamClient {
       try {
         if (nc === undefined) throw new Error('the JetStream client is closed');
         nc.publish(p.subject, p.payload, { reply: replyPrefix + p.seq, headers: p.headers });
-        // Else each in-flight message's body and header set outlive a scavenge (500 in flight at
-        // 80k msgs/s: ~4 MB copied and promoted per scavenge, 7-12 ms each, and old-space growth).
+        // Not needed until the PubAck: held, 500 in flight outlived scavenges (at 80k msgs/s ~4 MB
+        // copied and promoted per scavenge, 7-12 ms each).
         p.payload = WRITTEN;
         p.headers = undefined;
       } catch (err) {

@@ -2,7 +2,7 @@
 // capacity. A Map had the same job, but at 80k inserts and deletes a second its table is rehashed
 // hundreds of times a second, and V8 links each retired table to its successor (for live
 // iterators): once one retired table is promoted, it keeps the next one and every message that
-// table holds alive through each scavenge (bench/README.md, "JetStream": ~3 MB promoted per scavenge).
+// table holds alive through each scavenge (bench/README.md, "Promotion": ~3 MB promoted per scavenge).
 
 export interface Sequenced {
   seq: number;
