@@ -1,17 +1,28 @@
 // CI smoke of the engine benches: each runs in --quick mode (one short run) and prints its ratio
 // lines with finite numbers. The figures are not held to the targets here: CI machines are noisy.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
-async function bench(file: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', `bench/${file}`, '--quick', ...args], {
+async function benchWith(
+  env: Record<string, string>,
+  file: string,
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', 'tsx', `bench/${file}`, '--quick', ...args], {
     // About 10-20 s each on a quiet 2-core machine; the slack is for a loaded one.
     timeout: 100_000,
+    env: { ...process.env, ...env },
   });
-  return stdout;
+}
+
+async function bench(file: string, ...args: string[]): Promise<string> {
+  return (await benchWith({}, file, ...args)).stdout;
 }
 
 /** The number after `label` on one of the lines, which must be there and finite. */
@@ -44,11 +55,33 @@ describe('bench smoke (--quick)', () => {
     expect(figure(out, /PIPESOAK_BENCH: (\d+) messages/)).toBe(acks);
   }, 120_000);
 
-  it('engineRateAccuracy prints achieved/target and iteration.delay p99 for the rate', async () => {
-    const out = await bench('engineRateAccuracy.ts', '--rates', '500');
-    expect(figure(out, /median of 1: achieved\/target ([\d.]+)/)).toBeGreaterThan(0);
-    figure(out, /iteration\.delay p99 ([\d.]+) ms \(target <= 5\)/);
-    figure(out, /load average before \(1\/5\/15 min\): ([\d.]+)/);
+  it('engineRateAccuracy prints achieved/target and iteration.delay p99; PIPESOAK_ENGINE_GC_TRACE adds the GC summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipesoak-gc-trace-'));
+    try {
+      const traceFile = join(dir, 'gc.txt');
+      const { stdout: out, stderr } = await benchWith(
+        { PIPESOAK_ENGINE_GC_TRACE: traceFile },
+        'engineRateAccuracy.ts',
+        '--rates',
+        '500',
+      );
+      expect(figure(out, /median of 1: achieved\/target ([\d.]+)/)).toBeGreaterThan(0);
+      figure(out, /iteration\.delay p99 ([\d.]+) ms \(target <= 5\)/);
+      figure(out, /load average before \(1\/5\/15 min\): ([\d.]+)/);
+      // The trace lines went to the file, not into the result, and each isolate got its summary.
+      const trace = readFileSync(traceFile, 'utf8');
+      const scavengeLines = trace.split('\n').filter((l) => l.includes(' gc=s ')).length;
+      expect(scavengeLines).toBeGreaterThan(0);
+      const summaries = [
+        ...stderr.matchAll(
+          /gc isolate 0x[0-9a-f]+: (\d+) scavenges, \d+ ms paused \(max [\d.]+ ms\), \d+ KB promoted per scavenge; \d+ mark-compacts, \d+ ms/g,
+        ),
+      ];
+      expect(summaries.length).toBeGreaterThanOrEqual(2); // the main thread and the worker
+      expect(summaries.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(scavengeLines);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('engineMemory prints RSS per sample and the growth after the first', async () => {
