@@ -43,7 +43,12 @@ export function runEngineProcess(
     child.on('error', reject);
     child.on('close', (code) => {
       // The result is the last JSON line (GC trace lines may follow it).
-      const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{')) ?? '';
+      const line =
+        stdout
+          .trim()
+          .split('\n')
+          .reverse()
+          .find((l) => l.startsWith('{')) ?? '';
       if (code !== 0 || line === '') {
         reject(new Error(`engine process exited ${code}: ${partial || stderrTail}`));
         return;

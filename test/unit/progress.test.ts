@@ -170,7 +170,7 @@ describe('createProgress (not a terminal)', () => {
       'errors: 159 of 7,000 requests failed, 2 publishes failed, 1 iteration threw, gateway p99 12 ms, ' +
       'e2e p99 250 ms, outbox pending 3, consumer pending 1,250, DLQ depth 0, failing SLOs none, ' +
       'generator ok (event loop p99 2.1 ms, cpu 35%, machine load 1.5 on 2 cores)\n';
-    expect(out.text()).toBe(line('10s/1m 16%', 10) + line('20s/1m 33%', 20) + 'verdict: pass\n');
+    expect(out.text()).toBe(`${line('10s/1m 16%', 10)}${line('20s/1m 33%', 20)}verdict: pass\n`);
   });
 
   it('progress - late or jittery ticks print once per 10 s mark, and a phase change prints at once', () => {
