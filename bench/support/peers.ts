@@ -192,7 +192,15 @@ export async function runNatsBenchJsAsync(options: {
   msgs: number;
   size: number;
   batch: number;
+  /** `--dedup`: a Nats-Msg-Id per message, de-duplicated by the stream as the engine's msgIDs are. */
+  dedup?: boolean;
+  /** `-H K:V` each: fixed headers on every message. */
+  headers?: Record<string, string>;
 }): Promise<NatsBenchResult> {
+  const extra = [
+    ...(options.dedup ? ['--dedup'] : []),
+    ...Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}:${v}`]),
+  ];
   const run = await timedRun(ensureNatsCli(), [
     '--server',
     options.serverUrl,
@@ -212,6 +220,7 @@ export async function runNatsBenchJsAsync(options: {
     'file',
     '--purge',
     '--no-progress',
+    ...extra,
   ]);
   const text = `${run.stdout}\n${run.stderr}`;
   const match = /stats:\s+([\d,]+)\s+msgs\/sec/.exec(text);

@@ -47,10 +47,19 @@ describe('bench smoke (--quick)', () => {
     figure(out, /load average after \(1\/5\/15 min\): ([\d.]+)/);
   }, 120_000);
 
-  it('engineJetstream prints the engine/nats bench ratio from PubAcks the stream holds', async () => {
+  it('engineJetstream prints the engine/nats bench ratios (plain and like for like) from PubAcks the stream holds', async () => {
     const out = await bench('engineJetstream.ts');
     expect(figure(out, /ratio engine\/nats bench: ([\d.]+)/)).toBeGreaterThan(0);
     expect(figure(out, /nats bench (\d+) msgs\/s/)).toBeGreaterThan(0);
+    // The like-for-like peer ran (its --dedup and headers checked on its stream) and the server's
+    // CPU per message was read for each side.
+    expect(
+      figure(out, /ratio engine\/nats bench with the engine's per-message work: ([\d.]+)/),
+    ).toBeGreaterThan(0);
+    expect(figure(out, /nats-server CPU per message, median: ([\d.]+) µs under the engine/)).toBeGreaterThan(
+      0,
+    );
+    expect(figure(out, /([\d.]+) under nats bench with --dedup and headers/)).toBeGreaterThan(0);
     const acks = figure(out, /\((\d+) PubAcks/);
     expect(figure(out, /PIPESOAK_BENCH: (\d+) messages/)).toBe(acks);
   }, 120_000);
