@@ -13,6 +13,7 @@ import { iterationHeaders } from './iterationHeaders.ts';
 import type { IterationInfo } from './iterationInfo.ts';
 import { type NatsData, natsPayload } from './natsPayload.ts';
 import { PendingRing } from './pendingRing.ts';
+import { type PubAckWire, parsePubAck } from './pubAckWire.ts';
 
 export interface PubAck {
   stream: string;
@@ -274,14 +275,9 @@ export class JetStreamClient {
       p.reject(this.fail(new Error('no stream listens on the subject (503 no responders)'), 'no_responders'));
       return;
     }
-    let ack: {
-      stream?: string;
-      seq?: number;
-      duplicate?: boolean;
-      error?: { code?: number; err_code?: number; description?: string };
-    };
+    let ack: PubAckWire;
     try {
-      ack = msg.json();
+      ack = parsePubAck(msg.data);
     } catch {
       p.reject(this.fail(new Error('the PubAck is not JSON'), 'bad_pub_ack'));
       return;

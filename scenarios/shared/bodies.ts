@@ -95,27 +95,35 @@ export function eventJson(ctx: Ctx): string {
   return t.parts.join(JSON.stringify(ctx.correlationId).slice(1, -1));
 }
 
-/** Needs no JSON escape and is one byte per character: printable ASCII but " and \ (run ids are [A-Za-z0-9._:-]). */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
 /**
  * Exactly Buffer.from(eventJson(ctx)), written from the template's encoded parts into one buffer
- * (a JetStream worker at 80k msgs/s spent 7% of its time joining and encoding the string).
+ * (a JetStream worker at 80k msgs/s spent 7% of its time joining and encoding the string). The id
+ * is copied a character at a time and the parts with Uint8Array's set(): for ~30 characters both
+ * beat Buffer's write() and copy(), which check their arguments in JavaScript on every call.
  */
 export function eventBytes(ctx: Ctx): Uint8Array {
   const t = templateOf(ctx);
   const id = ctx.correlationId;
-  if (t.parts === undefined || !PLAIN.test(id)) return Buffer.from(eventJson(ctx));
+  if (t.parts === undefined) return Buffer.from(eventJson(ctx));
   t.bytes ??= t.parts.map((part) => Buffer.from(part));
   const parts = t.bytes;
   let size = id.length * (parts.length - 1);
   for (const part of parts) size += part.length;
-  // Every byte is written below, so the pooled, uninitialised buffer is safe.
+  // Every byte is written below (or the buffer is dropped), so the pooled, uninitialised one is safe.
   const out = Buffer.allocUnsafe(size);
-  let at = (parts[0] as Buffer).copy(out, 0);
+  const first = parts[0] as Buffer;
+  out.set(first, 0);
+  let at = first.length;
   for (let i = 1; i < parts.length; i++) {
-    at += out.write(id, at, 'latin1');
-    at += (parts[i] as Buffer).copy(out, at);
+    for (let j = 0; j < id.length; j++) {
+      const c = id.charCodeAt(j);
+      // Needs a JSON escape or more than one byte (run ids are [A-Za-z0-9._:-]): the general way.
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return Buffer.from(eventJson(ctx));
+      out[at++] = c;
+    }
+    const part = parts[i] as Buffer;
+    out.set(part, at);
+    at += part.length;
   }
   return out;
 }
