@@ -24,8 +24,13 @@ let lastStream = '';
 
 const decoder = new TextDecoder();
 
+/** Throws a SyntaxError on what is not a JSON object, as the client's caller expects. */
 export function parsePubAck(data: Uint8Array): PubAckWire {
-  return readCommonShape(data) ?? (JSON.parse(decoder.decode(data)) as PubAckWire);
+  const common = readCommonShape(data);
+  if (common) return common;
+  const parsed: unknown = JSON.parse(decoder.decode(data));
+  if (typeof parsed !== 'object' || parsed === null) throw new SyntaxError('the PubAck is not a JSON object');
+  return parsed as PubAckWire;
 }
 
 /** undefined unless `data` is exactly `{"stream":"<name>","seq":<digits>}` or that with `,"duplicate":true`. */
@@ -49,7 +54,7 @@ function readCommonShape(data: Uint8Array): PubAckWire | undefined {
   }
   // More than 15 digits could lose precision; JSON.parse decides those.
   if (i === digitsStart || i - digitsStart > 15) return undefined;
-  let duplicate = false;
+  let duplicate: boolean;
   if (i === data.length - 1 && data[i] === CLOSE) duplicate = false;
   else if (i + DUPLICATE.length === data.length && startsWith(data, DUPLICATE, i)) duplicate = true;
   else return undefined;

@@ -46,7 +46,8 @@ describe('parsePubAck', () => {
     );
   });
 
-  it('throws on what is not JSON, as msg.json() did', () => {
+  it('throws on what is not a JSON object', () => {
     expect(() => parsePubAck(enc('{"stream":"S","seq":'))).toThrow(SyntaxError);
+    for (const text of ['null', '5', '"x"']) expect(() => parsePubAck(enc(text))).toThrow(SyntaxError);
   });
 });
