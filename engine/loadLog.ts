@@ -7,6 +7,7 @@ export {
   type LatencySummary,
   LOWEST_DISCERNIBLE_US,
   SIGNIFICANT_DIGITS,
+  summarise,
 } from '../record/histogramSnapshot.ts';
 export { HlogWriter } from '../record/hlog.ts';
 export { formatHlogTag, parseHlogTag } from '../record/hlogTag.ts';

@@ -9,6 +9,7 @@ import {
   type LatencySummary,
   LOWEST_DISCERNIBLE_US,
   SIGNIFICANT_DIGITS,
+  summarise,
 } from './loadLog.ts';
 
 const BIT_BUCKET_SIZE = 64;
@@ -82,18 +83,9 @@ export class MergedHistogram {
   /** As HistogramSnapshot.summary(): HdrHistogram percentiles, min and max as value equivalents. */
   summary(): LatencySummary {
     const h = this.h;
-    const count = h.totalCount;
-    if (count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    const min = h.getValueAtPercentile(0) === 0 ? 0 : equivalence().lowestEquivalentValue(h.minNonZeroValue);
-    return {
-      count,
-      min: min / 1000,
-      mean: h.mean / 1000,
-      p50: h.getValueAtPercentile(50) / 1000,
-      p90: h.getValueAtPercentile(90) / 1000,
-      p99: h.getValueAtPercentile(99) / 1000,
-      p999: h.getValueAtPercentile(99.9) / 1000,
-      max: this.maxMs,
-    };
+    if (h.totalCount === 0) return summarise(h, 0, 0);
+    const minUs =
+      h.getValueAtPercentile(0) === 0 ? 0 : equivalence().lowestEquivalentValue(h.minNonZeroValue);
+    return summarise(h, minUs, this.maxMs);
   }
 }

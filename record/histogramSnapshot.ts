@@ -94,20 +94,32 @@ export class HistogramSnapshot {
   /** Percentiles are HdrHistogram equivalents (within 0.1% at 3 digits); min and max likewise. */
   summary(): LatencySummary {
     const h = this.histogram;
-    const count = h.totalCount;
-    if (count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    const minUs = h.getCountAtIndex(0) > 0 ? 0 : h.lowestEquivalentValue(h.minNonZeroValue);
-    return {
-      count,
-      min: minUs / 1000,
-      mean: h.mean / 1000,
-      p50: h.getValueAtPercentile(50) / 1000,
-      p90: h.getValueAtPercentile(90) / 1000,
-      p99: h.getValueAtPercentile(99) / 1000,
-      p999: h.getValueAtPercentile(99.9) / 1000,
-      max: this.maxMs,
-    };
+    if (h.totalCount === 0) return summarise(h, 0, 0);
+    return summarise(
+      h,
+      h.getCountAtIndex(0) > 0 ? 0 : h.lowestEquivalentValue(h.minNonZeroValue),
+      this.maxMs,
+    );
   }
+}
+
+/** What summarise() reads of a histogram in µs, JS or WASM. */
+export type PercentileSource = Pick<Histogram, 'totalCount' | 'mean' | 'getValueAtPercentile'>;
+
+/** The summary of a µs histogram whose min (µs) and max (ms) the caller has made equivalents. */
+export function summarise(h: PercentileSource, minUs: number, maxMs: number): LatencySummary {
+  const count = h.totalCount;
+  if (count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    count,
+    min: minUs / 1000,
+    mean: h.mean / 1000,
+    p50: h.getValueAtPercentile(50) / 1000,
+    p90: h.getValueAtPercentile(90) / 1000,
+    p99: h.getValueAtPercentile(99) / 1000,
+    p999: h.getValueAtPercentile(99.9) / 1000,
+    max: maxMs,
+  };
 }
 
 function newHistogram(): JsHistogram {
