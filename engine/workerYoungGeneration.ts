@@ -8,6 +8,8 @@ import { type ExecutorPlan, planPeakRatePerS } from './executors/executorPlan.ts
  * host, one worker against the minimal server (bench/README.md, "Young generation"): at 5,000/s the
  * steady `iteration.delay` p99 was 7.4-7.9 ms with 64 MB and 3.2-5.0 ms with V8's default or less,
  * while the HTTP bench's highest rate (20-40k/s) fell from 0.561 to 0.422 of autocannon without it.
+ * Since the promotion fixes (2026-12-03) 5,000/s shows no difference (1.9-2.2 ms against 1.9-2.7)
+ * and the HTTP bench still gains (0.641-0.655 against 0.582-0.635).
  */
 export const LARGE_YOUNG_GENERATION_FROM_PER_S = 10_000;
 /** Twice V8's default here: a busy worker scavenges half as often (GC 18.6% → 13.3% of busy time). */
