@@ -1,7 +1,8 @@
 // Entry of a child process that runs the engine and nothing else, so the CPU it reports is the
 // engine's own (process.cpuUsage counts every thread of this process) and not the bench's or the
-// target's. Started by runEngineProcess.ts with the request in PIPESOAK_ENGINE_PROCESS; prints one
-// JSON line (EngineProcessResult) on stdout and exits 0, or a one-line error on stderr and exits 1.
+// target's. Started by runEngineProcess.ts with the request in PIPESOAK_ENGINE_PROCESS; sends its
+// EngineProcessResult over the IPC channel (or prints it as a JSON line when started without one)
+// and exits 0, or prints a one-line error on stderr and exits 1.
 //   node --import tsx bench/support/engineProcess.ts
 import { join } from 'node:path';
 import { HistogramSnapshot, parseHlogTag } from '../../engine/loadLog.ts';
@@ -106,7 +107,18 @@ async function main(): Promise<void> {
     rssSamples,
     worstLoopDelayP99Ms: worstLoopDelay,
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  await sendResult(result);
+}
+
+function sendResult(result: EngineProcessResult): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    send(result, undefined, {}, (err) => (err ? reject(err) : resolve()));
+  });
 }
 
 main().then(

@@ -1,5 +1,6 @@
 // What bench/support/runEngineProcess.ts sends the engine child (as JSON in an env variable) and
-// what the child prints back (one JSON line on stdout).
+// what the child sends back (one message over the IPC channel: stdout is left to V8's GC trace,
+// whose buffered writes a line of ours could otherwise split).
 import type { LoadSettings } from '../../engine/scenarioOptions.ts';
 
 export const REQUEST_ENV = 'PIPESOAK_ENGINE_PROCESS';

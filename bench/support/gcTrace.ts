@@ -13,7 +13,11 @@ export interface IsolateGc {
   markCompactPauseMs: number;
 }
 
-/** Lines that are not GC lines are skipped; isolates are listed by their scavenge count, most first. */
+/**
+ * Lines that are not GC lines are skipped, and so is a GC line without its `[pid:isolate]` prefix
+ * (V8 prints prefix and body in two calls, so threads collecting at once can split them); isolates
+ * are listed by their scavenge count, most first.
+ */
 export function summariseGcTrace(text: string): IsolateGc[] {
   const byIsolate = new Map<string, IsolateGc & { promoted: number }>();
   for (const line of text.split('\n')) {

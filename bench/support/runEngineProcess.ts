@@ -17,21 +17,22 @@ export function runEngineProcess(
     // PIPESOAK_ENGINE_CPU_PROF_DIR profiles the workers (runEngine.ts); the main thread's profile goes beside them.
     const profDir = process.env.PIPESOAK_ENGINE_CPU_PROF_DIR;
     const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-    // PIPESOAK_ENGINE_GC_TRACE=<file>: V8's GC trace of every thread (it goes to stdout, before the
-    // result line) is written there and summarised per isolate on stderr.
+    // PIPESOAK_ENGINE_GC_TRACE=<file>: V8's GC trace of every thread (it goes to stdout, which holds
+    // nothing else) is written there and summarised per isolate on stderr.
     const gcTrace = process.env.PIPESOAK_ENGINE_GC_TRACE;
     const trace = gcTrace ? ['--trace-gc-nvp'] : [];
     const child = spawn(process.execPath, [...prof, ...trace, '--import', 'tsx', ENTRY], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The result comes over IPC, so that nothing of ours shares stdout with V8's buffered trace.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, [REQUEST_ENV]: JSON.stringify(request) },
     });
     let stdout = '';
     let stderrTail = '';
     let partial = '';
-    child.stdout.on('data', (d) => {
+    child.stdout?.on('data', (d) => {
       stdout += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr?.on('data', (d) => {
       partial += d;
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
@@ -40,16 +41,13 @@ export function runEngineProcess(
         onStderr(line);
       }
     });
+    let result: EngineProcessResult | undefined;
+    child.on('message', (m) => {
+      result = m as EngineProcessResult;
+    });
     child.on('error', reject);
     child.on('close', (code) => {
-      // The result is the last JSON line (GC trace lines may follow it).
-      const line =
-        stdout
-          .trim()
-          .split('\n')
-          .reverse()
-          .find((l) => l.startsWith('{')) ?? '';
-      if (code !== 0 || line === '') {
+      if (code !== 0 || result === undefined) {
         reject(new Error(`engine process exited ${code}: ${partial || stderrTail}`));
         return;
       }
@@ -57,7 +55,7 @@ export function runEngineProcess(
         writeFileSync(gcTrace, stdout);
         for (const s of summariseGcTrace(stdout)) onStderr(`gc ${formatIsolateGc(s)}`);
       }
-      resolve(JSON.parse(line) as EngineProcessResult);
+      resolve(result);
     });
   });
 }

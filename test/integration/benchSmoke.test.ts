@@ -78,16 +78,21 @@ describe('bench smoke (--quick)', () => {
       figure(out, /iteration\.delay p99 ([\d.]+) ms \(target <= 5\)/);
       figure(out, /load average before \(1\/5\/15 min\): ([\d.]+)/);
       // The trace lines went to the file, not into the result, and each isolate got its summary.
-      const trace = readFileSync(traceFile, 'utf8');
-      const scavengeLines = trace.split('\n').filter((l) => l.includes(' gc=s ')).length;
-      expect(scavengeLines).toBeGreaterThan(0);
+      const trace = readFileSync(traceFile, 'utf8').split('\n');
+      const scavengeLines = trace.filter((l) => l.includes(' gc=s '));
+      // V8 prints a line's isolate prefix and its body in two calls, so two threads that scavenge
+      // at once can leave a body without its prefix (the result no longer shares stdout: it comes
+      // over IPC). Those few cannot be attributed; every other scavenge must be counted.
+      const attributed = scavengeLines.filter((l) => /^\[\d+:0x[0-9a-f]+\]/.test(l)).length;
+      expect(attributed).toBeGreaterThan(0);
+      expect(scavengeLines.length - attributed).toBeLessThanOrEqual(2);
       const summaries = [
         ...stderr.matchAll(
           /gc isolate 0x[0-9a-f]+: (\d+) scavenges, \d+ ms paused \(max [\d.]+ ms\), \d+ KB promoted per scavenge; \d+ mark-compacts, \d+ ms/g,
         ),
       ];
       expect(summaries.length).toBeGreaterThanOrEqual(2); // the main thread and the worker
-      expect(summaries.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(scavengeLines);
+      expect(summaries.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(attributed);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
