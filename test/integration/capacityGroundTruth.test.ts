@@ -98,7 +98,13 @@ describe('capacity ground truth: a known cap, a known sweep and a known generato
     expect(pendingMax(failing), why()).toBeGreaterThan(pendingMax(r?.sustainableRate ?? null));
   }, 300_000);
 
-  it('ranks pool 4 above pool 1 by about 4x when a 400 ms sink makes the pool the bottleneck', async () => {
+  // One retry: the first step after the worker's restart can drift on a crowded host (outbox.pending
+  // drifted at 3.5/s, pool 1's first step, in one fresh-clone rehearsal of three on 2026-12-03, the
+  // relay untouched by the pool); a pipeline whose ranking is wrong fails both tries.
+  it('ranks pool 4 above pool 1 by about 4x when a 400 ms sink makes the pool the bottleneck', {
+    retry: 1,
+    timeout: 300_000,
+  }, async () => {
     // The worker handles 2 x DB_POOL_MAX deliveries at once (reference/worker.ts workerConcurrency),
     // each holding its slot for the sink's 400 ms and a little more: pool 1 carries at most
     // 2 x 1 / 0.4 s = 5/s, pool 4 at most 2 x 4 / 0.4 s = 20/s. Expected ratio: 20 / 5 = 4.
@@ -133,7 +139,7 @@ describe('capacity ground truth: a known cap, a known sweep and a known generato
     expect(result.best?.poolLimit).toBe(4);
     // The worker's own connections (not the gateway's pool of 10) stayed within 4.
     expect(result.best?.withinPool, why()).toBe(true);
-  }, 300_000);
+  });
 
   it('names the generator as the limit at the first step past what one engine worker can start', async () => {
     // Each iteration holds the one worker's loop for ITERATION_COST_MS (50 ms), so it starts at
