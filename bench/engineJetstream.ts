@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { readProcStat } from '../collectors/harness/procStat.ts';
 import { compileScenario } from '../engine/compile/compileScenario.ts';
 import { OwnNatsServer } from '../faults/ownNatsServer.ts';
 import { METRIC } from '../record/metricCatalog.ts';
@@ -22,6 +21,7 @@ import { machineLoadLine } from './support/machineLoad.ts';
 import { median } from './support/median.ts';
 import { runNatsBenchJsAsync } from './support/peers.ts';
 import { runEngineProcess } from './support/runEngineProcess.ts';
+import { serverCpuSeconds } from './support/serverCpu.ts';
 
 const STREAM = 'PIPESOAK_BENCH';
 const SUBJECTS = 'pbench.>';
@@ -101,12 +101,7 @@ async function main(): Promise<void> {
   }[] = [];
   // The server shares the 2 cores with the client, so what each client's messages cost the server
   // (a msgID to de-duplicate, headers to parse and store) bounds that client's throughput too.
-  const serverCpu = async (): Promise<number> => {
-    const pid = server.pid;
-    const stat = pid === undefined ? undefined : await readProcStat(pid);
-    if (!stat) throw new Error('the bench nats-server is not running');
-    return stat.cpuSeconds;
-  };
+  const serverCpu = () => serverCpuSeconds(server);
   const peer = async (jsm: JetStreamManager, like: boolean): Promise<PeerRun> => {
     const cpu0 = await serverCpu();
     const r = await runNatsBenchJsAsync({

@@ -7,9 +7,9 @@
 import { parseArgs } from 'node:util';
 import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, createInbox, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import { readProcStat } from '../collectors/harness/procStat.ts';
 import { OwnNatsServer } from '../faults/ownNatsServer.ts';
 import { median } from './support/median.ts';
+import { serverCpuSeconds } from './support/serverCpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,12 +45,6 @@ function headersOf(variant: Variant, id: string): MsgHdrs | undefined {
   return h;
 }
 
-async function serverCpu(server: OwnNatsServer): Promise<number> {
-  const stat = server.pid === undefined ? undefined : await readProcStat(server.pid);
-  if (!stat) throw new Error('the probe nats-server is not running');
-  return stat.cpuSeconds;
-}
-
 /** msgs/s and the server's CPU µs per message for N messages of one variant. */
 async function publishAll(
   nc: NatsConnection,
@@ -80,12 +74,12 @@ async function publishAll(
       else pump();
     },
   });
-  const cpu0 = await serverCpu(server);
+  const cpu0 = await serverCpuSeconds(server);
   const t0 = performance.now();
   pump();
   await done;
   const seconds = (performance.now() - t0) / 1000;
-  const serverUs = ((await serverCpu(server)) - cpu0) * (1e6 / N);
+  const serverUs = ((await serverCpuSeconds(server)) - cpu0) * (1e6 / N);
   sub.unsubscribe();
   return { rate: N / seconds, serverUs };
 }

@@ -57,11 +57,12 @@ export function iterationHeaders(
   const id = msgID === undefined ? undefined : h.put(HEADERS.natsMsgId, msgID);
   h.putTrusted(HEADERS.traceparent, info.traceparent);
   const correlationId = h.put(HEADERS.natsCorrelationId, info.correlationId);
-  // nats.js's toString() of the same set, in the Map's insertion order.
-  h.block =
-    (id === undefined ? 'NATS/1.0' : `NATS/1.0\r\n${HEADERS.natsMsgId}: ${id}`) +
-    `\r\n${HEADERS.traceparent}: ${info.traceparent}\r\n${HEADERS.natsCorrelationId}: ${correlationId}\r\n\r\n`;
   // Through set(), so the scenario's headers replace ours of the same name.
   if (extra) for (const k in extra) h.set(k, extra[k] as string);
+  // nats.js's toString() of the same set, in the Map's insertion order.
+  else
+    h.block =
+      (id === undefined ? 'NATS/1.0' : `NATS/1.0\r\n${HEADERS.natsMsgId}: ${id}`) +
+      `\r\n${HEADERS.traceparent}: ${info.traceparent}\r\n${HEADERS.natsCorrelationId}: ${correlationId}\r\n\r\n`;
   return h;
 }
