@@ -151,10 +151,14 @@ class Worker {
             msg.nak();
             continue;
           }
-          const task = this.handle(role, msg).finally(() => {
-            release();
-            this.inFlight.delete(task);
-          });
+          // handle() catches what it can act on; what escapes (an ack or nak on a closed connection)
+          // must not become an unhandled rejection, which would end the process.
+          const task = this.handle(role, msg)
+            .catch((err) => this.log.error({ err, consumer: role }, 'delivery left unsettled'))
+            .finally(() => {
+              release();
+              this.inFlight.delete(task);
+            });
           this.inFlight.add(task);
         }
         if (!this.closing) throw new Error('consumer iterator ended');
