@@ -110,6 +110,10 @@ describe('capacity ground truth: a known cap, a known sweep and a known generato
     // 2 x 1 / 0.4 s = 5/s, pool 4 at most 2 x 4 / 0.4 s = 20/s. Expected ratio: 20 / 5 = 4.
     // Search: 3.5, 7, 14, 21 (doubling, capped at maxRate), then bisecting to 50%: pool 1 ends at
     // 3.5 or 5.25, pool 4 at 14 or 21, so the measured ratio is 4 (or 2.67..6 where a verdict tips).
+    // On a crowded host the rest of the pipeline can give out before pool 4's bound: in a fresh-clone
+    // rehearsal on 2026-12-03 both tries failed 14/s on outbox.pending (the relay, which the pool does
+    // not touch), leaving pool 4 at 10.5 against 5.25, a ratio of 2. A pool the worker ignored would
+    // give both the same cap, at most 1.5 apart by where a bisection tips, so 2 is the floor asserted.
     const lines: string[] = [];
     const why = () => lines.join('\n');
     const { supervisor, config } = pipeline;
@@ -133,7 +137,7 @@ describe('capacity ground truth: a known cap, a known sweep and a known generato
     expect(rate(1), why()).toBeGreaterThanOrEqual(3.5);
     expect(rate(1), why()).toBeLessThanOrEqual(bound(1) * 1.1);
     expect(rate(4), why()).toBeLessThanOrEqual(bound(4) * 1.1);
-    expect(rate(4) / rate(1), why()).toBeGreaterThanOrEqual(2.5);
+    expect(rate(4) / rate(1), why()).toBeGreaterThanOrEqual(2);
     expect(rate(4) / rate(1), why()).toBeLessThanOrEqual(6);
     expect(result.best?.settings).toEqual({ pool: 4 });
     expect(result.best?.poolLimit).toBe(4);
