@@ -98,9 +98,10 @@ describe('capacity ground truth: a known cap, a known sweep and a known generato
     expect(pendingMax(failing), why()).toBeGreaterThan(pendingMax(r?.sustainableRate ?? null));
   }, 300_000);
 
-  // One retry: the first step after the worker's restart can drift on a crowded host (outbox.pending
-  // drifted at 3.5/s, pool 1's first step, in one fresh-clone rehearsal of three on 2026-12-03, the
-  // relay untouched by the pool); a pipeline whose ranking is wrong fails both tries.
+  // A crowded host can fail a step on outbox.pending, the relay's side, which the pool does not touch
+  // (fresh-clone rehearsals on 2026-12-03: once pool 1's first step at 3.5/s; once, in both tries,
+  // pool 4's 14/s, leaving it at 10.5 against 5.25). Hence one retry and a ratio floor of 2: a pool
+  // the worker ignored gives both the same cap, at most 1.5 apart by where a bisection tips.
   it('ranks pool 4 above pool 1 by about 4x when a 400 ms sink makes the pool the bottleneck', {
     retry: 1,
     timeout: 300_000,
@@ -110,10 +111,6 @@ describe('capacity ground truth: a known cap, a known sweep and a known generato
     // 2 x 1 / 0.4 s = 5/s, pool 4 at most 2 x 4 / 0.4 s = 20/s. Expected ratio: 20 / 5 = 4.
     // Search: 3.5, 7, 14, 21 (doubling, capped at maxRate), then bisecting to 50%: pool 1 ends at
     // 3.5 or 5.25, pool 4 at 14 or 21, so the measured ratio is 4 (or 2.67..6 where a verdict tips).
-    // On a crowded host the rest of the pipeline can give out before pool 4's bound: in a fresh-clone
-    // rehearsal on 2026-12-03 both tries failed 14/s on outbox.pending (the relay, which the pool does
-    // not touch), leaving pool 4 at 10.5 against 5.25, a ratio of 2. A pool the worker ignored would
-    // give both the same cap, at most 1.5 apart by where a bisection tips, so 2 is the floor asserted.
     const lines: string[] = [];
     const why = () => lines.join('\n');
     const { supervisor, config } = pipeline;
